@@ -1,0 +1,110 @@
+package capture
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// firstText returns the text of the first element with tag a in doc.
+func firstText(doc *html.Node, a atom.Atom) string {
+	var found *html.Node
+	var find func(*html.Node)
+	find = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && found == nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.DataAtom == a {
+				found = c
+				return
+			}
+			find(c)
+		}
+	}
+	find(doc)
+	if found == nil {
+		return ""
+	}
+	var b strings.Builder
+	var text func(*html.Node)
+	text = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			text(c)
+		}
+	}
+	text(found)
+	return b.String()
+}
+
+func TestParseHTMLCharset(t *testing.T) {
+	latin1File, err := os.ReadFile("testdata/extract/latin1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asciiPad := "<!-- " + strings.Repeat("padding ", 200) + "-->"
+	tests := []struct {
+		name        string
+		body        string
+		contentType string
+		want        string // text of the first <p>
+	}{
+		{"latin-1 from meta http-equiv, no header param", string(latin1File), "text/html", "L'été à Montréal coûte 5 £ ou 10 §."},
+		{"latin-1 from meta charset", "<meta charset=\"latin1\"><p>na\xefve caf\xe9</p>", "", "naïve café"},
+		{"windows-1252 header param", "<p>\x93Quoted\x94 \x80 5 \x96 caf\xe9</p>", "text/html; charset=windows-1252", "“Quoted” € 5 – café"},
+		{"header param beats meta", "<meta charset=utf-8><p>caf\xe9</p>", "text/html; charset=ISO-8859-1", "café"},
+		{"utf-8 header param", "<p>café €</p>", "text/html; charset=UTF-8", "café €"},
+		{"utf-8 meta", "<meta charset=utf-8><p>café</p>", "", "café"},
+		{"utf-8 byte order mark", "\xef\xbb\xbf<p>café</p>", "text/html; charset=iso-8859-1", "café"},
+		{"utf-16le byte order mark", "\xff\xfe<\x00p\x00>\x00\xe9\x00<\x00/\x00p\x00>\x00", "", "é"},
+		{"undeclared utf-8 after 1024 bytes", asciiPad + "<p>Zürich – café</p>", "text/html", "Zürich – café"},
+		{"undeclared legacy bytes default to windows-1252", "<p>caf\xe9 \x80</p>", "", "café €"},
+		{"meta utf-16 is read as utf-8", "<meta charset=utf-16><p>café</p>", "", "café"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := ParseHTML([]byte(tt.body), tt.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := firstText(doc, atom.P); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseHTMLLatin1Fixture(t *testing.T) {
+	body, err := os.ReadFile("testdata/extract/latin1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := ParseHTML(body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := firstText(doc, atom.Title), "Crème brûlée à la française"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	links := ExtractLinks(doc, mustURL(t, "http://recettes.example/dessert/"))
+	if want := []string{"http://recettes.example/dessert/caf%C3%A9.jpg"}; !slices.Equal(links.Requisites, want) {
+		t.Errorf("requisites %q, want %q", links.Requisites, want)
+	}
+	md := ExtractMetadata(doc, mustURL(t, "http://recettes.example/dessert/"))
+	if md.Title != "Crème brûlée à la française" || md.Language != "fr" {
+		t.Errorf("metadata title %q language %q", md.Title, md.Language)
+	}
+}
+
+func TestParseHTMLEmpty(t *testing.T) {
+	for _, body := range []string{"", "\xef\xbb\xbf", "\xff\xfe", "\x00\x01\x02"} {
+		doc, err := ParseHTML([]byte(body), "text/html; charset=bogus")
+		if err != nil || doc == nil {
+			t.Errorf("ParseHTML(%q) = %v, %v", body, doc, err)
+		}
+	}
+}
