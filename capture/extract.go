@@ -1,0 +1,327 @@
+package capture
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
+)
+
+// PageLinks are the URLs a page needs to render (Requisites) and the pages it links to
+// (Outlinks): absolute http(s) URLs without fragments or duplicates, in document order.
+type PageLinks struct {
+	Requisites []string
+	Outlinks   []string
+}
+
+// ExtractLinks finds the requisites and outlinks of a parsed page in one walk of doc, which it
+// does not modify.
+//
+// Requisites are the sources of img (src and every srcset candidate), picture source (srcset and
+// src), video/audio (src, poster, source src, track src), script, iframe/frame, embed, object
+// data, input type=image, lazy-loading data-src/data-srcset/data-lazy-src on any element, link
+// rel=stylesheet|icon|preload|modulepreload|apple-touch-icon(-precomposed) href and imagesrcset,
+// body/table/td/th background, og:image and twitter:image meta tags, SVG <image>, inline style
+// attributes and <style> blocks (their url()s and @imports). Outlinks are a and area hrefs.
+//
+// Relative URLs resolve against the first <base href> (itself resolved against pageURL) when
+// there is one, else pageURL. Values that do not yield an http(s) URL (data:, javascript:,
+// mailto:, about:, blob:, empty) are skipped.
+func ExtractLinks(doc *html.Node, pageURL *url.URL) PageLinks {
+	w := linkWalker{}
+	w.walk(doc)
+
+	base := pageURL
+	if w.baseHref != nil {
+		if b, ok := absLinkURL(pageURL, *w.baseHref); ok {
+			base, _ = url.Parse(b)
+		}
+	}
+	var links PageLinks
+	seen := make(map[string]struct{}, len(w.raw))
+	for _, r := range w.raw {
+		abs, ok := absLinkURL(base, r.ref)
+		if !ok {
+			continue
+		}
+		key := abs
+		if r.outlink {
+			key = "\x00" + abs // an URL may be both a requisite and an outlink
+		}
+		if _, dup := seen[key]; dup {
+			continue
+		}
+		seen[key] = struct{}{}
+		if r.outlink {
+			links.Outlinks = append(links.Outlinks, abs)
+		} else {
+			links.Requisites = append(links.Requisites, abs)
+		}
+	}
+	return links
+}
+
+// linkWalker collects unresolved references during the walk; they are resolved afterwards
+// because a <base> element applies to the URLs before it too.
+type linkWalker struct {
+	raw      []rawLink
+	baseHref *string
+}
+
+type rawLink struct {
+	ref     string
+	outlink bool
+}
+
+func (w *linkWalker) req(ref string) { w.raw = append(w.raw, rawLink{ref: ref}) }
+
+func (w *linkWalker) walk(n *html.Node) {
+	if n.Type == html.ElementNode {
+		w.element(n)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c)
+	}
+}
+
+func (w *linkWalker) element(n *html.Node) {
+	isImageInput := false
+	switch n.DataAtom {
+	case atom.Base:
+		if href, ok := nodeAttr(n, "href"); ok && w.baseHref == nil {
+			w.baseHref = &href
+		}
+		return
+	case atom.Link:
+		if linkRelIsRequisite(nodeAttrValue(n, "rel")) {
+			for _, a := range n.Attr {
+				switch a.Key {
+				case "href":
+					w.req(a.Val)
+				case "imagesrcset":
+					srcsetURLs(a.Val, w.req)
+				}
+			}
+		}
+		return
+	case atom.Meta:
+		key := nodeAttrValue(n, "property")
+		if key == "" {
+			key = nodeAttrValue(n, "name")
+		}
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
+			w.req(nodeAttrValue(n, "content"))
+		}
+		return
+	case atom.Style:
+		cssURLs(nodeText(n), w.req)
+	case atom.Input:
+		isImageInput = strings.EqualFold(strings.TrimSpace(nodeAttrValue(n, "type")), "image")
+	}
+	if n.Namespace == "svg" && (n.Data == "image" || n.Data == "a") {
+		for _, a := range n.Attr {
+			switch {
+			case a.Key != "href":
+			case n.Data == "image" && (a.Namespace == "" || a.Namespace == "xlink"):
+				w.req(a.Val)
+			case a.Namespace == "xlink": // an svg <a>; its plain href is read below
+				w.raw = append(w.raw, rawLink{ref: a.Val, outlink: true})
+			}
+		}
+	}
+	for _, a := range n.Attr {
+		if a.Namespace != "" {
+			continue
+		}
+		switch a.Key {
+		case "data-src", "data-lazy-src":
+			w.req(a.Val)
+		case "data-srcset":
+			srcsetURLs(a.Val, w.req)
+		case "style":
+			cssURLs(a.Val, w.req)
+		case "src":
+			switch n.DataAtom {
+			case atom.Img, atom.Source, atom.Script, atom.Video, atom.Audio, atom.Track,
+				atom.Iframe, atom.Frame, atom.Embed:
+				w.req(a.Val)
+			case atom.Input:
+				if isImageInput {
+					w.req(a.Val)
+				}
+			}
+		case "srcset":
+			if n.DataAtom == atom.Img || n.DataAtom == atom.Source {
+				srcsetURLs(a.Val, w.req)
+			}
+		case "poster":
+			if n.DataAtom == atom.Video || n.DataAtom == atom.Audio {
+				w.req(a.Val)
+			}
+		case "data":
+			if n.DataAtom == atom.Object {
+				w.req(a.Val)
+			}
+		case "background":
+			switch n.DataAtom {
+			case atom.Body, atom.Table, atom.Td, atom.Th:
+				w.req(a.Val)
+			}
+		case "href":
+			if n.DataAtom == atom.A || n.DataAtom == atom.Area {
+				w.raw = append(w.raw, rawLink{ref: a.Val, outlink: true})
+			}
+		}
+	}
+}
+
+// linkRelIsRequisite reports whether a link's rel token list names a resource the page loads.
+func linkRelIsRequisite(rel string) bool {
+	for _, tok := range strings.FieldsFunc(rel, isHTMLSpaceRune) {
+		switch strings.ToLower(tok) {
+		case "stylesheet", "icon", "preload", "modulepreload", "apple-touch-icon",
+			"apple-touch-icon-precomposed":
+			return true
+		}
+	}
+	return false
+}
+
+// nodeAttr returns the value of the attribute key (in no namespace) of n.
+func nodeAttr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func nodeAttrValue(n *html.Node, key string) string {
+	v, _ := nodeAttr(n, key)
+	return v
+}
+
+// nodeText returns the text of n's text children, which is all a raw-text element holds.
+func nodeText(n *html.Node) string {
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode {
+		return c.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	}
+	return b.String()
+}
+
+// absLinkURL resolves the attribute or CSS reference ref against base the way a browser would
+// and returns it as an absolute http(s) URL without a fragment; ok is false when ref does not
+// yield one. Besides what url.URL.ResolveReference does, it strips surrounding whitespace and
+// inner tabs and newlines, reads backslashes as slashes, tolerates stray "%" signs, lower-cases
+// the host (converting an internationalised one to punycode), drops a default port, and
+// percent-encodes spaces and other bytes that may not appear raw in a request line.
+func absLinkURL(base *url.URL, ref string) (string, bool) {
+	ref = strings.TrimFunc(ref, func(r rune) bool { return r <= ' ' })
+	if ref == "" || hasPrefixFold(ref, "data:") || hasPrefixFold(ref, "javascript:") {
+		return "", false // the common non-http schemes, skipped before any parsing work
+	}
+	if strings.ContainsAny(ref, "\t\n\r\\") {
+		ref = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(ref)
+	}
+	if i := strings.IndexByte(ref, '#'); i >= 0 {
+		ref = ref[:i]
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		if u, err = url.Parse(escapeStrayPercents(ref)); err != nil {
+			return "", false
+		}
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
+		return "", false
+	}
+	u.Fragment, u.RawFragment = "", ""
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if !isASCII(host) {
+		if host, err = idna.Lookup.ToASCII(host); err != nil {
+			return "", false
+		}
+	}
+	if port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
+		port = ""
+	}
+	if strings.IndexByte(host, ':') >= 0 {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	u.Host = host
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.RawQuery = escapeQuery(u.RawQuery)
+	return u.String(), true
+}
+
+// escapeStrayPercents encodes each "%" not followed by two hex digits as "%25".
+func escapeStrayPercents(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && !(i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])) {
+			b.WriteString("%25")
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// escapeQuery percent-encodes the bytes of a raw query that the WHATWG URL standard encodes:
+// controls, space, quotes, angle brackets and non-ASCII.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	needs := func(c byte) bool { return c <= ' ' || c >= 0x7f || strings.IndexByte("\"'<>", c) >= 0 }
+	i := 0
+	for i < len(q) && !needs(q[i]) {
+		i++
+	}
+	if i == len(q) {
+		return q
+	}
+	var b strings.Builder
+	b.WriteString(q[:i])
+	for ; i < len(q); i++ {
+		if c := q[i]; needs(c) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func isHTMLSpaceRune(r rune) bool { return r < 0x80 && isHTMLSpace(byte(r)) }
