@@ -1,0 +1,143 @@
+package warc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Repaired describes an ".open" file made final by Repair.
+type Repaired struct {
+	Path         string // absolute final path
+	Filename     string // relative to the archive root, slash-separated
+	KeptRecords  int
+	TrimmedBytes int64
+}
+
+// RepairOpenFiles repairs every ".open" file under root/warcs that no live
+// writer holds (see Repair). Files locked by a live writer are left alone. It
+// returns what it repaired and the errors of the files it could not repair.
+func RepairOpenFiles(root string) ([]Repaired, error) {
+	var out []Repaired
+	var errs []error
+	dir := filepath.Join(root, "warcs")
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == dir {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if !d.Type().IsRegular() || !strings.HasSuffix(path, ".open") {
+			return nil
+		}
+		r, err := Repair(root, path)
+		switch {
+		case errors.Is(err, ErrLocked):
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("warc: repair %s: %w", dir, err))
+	}
+	return out, errors.Join(errs...)
+}
+
+// Repair makes final an ".open" file left by a crash: unless a live writer
+// holds its lock (then the error wraps ErrLocked), it trims the file to the end
+// of its last whole, valid record (framing and digests checked; the file is
+// never deleted, even when nothing is kept), writes its CDXJ beside it and
+// renames it to its final name. root is the archive root, for the Filename of
+// the CDXJ lines.
+func Repair(root, openPath string) (Repaired, error) {
+	fail := func(err error) (Repaired, error) {
+		return Repaired{}, fmt.Errorf("warc: repair %s: %w", openPath, err)
+	}
+	finalPath, ok := strings.CutSuffix(openPath, ".open")
+	if !ok {
+		return fail(errors.New("not an .open file"))
+	}
+	f, err := os.OpenFile(openPath, os.O_RDWR, 0)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		return fail(err)
+	}
+	if _, err := os.Lstat(finalPath); err == nil {
+		return fail(fmt.Errorf("%s already exists", finalPath))
+	}
+	rel, err := relSlash(root, finalPath)
+	if err != nil {
+		return fail(err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	keep, kept, lines, err := wholeRecords(f, rel)
+	if err != nil {
+		return fail(err)
+	}
+	if err := f.Truncate(keep); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := writeCDXJ(cdxjPath(finalPath), lines); err != nil {
+		return Repaired{}, err
+	}
+	if err := os.Rename(openPath, finalPath); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(filepath.Dir(finalPath)); err != nil {
+		return Repaired{}, err
+	}
+	abs, err := filepath.Abs(finalPath)
+	if err != nil {
+		abs = finalPath
+	}
+	return Repaired{Path: abs, Filename: rel, KeptRecords: kept, TrimmedBytes: info.Size() - keep}, nil
+}
+
+// wholeRecords reads the valid records at the start of f and returns where the
+// last of them ends, how many there are and their CDXJ lines. Only an I/O
+// error is returned; damage just ends the run of valid records.
+func wholeRecords(f *os.File, rel string) (end int64, n int, lines []string, err error) {
+	rd, err := NewReader(f)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	for {
+		rec, err := rd.Next()
+		if err != nil {
+			if err == io.EOF || errors.Is(err, ErrTruncated) || errors.Is(err, ErrMalformed) {
+				return end, n, lines, nil
+			}
+			return 0, 0, nil, err
+		}
+		if rec.Offset != end || len(checkRecord(rec, rd.ms != nil)) > 0 || rec.Length == 0 {
+			return end, n, lines, nil
+		}
+		e, err := EntryOf(rec, rel)
+		if err != nil {
+			return end, n, lines, nil
+		}
+		end, n = rec.Offset+rec.Length, n+1
+		if Indexed(e) {
+			if line, err := e.CDXJ(); err == nil {
+				lines = append(lines, line)
+			}
+		}
+	}
+}

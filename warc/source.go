@@ -1,0 +1,217 @@
+package warc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+)
+
+const readBufSize = 64 << 10
+
+// source is the raw input: a bufio.Reader whose consumed position is known and
+// which can seek back when the input is seekable (for gzip resynchronisation).
+type source struct {
+	cr     countReader
+	br     *bufio.Reader
+	seeker io.Seeker // nil when the input cannot seek
+	base   int64     // seeker position of offset 0
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newSource(r io.Reader) *source {
+	s := &source{cr: countReader{r: r}}
+	s.br = bufio.NewReaderSize(&s.cr, readBufSize)
+	if sk, ok := r.(io.Seeker); ok {
+		if base, err := sk.Seek(0, io.SeekCurrent); err == nil {
+			s.seeker, s.base = sk, base
+		}
+	}
+	return s
+}
+
+// pos returns the offset of the next byte to be consumed.
+func (s *source) pos() int64 { return s.cr.n - int64(s.br.Buffered()) }
+
+func (s *source) seek(off int64) error {
+	if _, err := s.seeker.Seek(s.base+off, io.SeekStart); err != nil {
+		return err
+	}
+	s.cr.n = off
+	s.br.Reset(&s.cr)
+	return nil
+}
+
+// mark is a gzip member boundary: a start or end at decompressed offset d and
+// compressed offset c.
+type mark struct {
+	d, c  int64
+	start bool
+}
+
+// memberStream presents the concatenated content of the gzip members of src
+// and records where members start and end. Empty members leave no marks, so
+// the marks between two positions are bounded by the bytes between them.
+type memberStream struct {
+	src      *source
+	zr       *gzip.Reader
+	out      int64  // decompressed bytes produced
+	memberC  int64  // compressed offset of the current (or last) member
+	inMember bool
+	marks    []mark // pending marks, oldest first
+	// lastStart is the newest member start dropped by popBefore: the member
+	// holding positions before the pending marks.
+	lastStart mark
+	err      error  // sticky
+	errC     int64  // compressed offset of the member that failed
+}
+
+func (m *memberStream) Read(p []byte) (int, error) {
+	for {
+		if m.err != nil {
+			return 0, m.err
+		}
+		if !m.inMember {
+			if m.err = m.startMember(); m.err != nil {
+				return 0, m.err
+			}
+		}
+		n, err := m.zr.Read(p)
+		m.out += int64(n)
+		switch {
+		case err == io.EOF:
+			m.inMember = false
+			last := len(m.marks) - 1
+			if last >= 0 && m.marks[last].start && m.marks[last].d == m.out {
+				m.marks = m.marks[:last] // an empty member: forget it
+			} else {
+				m.marks = append(m.marks, mark{d: m.out, c: m.src.pos()})
+			}
+		case err != nil:
+			m.err, m.errC = m.memberErr(err), m.memberC
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (m *memberStream) startMember() error {
+	c := m.src.pos()
+	if _, err := m.src.br.Peek(1); err != nil {
+		return err // io.EOF: a clean end
+	}
+	m.memberC = c
+	var err error
+	if m.zr == nil {
+		m.zr, err = gzip.NewReader(m.src.br)
+	} else {
+		err = m.zr.Reset(m.src.br)
+	}
+	if err != nil {
+		m.errC = c
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: gzip header at offset %d cut short", ErrTruncated, c)
+		}
+		return fmt.Errorf("%w: no gzip member at offset %d: %v", ErrMalformed, c, err)
+	}
+	m.zr.Multistream(false)
+	m.inMember = true
+	m.marks = append(m.marks, mark{d: m.out, c: c, start: true})
+	return nil
+}
+
+func (m *memberStream) memberErr(err error) error {
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: gzip member at offset %d cut short", ErrTruncated, m.memberC)
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.As(err, &corrupt):
+		return fmt.Errorf("%w: bad gzip member at offset %d: %v", ErrMalformed, m.memberC, err)
+	}
+	return fmt.Errorf("warc: read gzip member at offset %d: %w", m.memberC, err)
+}
+
+// recover skips past a damaged member: it continues at the next gzip magic
+// after the damaged member's start (or after the current position when the
+// input cannot seek). It reports whether a candidate member was found.
+func (m *memberStream) recover() bool {
+	if m.src.seeker != nil && m.src.pos() > m.errC+1 {
+		if err := m.src.seek(m.errC + 1); err != nil {
+			return false
+		}
+	}
+	m.inMember, m.marks, m.lastStart = false, m.marks[:0], mark{}
+	magic := []byte{0x1f, 0x8b, 0x08}
+	for {
+		b, err := m.src.br.Peek(3)
+		if len(b) < 3 {
+			m.err = err
+			if m.err == nil {
+				m.err = io.EOF
+			}
+			return false
+		}
+		if bytes.Equal(b, magic) {
+			m.err = nil
+			return true
+		}
+		buf, _ := m.src.br.Peek(m.src.br.Buffered())
+		skip := 1
+		if i := bytes.IndexByte(buf[1:], 0x1f); i >= 0 {
+			skip = i + 1
+		} else if len(buf) > 2 {
+			skip = len(buf) - 2
+		}
+		_, _ = m.src.br.Discard(skip)
+	}
+}
+
+// popBefore drops the marks before decompressed offset d and returns whether
+// any dropped mark lay strictly after lo.
+func (m *memberStream) popBefore(d, lo int64) (after bool) {
+	i := 0
+	for i < len(m.marks) && m.marks[i].d < d {
+		if m.marks[i].d > lo {
+			after = true
+		}
+		if m.marks[i].start {
+			m.lastStart = m.marks[i]
+		}
+		i++
+	}
+	if i > 0 {
+		m.marks = append(m.marks[:0], m.marks[i:]...)
+	}
+	return after
+}
+
+// popEndsAt drops the member ends at decompressed offset d (before a record
+// that starts there).
+func (m *memberStream) popEndsAt(d int64) {
+	for len(m.marks) > 0 && !m.marks[0].start && m.marks[0].d == d {
+		m.marks = m.marks[1:]
+	}
+}
+
+// front returns the oldest pending mark.
+func (m *memberStream) front() (mark, bool) {
+	if len(m.marks) == 0 {
+		return mark{}, false
+	}
+	return m.marks[0], true
+}

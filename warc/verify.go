@@ -1,0 +1,143 @@
+package warc
+
+import (
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+)
+
+// Problem is one finding of VerifyFile.
+type Problem struct {
+	Offset   int64  // offset of the record (its gzip member) or of the damage
+	RecordID string // "" when unknown
+	Msg      string
+}
+
+// VerifyStats counts what VerifyFile saw.
+type VerifyStats struct {
+	Records  int // records whose header could be read
+	Problems int
+}
+
+// mandatoryFields must appear in every record.
+var mandatoryFields = []string{"WARC-Record-ID", "WARC-Date", "WARC-Type", "Content-Length"}
+
+// VerifyFile checks the framing and both digests of every record of the WARC
+// file at path (WARC/1.0 or 1.1, plain or gzipped; digests in sha1, sha256,
+// sha512 or md5, in hex, base32 or base64) and calls fn for each problem:
+// truncation, bytes that are not a record, a damaged gzip member, a missing
+// mandatory field, a block or payload digest mismatch, a block shorter than its
+// Content-Length, a record not followed by CRLFCRLF, or, in a gzipped file, a
+// record that does not fill exactly one gzip member. After damage it carries on
+// with the next record it can find. A payload digest matches when it covers the
+// de-chunked entity or, as older writers computed it, the entity with its chunk
+// framing. A revisit's payload digest, being the original's, is not checked.
+// The error reports only trouble opening the file; damage is a Problem.
+func VerifyFile(path string, fn func(Problem)) (VerifyStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return VerifyStats{}, fmt.Errorf("warc: verify %s: %w", path, err)
+	}
+	defer f.Close()
+	return verifyReader(f, fn)
+}
+
+func verifyReader(r io.Reader, fn func(Problem)) (VerifyStats, error) {
+	var st VerifyStats
+	report := func(p Problem) {
+		st.Problems++
+		if fn != nil {
+			fn(p)
+		}
+	}
+	rd, err := NewReader(r)
+	if err != nil {
+		return st, err
+	}
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			report(Problem{Offset: rd.errOffset, RecordID: rd.errHeaders.Get("WARC-Record-ID"), Msg: err.Error()})
+			if !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) {
+				return st, nil // an I/O error: nothing more can be read
+			}
+			continue
+		}
+		st.Records++
+		id := rec.Header.Get("WARC-Record-ID")
+		for _, msg := range checkRecord(rec, rd.ms != nil) {
+			report(Problem{Offset: rec.Offset, RecordID: id, Msg: msg})
+		}
+	}
+}
+
+// checkRecord reads rec's block and returns what is wrong with the record.
+func checkRecord(rec *ReadRecord, gzipped bool) []string {
+	var msgs []string
+	h := rec.Header
+	for _, name := range mandatoryFields {
+		if !h.Has(name) {
+			msgs = append(msgs, "missing mandatory field "+name)
+		}
+	}
+	if d := h.Get("WARC-Date"); d != "" {
+		if _, err := parseWARCDate(d); err != nil {
+			msgs = append(msgs, fmt.Sprintf("bad WARC-Date %q", d))
+		}
+	}
+	var writers []io.Writer
+	block, bsum, msgs := digestWriter(h, "WARC-Block-Digest", msgs)
+	if bsum != nil {
+		writers = append(writers, bsum)
+	}
+	var payload digestValue
+	var psum, praw hash.Hash
+	if h.Get("WARC-Type") != TypeRevisit {
+		payload, psum, msgs = digestWriter(h, "WARC-Payload-Digest", msgs)
+	}
+	if psum != nil {
+		if mediaType(h.Get("Content-Type")) == "application/http" {
+			praw = newHash(payload.alg)
+			writers = append(writers, newHTTPDigester(nil, psum, praw))
+		} else {
+			writers = append(writers, psum)
+		}
+	}
+	if _, err := io.Copy(io.MultiWriter(writers...), rec.Block); err != nil {
+		return append(msgs, err.Error())
+	}
+	if bsum != nil && !block.matches(bsum.Sum(nil)) {
+		msgs = append(msgs, fmt.Sprintf("WARC-Block-Digest mismatch: header %s, computed %s:%x",
+			h.Get("WARC-Block-Digest"), block.alg, bsum.Sum(nil)))
+	}
+	if psum != nil && !payload.matches(psum.Sum(nil)) && (praw == nil || !payload.matches(praw.Sum(nil))) {
+		msgs = append(msgs, fmt.Sprintf("WARC-Payload-Digest mismatch: header %s, computed %s:%x",
+			h.Get("WARC-Payload-Digest"), payload.alg, psum.Sum(nil)))
+	}
+	if rec.badTrailer {
+		msgs = append(msgs, "record not followed by CRLFCRLF")
+	}
+	if gzipped && !rec.gzipAlone() {
+		msgs = append(msgs, "record does not fill exactly one gzip member")
+	}
+	return msgs
+}
+
+// digestWriter parses the digest field name of h and returns a hash to feed
+// with the data it covers (nil when the field is absent or unusable).
+func digestWriter(h Header, name string, msgs []string) (digestValue, hash.Hash, []string) {
+	v := h.Get(name)
+	if v == "" {
+		return digestValue{}, nil, msgs
+	}
+	d, err := parseDigest(v)
+	if err != nil {
+		return d, nil, append(msgs, fmt.Sprintf("bad %s: %v", name, err))
+	}
+	return d, newHash(d.alg), msgs
+}
