@@ -5,15 +5,15 @@ import "io"
 type chunkState uint8
 
 const (
-	csSize     chunkState = iota // hex digits of a chunk size
-	csExt                        // chunk extension, up to LF
-	csSizeLF                     // LF after the size line's CR
-	csData                       // chunk data
-	csDataCR                     // CR after chunk data
-	csDataLF                     // LF after chunk data
-	csTrailer                    // trailer fields after the last chunk
-	csDone                       // after the trailer: ignored
-	csBad                        // malformed framing: the rest passes through
+	csSize    chunkState = iota // hex digits of a chunk size
+	csExt                       // chunk extension, up to LF
+	csSizeLF                    // LF after the size line's CR
+	csData                      // chunk data
+	csDataCR                    // CR after chunk data
+	csDataLF                    // LF after chunk data
+	csTrailer                   // trailer fields after the last chunk
+	csDone                      // after the trailer: ignored
+	csBad                       // malformed framing: the rest passes through
 )
 
 // dechunker removes chunked transfer-coding from a body fed in any slicing and

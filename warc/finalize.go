@@ -57,4 +57,3 @@ func (w *Writer) writeWarcinfo(id, filename string, fields Header) (Entry, error
 	}
 	return e, err
 }
-

@@ -69,15 +69,15 @@ type mark struct {
 type memberStream struct {
 	src      *source
 	zr       *gzip.Reader
-	out      int64  // decompressed bytes produced
-	memberC  int64  // compressed offset of the current (or last) member
+	out      int64 // decompressed bytes produced
+	memberC  int64 // compressed offset of the current (or last) member
 	inMember bool
 	marks    []mark // pending marks, oldest first
 	// lastStart is the newest member start dropped by popBefore: the member
 	// holding positions before the pending marks.
 	lastStart mark
-	err      error  // sticky
-	errC     int64  // compressed offset of the member that failed
+	err       error // sticky
+	errC      int64 // compressed offset of the member that failed
 }
 
 func (m *memberStream) Read(p []byte) (int, error) {
