@@ -243,7 +243,7 @@ func (fw *FileWriter) create() error {
 	}
 	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, sum: sha256.New()}
 	c.w = newStreamWriter(fw.enc, io.MultiWriter(f, c.sum), true, writerConfig{filename: rel})
-	if _, err := c.w.writeWarcinfo(fw.infoID, name, fw.cfg.Warcinfo); err != nil {
+	if _, err := c.w.writeWarcinfo(fw.infoID, now, name, fw.cfg.Warcinfo); err != nil {
 		f.Close()
 		return err
 	}

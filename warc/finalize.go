@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // finalize makes the current file final: fsync, CDXJ beside it, rename, fsync
@@ -40,9 +41,9 @@ func (fw *FileWriter) finalize() (ClosedFile, error) {
 }
 
 // writeWarcinfo writes the warcinfo record that opens a file, with the given ID.
-func (w *Writer) writeWarcinfo(id, filename string, fields Header) (Entry, error) {
+func (w *Writer) writeWarcinfo(id string, date time.Time, filename string, fields Header) (Entry, error) {
 	block := appendFieldsBlock(nil, fields)
-	rec := &Record{Type: TypeWarcinfo, ID: id, ContentType: "application/warc-fields",
+	rec := &Record{Type: TypeWarcinfo, ID: id, Date: date, ContentType: "application/warc-fields",
 		Block: blockOf(block), BlockSize: int64(len(block))}
 	if filename != "" {
 		rec.Header.Add("WARC-Filename", filename)

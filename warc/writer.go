@@ -96,7 +96,7 @@ func (w *Writer) Write(recs ...*Record) ([]Entry, error) {
 // application/warc-fields) and whose WARC-Filename is filename (omitted when
 // ""), and makes its ID the WARC-Warcinfo-ID of the records written after it.
 func (w *Writer) WriteWarcinfo(filename string, fields Header) (Entry, error) {
-	return w.writeWarcinfo("", filename, fields)
+	return w.writeWarcinfo("", time.Time{}, filename, fields)
 }
 
 // writePrepared encodes p straight to the output.

@@ -1,0 +1,136 @@
+package warc
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestRotation(t *testing.T) {
+	root := t.TempDir()
+	var mu sync.Mutex
+	closed := map[string]ClosedFile{}
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "rot", MaxSize: 40 << 10, Now: fixedClock(),
+		OnClose: func(c ClosedFile) {
+			mu.Lock()
+			defer mu.Unlock()
+			closed[c.Path] = c
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, pairs = 4, 30
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range pairs {
+				uri := fmt.Sprintf("https://example.com/w%d/p%d", g, i)
+				body := make([]byte, 3000+i*100)
+				_, _ = rand.Read(body) // incompressible
+				resp := bytesRecord(TypeResponse, uri, "application/http; msgtype=response", httpResponse(200, "image/jpeg", body))
+				resp.ID = NewRecordID()
+				req := bytesRecord(TypeRequest, uri, "application/http; msgtype=request", httpRequest(uri))
+				req.Header.Add("WARC-Concurrent-To", resp.ID)
+				if _, err := fw.Write(req, resp); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(bytesRecord(TypeResource, "https://example.com/", "", nil)); err != ErrClosed {
+		t.Errorf("Write after Close: %v, want ErrClosed", err)
+	}
+	if open := findFiles(t, root, ".open"); len(open) > 0 {
+		t.Errorf("left .open files: %v", open)
+	}
+	files := findFiles(t, root, ".warc.gz")
+	if len(files) < 5 || len(closed) != len(files) {
+		t.Fatalf("%d files, %d OnClose calls", len(files), len(closed))
+	}
+	slices.Sort(files)
+	total := 0
+	for i, path := range files {
+		name := filepath.Base(path)
+		if want := fmt.Sprintf("rot-%05d.warc.gz", i); name != want {
+			t.Errorf("file %d is %s, want %s", i, name, want)
+		}
+		if _, err := os.Stat(strings.TrimSuffix(path, ".warc.gz") + ".cdxj"); err != nil {
+			t.Error(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		cf := closed[path]
+		if cf.SHA256 != hex.EncodeToString(sum[:]) || cf.Size != int64(len(data)) {
+			t.Errorf("%s: OnClose got size %d sha %s; file has %d bytes, sha %x", name, cf.Size, cf.SHA256, len(data), sum)
+		}
+		st := mustVerify(t, path)
+		if st.Records != cf.Records {
+			t.Errorf("%s: %d records, OnClose said %d", name, st.Records, cf.Records)
+		}
+		total += checkPairs(t, path)
+	}
+	if total != workers*pairs {
+		t.Errorf("found %d pairs, wrote %d", total, workers*pairs)
+	}
+}
+
+// checkPairs checks that every request is followed by its response in the same
+// file and that records name the file's warcinfo; it returns the pair count.
+func checkPairs(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd, _ := NewReader(f)
+	var ids, concurrent, types []string
+	var info string
+	for {
+		rec, err := rd.Next()
+		if err != nil {
+			break
+		}
+		h := rec.Header
+		if h.Get("WARC-Type") == TypeWarcinfo {
+			info = h.Get("WARC-Record-ID")
+			if h.Get("WARC-Filename") != filepath.Base(path) {
+				t.Errorf("%s: WARC-Filename %q", path, h.Get("WARC-Filename"))
+			}
+		} else if h.Get("WARC-Warcinfo-ID") != info {
+			t.Errorf("%s: record names warcinfo %q, file has %q", path, h.Get("WARC-Warcinfo-ID"), info)
+		}
+		ids = append(ids, h.Get("WARC-Record-ID"))
+		concurrent = append(concurrent, h.Get("WARC-Concurrent-To"))
+		types = append(types, h.Get("WARC-Type"))
+	}
+	if len(types) == 0 || types[0] != TypeWarcinfo {
+		t.Fatalf("%s: does not start with warcinfo", path)
+	}
+	pairs := 0
+	for i := 1; i < len(types); i += 2 {
+		if types[i] != TypeRequest || i+1 >= len(types) || types[i+1] != TypeResponse || concurrent[i] != ids[i+1] {
+			t.Errorf("%s: record %d is not a request followed by its response", path, i)
+			continue
+		}
+		pairs++
+	}
+	return pairs
+}
