@@ -10,8 +10,8 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// firstText returns the text of the first element with tag a in doc.
-func firstText(doc *html.Node, a atom.Atom) string {
+// domFirstText returns the text of the first element with tag a in doc.
+func domFirstText(doc *html.Node, a atom.Atom) string {
 	var found *html.Node
 	var find func(*html.Node)
 	find = func(n *html.Node) {
@@ -71,7 +71,7 @@ func TestParseHTMLCharset(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := firstText(doc, atom.P); got != tt.want {
+			if got := domFirstText(doc, atom.P); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -87,14 +87,14 @@ func TestParseHTMLLatin1Fixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := firstText(doc, atom.Title), "Crème brûlée à la française"; got != want {
+	if got, want := domFirstText(doc, atom.Title), "Crème brûlée à la française"; got != want {
 		t.Errorf("title %q, want %q", got, want)
 	}
-	links := ExtractLinks(doc, mustURL(t, "http://recettes.example/dessert/"))
+	links := ExtractLinks(doc, parseTestURL(t, "http://recettes.example/dessert/"))
 	if want := []string{"http://recettes.example/dessert/caf%C3%A9.jpg"}; !slices.Equal(links.Requisites, want) {
 		t.Errorf("requisites %q, want %q", links.Requisites, want)
 	}
-	md := ExtractMetadata(doc, mustURL(t, "http://recettes.example/dessert/"))
+	md := ExtractMetadata(doc, parseTestURL(t, "http://recettes.example/dessert/"))
 	if md.Title != "Crème brûlée à la française" || md.Language != "fr" {
 		t.Errorf("metadata title %q language %q", md.Title, md.Language)
 	}
@@ -105,6 +105,20 @@ func TestParseHTMLEmpty(t *testing.T) {
 		doc, err := ParseHTML([]byte(body), "text/html; charset=bogus")
 		if err != nil || doc == nil {
 			t.Errorf("ParseHTML(%q) = %v, %v", body, doc, err)
+		}
+	}
+}
+
+func BenchmarkParseHTML(b *testing.B) {
+	page, err := os.ReadFile("testdata/extract/article.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseHTML(page, "text/html; charset=utf-8"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

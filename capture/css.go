@@ -221,7 +221,7 @@ func (c *cssScanner) str(quote byte) string {
 // it consumes the url token and returns its value; ok is false for a bad url (whitespace inside, a
 // quote or a parenthesis), whose remnants are consumed.
 func (c *cssScanner) urlToken() (u string, ok bool) {
-	for c.i < len(c.s) && isHTMLSpace(c.s[c.i]) {
+	for c.i < len(c.s) && isHTMLWhitespace(c.s[c.i]) {
 		c.i++
 	}
 	if c.i < len(c.s) && (c.s[c.i] == '"' || c.s[c.i] == '\'') {
@@ -235,9 +235,9 @@ func (c *cssScanner) urlToken() (u string, ok bool) {
 			u = c.done(start, b)
 			c.i++
 			return u, true
-		case isHTMLSpace(ch):
+		case isHTMLWhitespace(ch):
 			u = c.done(start, b)
-			for c.i < len(c.s) && isHTMLSpace(c.s[c.i]) {
+			for c.i < len(c.s) && isHTMLWhitespace(c.s[c.i]) {
 				c.i++
 			}
 			if c.i >= len(c.s) {
@@ -296,8 +296,8 @@ func (c *cssScanner) escape(b *strings.Builder) {
 	}
 	start := c.i
 	var r rune
-	for c.i < len(c.s) && c.i-start < 6 && isHexDigit(c.s[c.i]) {
-		r = r<<4 | rune(hexValue(c.s[c.i]))
+	for c.i < len(c.s) && c.i-start < 6 && cssHexDigit(c.s[c.i]) {
+		r = r<<4 | rune(cssHexValue(c.s[c.i]))
 		c.i++
 	}
 	if c.i == start {
@@ -306,7 +306,7 @@ func (c *cssScanner) escape(b *strings.Builder) {
 		c.i += n
 		return
 	}
-	if c.i < len(c.s) && isHTMLSpace(c.s[c.i]) {
+	if c.i < len(c.s) && isHTMLWhitespace(c.s[c.i]) {
 		if c.s[c.i] == '\r' && c.i+1 < len(c.s) && c.s[c.i+1] == '\n' {
 			c.i++
 		}
@@ -318,11 +318,11 @@ func (c *cssScanner) escape(b *strings.Builder) {
 	b.WriteRune(r)
 }
 
-func isHexDigit(ch byte) bool {
+func cssHexDigit(ch byte) bool {
 	return ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F'
 }
 
-func hexValue(ch byte) byte {
+func cssHexValue(ch byte) byte {
 	switch {
 	case ch >= 'a':
 		return ch - 'a' + 10

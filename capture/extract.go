@@ -90,12 +90,12 @@ func (w *linkWalker) element(n *html.Node) {
 	isImageInput := false
 	switch n.DataAtom {
 	case atom.Base:
-		if href, ok := nodeAttr(n, "href"); ok && w.baseHref == nil {
+		if href, ok := domAttr(n, "href"); ok && w.baseHref == nil {
 			w.baseHref = &href
 		}
 		return
 	case atom.Link:
-		if linkRelIsRequisite(nodeAttrValue(n, "rel")) {
+		if linkRelIsRequisite(domAttrValue(n, "rel")) {
 			for _, a := range n.Attr {
 				switch a.Key {
 				case "href":
@@ -107,19 +107,19 @@ func (w *linkWalker) element(n *html.Node) {
 		}
 		return
 	case atom.Meta:
-		key := nodeAttrValue(n, "property")
+		key := domAttrValue(n, "property")
 		if key == "" {
-			key = nodeAttrValue(n, "name")
+			key = domAttrValue(n, "name")
 		}
 		switch strings.ToLower(strings.TrimSpace(key)) {
 		case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
-			w.req(nodeAttrValue(n, "content"))
+			w.req(domAttrValue(n, "content"))
 		}
 		return
 	case atom.Style:
-		cssURLs(nodeText(n), w.req)
+		cssURLs(domText(n), w.req)
 	case atom.Input:
-		isImageInput = strings.EqualFold(strings.TrimSpace(nodeAttrValue(n, "type")), "image")
+		isImageInput = strings.EqualFold(strings.TrimSpace(domAttrValue(n, "type")), "image")
 	}
 	if n.Namespace == "svg" && (n.Data == "image" || n.Data == "a") {
 		for _, a := range n.Attr {
@@ -180,7 +180,7 @@ func (w *linkWalker) element(n *html.Node) {
 
 // linkRelIsRequisite reports whether a link's rel token list names a resource the page loads.
 func linkRelIsRequisite(rel string) bool {
-	for _, tok := range strings.FieldsFunc(rel, isHTMLSpaceRune) {
+	for _, tok := range strings.FieldsFunc(rel, isHTMLWhitespaceRune) {
 		switch strings.ToLower(tok) {
 		case "stylesheet", "icon", "preload", "modulepreload", "apple-touch-icon",
 			"apple-touch-icon-precomposed":
@@ -190,8 +190,8 @@ func linkRelIsRequisite(rel string) bool {
 	return false
 }
 
-// nodeAttr returns the value of the attribute key (in no namespace) of n.
-func nodeAttr(n *html.Node, key string) (string, bool) {
+// domAttr returns the value of the attribute key (in no namespace) of n.
+func domAttr(n *html.Node, key string) (string, bool) {
 	for _, a := range n.Attr {
 		if a.Key == key && a.Namespace == "" {
 			return a.Val, true
@@ -200,13 +200,13 @@ func nodeAttr(n *html.Node, key string) (string, bool) {
 	return "", false
 }
 
-func nodeAttrValue(n *html.Node, key string) string {
-	v, _ := nodeAttr(n, key)
+func domAttrValue(n *html.Node, key string) string {
+	v, _ := domAttr(n, key)
 	return v
 }
 
-// nodeText returns the text of n's text children, which is all a raw-text element holds.
-func nodeText(n *html.Node) string {
+// domText returns the text of n's text children, which is all a raw-text element holds.
+func domText(n *html.Node) string {
 	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode {
 		return c.Data
 	}
@@ -250,7 +250,7 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 	}
 	u.Fragment, u.RawFragment = "", ""
 	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if !isASCII(host) {
+	if !hostIsASCII(host) {
 		if host, err = idna.Lookup.ToASCII(host); err != nil {
 			return "", false
 		}
@@ -276,7 +276,7 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 func escapeStrayPercents(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && !(i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])) {
+		if s[i] == '%' && !(i+2 < len(s) && cssHexDigit(s[i+1]) && cssHexDigit(s[i+2])) {
 			b.WriteString("%25")
 			continue
 		}
@@ -315,7 +315,7 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-func isASCII(s string) bool {
+func hostIsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
@@ -324,4 +324,4 @@ func isASCII(s string) bool {
 	return true
 }
 
-func isHTMLSpaceRune(r rune) bool { return r < 0x80 && isHTMLSpace(byte(r)) }
+func isHTMLWhitespaceRune(r rune) bool { return r < 0x80 && isHTMLWhitespace(byte(r)) }

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/net/html"
 )
 
-func mustURL(t testing.TB, s string) *url.URL {
+func parseTestURL(t testing.TB, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
 	if err != nil {
@@ -25,7 +25,7 @@ func linksOf(t testing.TB, page string) PageLinks {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractLinks(doc, mustURL(t, "https://news.example/world/story.html?id=7"))
+	return ExtractLinks(doc, parseTestURL(t, "https://news.example/world/story.html?id=7"))
 }
 
 func TestExtractLinksRequisites(t *testing.T) {
@@ -126,7 +126,7 @@ func TestExtractLinksDoesNotMutate(t *testing.T) {
 	}
 	var before, after bytes.Buffer
 	html.Render(&before, doc)
-	links := ExtractLinks(doc, mustURL(t, "https://news.example/2024/03/05/river-flood"))
+	links := ExtractLinks(doc, parseTestURL(t, "https://news.example/2024/03/05/river-flood"))
 	html.Render(&after, doc)
 	if !bytes.Equal(before.Bytes(), after.Bytes()) {
 		t.Error("ExtractLinks changed the document")
@@ -153,7 +153,7 @@ func FuzzExtractLinks(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	page := mustURL(f, "https://news.example/a/b")
+	page := parseTestURL(f, "https://news.example/a/b")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		doc, err := ParseHTML(body, "")
 		if err != nil {
@@ -165,5 +165,22 @@ func FuzzExtractLinks(f *testing.F) {
 				t.Fatalf("unparseable %q", u)
 			}
 		}
+		ExtractMetadata(doc, page) // the crawler's order; must not panic either
 	})
+}
+
+func BenchmarkExtractLinks(b *testing.B) {
+	page, err := os.ReadFile("testdata/extract/article.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := ParseHTML(page, "text/html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := parseTestURL(b, articleFixtureURL)
+	b.ReportAllocs()
+	for b.Loop() {
+		ExtractLinks(doc, u)
+	}
 }

@@ -1,9 +1,9 @@
 package capture
 
 import (
+	"cmp"
 	"encoding/json"
 	"html"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -47,15 +47,19 @@ func jsonLDArticle(scripts []string) (ldArticle, bool) {
 			case website == nil && ldHasType(v, func(t string) bool { return t == "WebSite" }):
 				website = v
 			}
-			// Nested objects in a fixed order, the likely homes of the article first, so that
-			// the same page always yields the same article.
-			for _, k := range [...]string{"@graph", "mainEntity"} {
-				visit(v[k], depth+1)
-			}
-			for _, k := range slices.Sorted(maps.Keys(v)) {
-				if k != "@graph" && k != "mainEntity" {
-					visit(v[k], depth+1)
+			// Nested values in a fixed order, the likely homes of the article first, so that
+			// the same page always yields the same article whatever the map order.
+			var keys [8]string
+			nested := keys[:0]
+			for k, e := range v {
+				switch e.(type) {
+				case map[string]any, []any:
+					nested = append(nested, k)
 				}
+			}
+			slices.SortFunc(nested, func(a, b string) int { return cmp.Compare(ldKeyRank(a), ldKeyRank(b)) })
+			for _, k := range nested {
+				visit(v[k], depth+1)
 			}
 		}
 	}
@@ -126,6 +130,18 @@ func jsonLDArticle(scripts []string) (ldArticle, bool) {
 	return a, true
 }
 
+// ldKeyRank orders the keys of a JSON-LD object for the walk: "@graph", then "mainEntity", then
+// the rest alphabetically.
+func ldKeyRank(k string) string {
+	switch k {
+	case "@graph":
+		return "\x00"
+	case "mainEntity":
+		return "\x01"
+	}
+	return k
+}
+
 // ldDecode parses one script's JSON-LD, tolerating what sites get wrong: HTML comment and CDATA
 // wrappers, several values in a row, trailing junk, and raw newlines or tabs inside strings.
 func ldDecode(s string) []any {
@@ -134,6 +150,10 @@ func ldDecode(s string) []any {
 		if strings.HasPrefix(s, wrap[0]) {
 			s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, wrap[0]), wrap[1]))
 		}
+	}
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		return []any{v}
 	}
 	vals := ldDecodeStream(s)
 	if len(vals) == 0 && strings.ContainsAny(s, "\n\r\t") {

@@ -46,10 +46,10 @@ func ExtractMetadata(doc *xhtml.Node, pageURL *url.URL) Metadata {
 	art, artOK := readabilityArticle(doc, pageURL)
 
 	md := Metadata{
-		Title:       firstNonEmpty(ld.title, p.text("og:title", "twitter:title", "dc.title", "dcterms.title")),
-		SiteName:    firstNonEmpty(ld.siteName, p.text("og:site_name", "application-name")),
-		Description: firstNonEmpty(ld.description, p.text("og:description", "twitter:description", "description", "dc.description", "dcterms.description")),
-		Language: firstNonEmpty(ld.language, p.htmlLang, strings.ReplaceAll(p.first("og:locale"), "_", "-"),
+		Title:       mdFirst(ld.title, p.text("og:title", "twitter:title", "dc.title", "dcterms.title")),
+		SiteName:    mdFirst(ld.siteName, p.text("og:site_name", "application-name")),
+		Description: mdFirst(ld.description, p.text("og:description", "twitter:description", "description", "dc.description", "dcterms.description")),
+		Language: mdFirst(ld.language, p.htmlLang, strings.ReplaceAll(p.first("og:locale"), "_", "-"),
 			p.first("dc.language", "dcterms.language", "content-language")),
 	}
 	md.Authors = cleanAuthors(ld.authors)
@@ -81,16 +81,21 @@ func ExtractMetadata(doc *xhtml.Node, pageURL *url.URL) Metadata {
 
 	if artOK {
 		md.Text = articleText(art.Node)
-		md.Title = firstNonEmpty(md.Title, cleanText(art.Title()))
-		md.SiteName = firstNonEmpty(md.SiteName, cleanText(art.SiteName()))
+		md.Title = mdFirst(md.Title, mdCleanText(art.Title()))
+		md.SiteName = mdFirst(md.SiteName, mdCleanText(art.SiteName()))
 		if len(md.Authors) == 0 {
 			md.Authors = cleanAuthors([]string{art.Byline()})
 		}
-		if t, err := art.PublishedTime(); md.Published == "" && err == nil {
-			md.Published = rfc3339Date(t.Format(time.RFC3339))
+		if md.Published == "" {
+			if t, err := art.PublishedTime(); err == nil {
+				md.Published = rfc3339Date(t.Format(time.RFC3339))
+			}
 		}
 	}
-	md.Title = firstNonEmpty(md.Title, cleanText(p.title))
+	md.Title = mdFirst(md.Title, mdCleanText(p.title))
+	if md.Authors == nil {
+		md.Authors = []string{} // a JSON list, never null
+	}
 	return md
 }
 
@@ -128,15 +133,15 @@ func articleText(n *xhtml.Node) string {
 	return b.String()
 }
 
-// cleanText decodes entities a page escaped twice and collapses whitespace.
-func cleanText(s string) string {
+// mdCleanText decodes entities a page escaped twice and collapses whitespace.
+func mdCleanText(s string) string {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func firstNonEmpty(vals ...string) string {
+func mdFirst(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {
 			return v
@@ -151,7 +156,7 @@ func cleanAuthors(names []string) []string {
 	var out []string
 	seen := make(map[string]bool)
 	for _, name := range names {
-		for _, n := range splitAuthorList(stripBy(cleanText(name))) {
+		for _, n := range splitAuthorList(stripBy(mdCleanText(name))) {
 			n = stripBy(n)
 			key := strings.ToLower(n)
 			if n == "" || seen[key] || strings.Contains(n, "://") {
@@ -172,11 +177,16 @@ func stripBy(s string) string {
 	return s
 }
 
+// authorSeparators turns the separators of a list of names into commas.
+var authorSeparators = strings.NewReplacer(" and ", ",", " & ", ",", ";", ",", " | ", ",")
+
 // splitAuthorList splits "A B, C D and E F" into names, but only when every part has at least
 // two words, so that "Doe, Jane" or "Reuters and AFP staff" stay whole.
 func splitAuthorList(s string) []string {
-	parts := strings.FieldsFunc(strings.NewReplacer(" and ", ",", " & ", ",", ";", ",", " | ", ",").Replace(s),
-		func(r rune) bool { return r == ',' })
+	if !strings.ContainsAny(s, ",;&|") && !strings.Contains(s, " and ") {
+		return []string{s}
+	}
+	parts := strings.FieldsFunc(authorSeparators.Replace(s), func(r rune) bool { return r == ',' })
 	if len(parts) < 2 {
 		return []string{s}
 	}
@@ -258,14 +268,14 @@ func (p *pageMeta) element(n *xhtml.Node) {
 	switch n.Data {
 	case "html":
 		if p.htmlLang == "" {
-			p.htmlLang = strings.TrimSpace(firstNonEmpty(nodeAttrValue(n, "lang"), nodeAttrValue(n, "xml:lang")))
+			p.htmlLang = strings.TrimSpace(mdFirst(domAttrValue(n, "lang"), domAttrValue(n, "xml:lang")))
 		}
 	case "title":
 		if p.title == "" {
-			p.title = nodeText(n)
+			p.title = domText(n)
 		}
 	case "meta":
-		content := nodeAttrValue(n, "content")
+		content := domAttrValue(n, "content")
 		for _, a := range n.Attr {
 			switch a.Key {
 			case "name", "property", "http-equiv":
@@ -276,8 +286,8 @@ func (p *pageMeta) element(n *xhtml.Node) {
 			}
 		}
 	case "link":
-		href := nodeAttrValue(n, "href")
-		for _, rel := range strings.Fields(strings.ToLower(nodeAttrValue(n, "rel"))) {
+		href := domAttrValue(n, "href")
+		for _, rel := range strings.Fields(strings.ToLower(domAttrValue(n, "rel"))) {
 			switch rel {
 			case "canonical":
 				if p.canonical == "" {
@@ -288,17 +298,17 @@ func (p *pageMeta) element(n *xhtml.Node) {
 			}
 		}
 	case "script":
-		if strings.EqualFold(strings.TrimSpace(nodeAttrValue(n, "type")), "application/ld+json") {
-			p.jsonLD = append(p.jsonLD, nodeText(n))
+		if strings.EqualFold(strings.TrimSpace(domAttrValue(n, "type")), "application/ld+json") {
+			p.jsonLD = append(p.jsonLD, domText(n))
 		}
 	}
-	if prop, ok := nodeAttr(n, "itemprop"); ok {
-		val := nodeAttrValue(n, "content")
+	if prop, ok := domAttr(n, "itemprop"); ok {
+		val := domAttrValue(n, "content")
 		switch n.Data {
 		case "link":
-			val = nodeAttrValue(n, "href")
+			val = domAttrValue(n, "href")
 		case "time":
-			val = firstNonEmpty(val, nodeAttrValue(n, "datetime"))
+			val = mdFirst(val, domAttrValue(n, "datetime"))
 		}
 		for _, key := range strings.Fields(prop) {
 			p.add("itemprop:"+key, val)
@@ -317,7 +327,7 @@ func (p *pageMeta) first(keys ...string) string {
 }
 
 // text is first with entities decoded and whitespace collapsed.
-func (p *pageMeta) text(keys ...string) string { return cleanText(p.first(keys...)) }
+func (p *pageMeta) text(keys ...string) string { return mdCleanText(p.first(keys...)) }
 
 // all returns every value of every key, in the order of keys.
 func (p *pageMeta) all(keys ...string) []string {

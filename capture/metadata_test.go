@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const fixtureURL = "https://news.example/2024/03/05/river-flood-millford?utm_source=feed"
+const articleFixtureURL = "https://news.example/2024/03/05/river-flood-millford?utm_source=feed"
 
 func metadataOf(t testing.TB, page string) Metadata {
 	t.Helper()
@@ -16,7 +16,7 @@ func metadataOf(t testing.TB, page string) Metadata {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractMetadata(doc, mustURL(t, fixtureURL))
+	return ExtractMetadata(doc, parseTestURL(t, articleFixtureURL))
 }
 
 func TestExtractMetadataFixture(t *testing.T) {
@@ -37,8 +37,8 @@ func TestExtractMetadataFixture(t *testing.T) {
 	}
 	text := md.Text
 	md.Text = ""
-	if got, _ := json.Marshal(md); string(got) != string(must(json.Marshal(want))) {
-		t.Errorf("metadata\n got %s\nwant %s", got, must(json.Marshal(want)))
+	if got, _ := json.Marshal(md); string(got) != string(mustJSON(json.Marshal(want))) {
+		t.Errorf("metadata\n got %s\nwant %s", got, mustJSON(json.Marshal(want)))
 	}
 
 	paras := strings.Split(text, "\n\n")
@@ -65,15 +65,15 @@ func TestExtractMetadataFixture(t *testing.T) {
 	}
 }
 
-func must[T any](v T, err error) T {
+func mustJSON[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
 	return v
 }
 
-// filler is enough article text for readability to find a main content.
-var filler = "<article><p>" + strings.Repeat("The council met on Monday to discuss the new bridge over the river. ", 12) +
+// articleFiller is enough article text for readability to find a main content.
+var articleFiller = "<article><p>" + strings.Repeat("The council met on Monday to discuss the new bridge over the river. ", 12) +
 	"</p><p>" + strings.Repeat("Residents raised concerns about traffic and the cost of the project. ", 12) + "</p></article>"
 
 func TestExtractMetadataSources(t *testing.T) {
@@ -88,37 +88,37 @@ func TestExtractMetadataSources(t *testing.T) {
 			`<title>Bridge vote | Town Paper</title><meta property="og:title" content="Bridge vote delayed"><meta property="og:site_name" content="Town Paper">
 			<meta name="author" content="Ann Lee"><meta name="author" content="Bo Chen"><meta property="article:published_time" content="2024-01-02">
 			<link rel="canonical" href="/bridge"><meta name="description" content="The vote was delayed."><meta property="og:image" content="/i/b.jpg"><meta property="og:locale" content="fr_CA">`,
-			filler,
+			articleFiller,
 			Metadata{Title: "Bridge vote delayed", SiteName: "Town Paper", Authors: []string{"Ann Lee", "Bo Chen"}, Published: "2024-01-02T00:00:00Z",
 				CanonicalURL: "https://news.example/bridge", Description: "The vote was delayed.", Image: "https://news.example/i/b.jpg", Language: "fr-CA"}},
 		{"twitter and dublin core",
 			`<meta name="twitter:title" content="Tw title"><meta name="DC.creator" content="By Dee Dee Ramone"><meta name="DC.date" content="2023-05-06T07:08:09+0200">
 			<meta name="twitter:description" content="Tw desc"><meta name="twitter:image:src" content="//cdn.example/t.png"><meta name="dc.language" content="de">`,
-			filler,
+			articleFiller,
 			Metadata{Title: "Tw title", Authors: []string{"Dee Dee Ramone"}, Published: "2023-05-06T05:08:09Z", Description: "Tw desc",
 				Image: "https://cdn.example/t.png", Language: "de"}},
-		{"title element through readability", `<title>Council delays the bridge vote again - Town Paper</title>`, filler,
+		{"title element through readability", `<title>Council delays the bridge vote again - Town Paper</title>`, articleFiller,
 			Metadata{Title: "Council delays the bridge vote again"}},
-		{"html lang beats og:locale", `<meta property="og:locale" content="en_US">`, filler, Metadata{Language: "pt-BR"}},
+		{"html lang beats og:locale", `<meta property="og:locale" content="en_US">`, articleFiller, Metadata{Language: "pt-BR"}},
 		{"article:author url skipped, byline fallback", `<meta property="article:author" content="https://facebook.example/ann">`,
-			`<p class="byline">By Ann Lee and Bo Chen</p>` + filler, Metadata{Authors: []string{"Ann Lee", "Bo Chen"}}},
-		{"itemprop time", ``, `<time itemprop="datePublished" datetime="2022-02-03T04:05">Feb 3</time>` + filler,
+			`<p class="byline">By Ann Lee and Bo Chen</p>` + articleFiller, Metadata{Authors: []string{"Ann Lee", "Bo Chen"}}},
+		{"itemprop time", ``, `<time itemprop="datePublished" datetime="2022-02-03T04:05">Feb 3</time>` + articleFiller,
 			Metadata{Published: "2022-02-03T04:05:00Z"}},
 		{"json-ld object with strings", ld(`{"@context":"https://schema.org","@type":"BlogPosting","headline":"LD &amp; title","author":"Cy Twombly",
 			"datePublished":"2021-12-31T23:00:00-02:00","publisher":{"@type":"Organization","name":"Blog Co"},"image":["/a.jpg","/b.jpg"],"url":"https://news.example/p?id=1#x","inLanguage":"es"}`),
-			filler,
+			articleFiller,
 			Metadata{Title: "LD & title", Authors: []string{"Cy Twombly"}, Published: "2022-01-01T01:00:00Z", SiteName: "Blog Co",
 				Image: "https://news.example/a.jpg", CanonicalURL: "https://news.example/p?id=1", Language: "es"}},
 		{"json-ld array with type list and mainEntity", ld(`[{"@type":"BreadcrumbList"},{"@type":"WebPage","mainEntity":{"@type":["ReportageNewsArticle"],
 			"name":"Named","author":[{"@type":"Person","name":"Al Pha"},{"@type":"Person","givenName":"Be","familyName":"Ta"},"Al Pha"],"image":{"@type":"ImageObject","contentUrl":"c.jpg"}}}]`),
-			filler, Metadata{Title: "Named", Authors: []string{"Al Pha", "Be Ta"}, Image: "https://news.example/2024/03/05/c.jpg"}},
+			articleFiller, Metadata{Title: "Named", Authors: []string{"Al Pha", "Be Ta"}, Image: "https://news.example/2024/03/05/c.jpg"}},
 		{"json-ld with raw newlines and cdata", ld("<![CDATA[{\"@type\":\"NewsArticle\",\"headline\":\"Line\none\",\"datePublished\":\"2020-01-01T00:00:00Z\"}]]>"),
-			filler, Metadata{Title: "Line one", Published: "2020-01-01T00:00:00Z"}},
-		{"invalid json-ld falls back to meta", ld(`{"@type":"NewsArticle","headline":`) + `<meta property="og:title" content="OG">`, filler,
+			articleFiller, Metadata{Title: "Line one", Published: "2020-01-01T00:00:00Z"}},
+		{"invalid json-ld falls back to meta", ld(`{"@type":"NewsArticle","headline":`) + `<meta property="og:title" content="OG">`, articleFiller,
 			Metadata{Title: "OG"}},
-		{"non-article json-ld ignored", ld(`{"@type":"Organization","name":"Org"}`) + `<meta property="og:site_name" content="Site">`, filler,
+		{"non-article json-ld ignored", ld(`{"@type":"Organization","name":"Org"}`) + `<meta property="og:site_name" content="Site">`, articleFiller,
 			Metadata{SiteName: "Site"}},
-		{"website name when no publisher", ld(`{"@graph":[{"@type":"WebSite","name":"The Site"},{"@type":"Article","headline":"H"}]}`), filler,
+		{"website name when no publisher", ld(`{"@graph":[{"@type":"WebSite","name":"The Site"},{"@type":"Article","headline":"H"}]}`), articleFiller,
 			Metadata{Title: "H", SiteName: "The Site"}},
 	}
 	for _, tt := range tests {
@@ -212,5 +212,23 @@ func TestExtractMetadataOddInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		ExtractMetadata(doc, nil)
+	}
+}
+
+func BenchmarkExtractMetadata(b *testing.B) {
+	page, err := os.ReadFile("testdata/extract/article.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := parseTestURL(b, articleFixtureURL)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer() // ExtractMetadata mutates the tree: each round needs a fresh one
+		doc, err := ParseHTML(page, "text/html")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		ExtractMetadata(doc, u)
 	}
 }

@@ -11,14 +11,14 @@ func srcsetURLs(s string, fn func(string)) {
 	pos := 0
 	for {
 		// Skip whitespace and commas between candidates.
-		for pos < len(s) && (isHTMLSpace(s[pos]) || s[pos] == ',') {
+		for pos < len(s) && (isHTMLWhitespace(s[pos]) || s[pos] == ',') {
 			pos++
 		}
 		if pos >= len(s) {
 			return
 		}
 		start := pos
-		for pos < len(s) && !isHTMLSpace(s[pos]) {
+		for pos < len(s) && !isHTMLWhitespace(s[pos]) {
 			pos++
 		}
 		u := s[start:pos]
@@ -37,7 +37,7 @@ func srcsetURLs(s string, fn func(string)) {
 // srcsetDescriptors runs the descriptor tokenizer from pos and returns the descriptors of one
 // candidate and the position after the comma that ends it.
 func srcsetDescriptors(s string, pos int, descs []string) ([]string, int) {
-	for pos < len(s) && isHTMLSpace(s[pos]) {
+	for pos < len(s) && isHTMLWhitespace(s[pos]) {
 		pos++
 	}
 	start := -1 // start of the current descriptor
@@ -49,7 +49,7 @@ func srcsetDescriptors(s string, pos int, descs []string) ([]string, int) {
 			if c == ')' {
 				inParens = false
 			}
-		case isHTMLSpace(c):
+		case isHTMLWhitespace(c):
 			if start >= 0 {
 				descs = append(descs, s[start:pos])
 				start = -1
@@ -158,7 +158,7 @@ func srcsetDensity(s string) bool {
 	return i == len(s) && (s[0] != '-' || !nonZero)
 }
 
-// isHTMLSpace reports whether c is ASCII whitespace as HTML defines it.
-func isHTMLSpace(c byte) bool {
+// isHTMLWhitespace reports whether c is ASCII whitespace as HTML defines it.
+func isHTMLWhitespace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
