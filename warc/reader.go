@@ -36,6 +36,7 @@ type Reader struct {
 	errOffset  int64 // file offset of the last error, for reports
 	errHeaders Header
 	base       int64 // added to every offset reported (ReadRecordAt)
+	lineStart  bool  // the header parser stopped at the start of a line
 }
 
 // NewReader returns a Reader of r. When r is also an io.Seeker (an *os.File),
@@ -126,6 +127,7 @@ func (r *Reader) readHeader() (*ReadRecord, error) {
 		r.errHeaders = rec.Header
 		return nil, fmt.Errorf("warc: read record at offset %d: %w", rec.Offset, err)
 	}
+	r.lineStart = false
 	if sniffsHTTP(rec.Header.Get("WARC-Type"), rec.Header.Get("Content-Type")) {
 		rec.head = &httpHead{}
 	}
@@ -146,6 +148,7 @@ func (r *Reader) parseHeader(rec *ReadRecord) error {
 	readLine := func() (string, error) {
 		line, err := r.br.ReadSlice('\n')
 		total += len(line)
+		r.lineStart = err == nil
 		switch {
 		case err == bufio.ErrBufferFull || total > maxHeaderBytes:
 			return "", fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
@@ -209,7 +212,8 @@ func (r *Reader) skipAhead() {
 		}
 		return
 	}
-	lineStart := false
+	lineStart := r.lineStart
+	r.lineStart = false
 	for {
 		b, err := r.br.Peek(5)
 		if len(b) == 0 {

@@ -1,0 +1,122 @@
+package warc
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRepair(t *testing.T) {
+	live := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: live, Prefix: "crash", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fw.Close()
+	var entries []Entry
+	for range 3 {
+		es, err := fw.Write(everyType(t)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, es...)
+	}
+	opens := findFiles(t, live, ".open")
+	if len(opens) != 1 {
+		t.Fatalf("want one .open file, got %v", opens)
+	}
+	data, err := os.ReadFile(opens[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := len(entries) + 1 // with the warcinfo record
+	last := entries[len(entries)-1]
+	if last.Offset+last.Length != int64(len(data)) {
+		t.Fatalf("entries end at %d, file has %d bytes", last.Offset+last.Length, len(data))
+	}
+
+	// A live writer's file is left alone.
+	if rs, err := RepairOpenFiles(live); err != nil || len(rs) != 0 {
+		t.Errorf("RepairOpenFiles on a live file: %v, %v", rs, err)
+	}
+	if _, err := Repair(live, opens[0]); !errors.Is(err, ErrLocked) {
+		t.Errorf("Repair of a live file: %v, want ErrLocked", err)
+	}
+	if _, err := os.Stat(opens[0]); err != nil {
+		t.Errorf("live file touched: %v", err)
+	}
+
+	var extra bytes.Buffer
+	w, _ := NewWriter(&extra, true)
+	if _, err := w.Write(everyType(t)[1]); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		kept    int
+	}{
+		{"closed cleanly but not renamed", data, whole},
+		{"half a record appended", cat(data, extra.Bytes()[:extra.Len()/2]), whole},
+		{"cut inside the last member", data[:last.Offset+last.Length/2], whole - 1},
+		{"cut inside the member header", data[:last.Offset+5], whole - 1},
+		{"garbage appended", cat(data, []byte("\x00\x01garbage\r\n\r\nWARC/1.1\r\n")), whole},
+		{"byte flipped in the last member", flip(data, last.Offset+last.Length/2), whole - 1},
+		{"cut inside warcinfo", data[:40], 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "warcs", "2024", "03", "01")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			open := filepath.Join(dir, "crash-00000.warc.gz.open")
+			if err := os.WriteFile(open, tt.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rs, err := RepairOpenFiles(root)
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("RepairOpenFiles: %+v, %v", rs, err)
+			}
+			r := rs[0]
+			final := filepath.Join(dir, "crash-00000.warc.gz")
+			if r.Path != final || r.Filename != "warcs/2024/03/01/crash-00000.warc.gz" || r.KeptRecords != tt.kept {
+				t.Errorf("Repaired = %+v, want %d records kept", r, tt.kept)
+			}
+			got, err := os.ReadFile(final)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.TrimmedBytes != int64(len(tt.content)-len(got)) || !bytes.HasPrefix(tt.content, got) {
+				t.Errorf("trimmed %d bytes, file went from %d to %d", r.TrimmedBytes, len(tt.content), len(got))
+			}
+			if _, err := os.Stat(open); !os.IsNotExist(err) {
+				t.Errorf(".open still there: %v", err)
+			}
+			if st := mustVerify(t, final); st.Records != tt.kept {
+				t.Errorf("repaired file has %d records, want %d", st.Records, tt.kept)
+			}
+			lines := readLines(t, filepath.Join(dir, "crash-00000.cdxj"))
+			indexed := 0
+			for _, e := range entries[:max(tt.kept-1, 0)] {
+				if Indexed(e) {
+					indexed++
+				}
+			}
+			if len(lines) != indexed {
+				t.Errorf("cdxj has %d lines, want %d", len(lines), indexed)
+			}
+		})
+	}
+}
+
+func cat(a, b []byte) []byte { return append(append([]byte(nil), a...), b...) }
+
+func flip(p []byte, i int64) []byte {
+	q := append([]byte(nil), p...)
+	q[i] ^= 0x55
+	return q
+}
