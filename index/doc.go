@@ -1,0 +1,13 @@
+// Package index is Vellum's capture index: a SQLite database (vellum.db in the
+// archive directory) that says, for every archived URL and time, which WARC
+// file holds the record and at which offset, plus the article metadata of
+// each captured page.
+//
+// The WARC files and their CDXJ files are the truth; the index is derived
+// from them and Rebuild makes it again from the WARCs alone:
+//
+//	idx, err := index.Open(ctx, "archive/vellum.db")
+//	if err != nil { ... }
+//	defer idx.Close()
+//	err = idx.Add(ctx, entries, pages)
+package index

@@ -1,0 +1,158 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the index's file name inside an archive directory.
+const FileName = "vellum.db"
+
+// Index is an open capture index. It is safe for concurrent use; writes are
+// serialised by SQLite.
+type Index struct {
+	db   *sql.DB
+	path string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS captures (
+	urlkey         TEXT NOT NULL,
+	ts             TEXT NOT NULL,
+	url            TEXT NOT NULL,
+	type           TEXT NOT NULL,
+	mime           TEXT NOT NULL,
+	status         INTEGER NOT NULL,
+	digest         TEXT NOT NULL,
+	length         INTEGER NOT NULL,
+	offset         INTEGER NOT NULL,
+	filename       TEXT NOT NULL,
+	record_id      TEXT NOT NULL,
+	refers_to_url  TEXT NOT NULL,
+	refers_to_ts   TEXT NOT NULL,
+	PRIMARY KEY (filename, offset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS captures_by_key ON captures (urlkey, ts);
+CREATE INDEX IF NOT EXISTS captures_by_digest ON captures (digest);
+CREATE TABLE IF NOT EXISTS pages (
+	record_id      TEXT NOT NULL,
+	concurrent_to  TEXT NOT NULL,
+	urlkey         TEXT NOT NULL,
+	ts             TEXT NOT NULL,
+	url            TEXT NOT NULL,
+	filename       TEXT NOT NULL,
+	offset         INTEGER NOT NULL,
+	title          TEXT NOT NULL,
+	authors        TEXT NOT NULL,
+	published      TEXT NOT NULL,
+	site_name      TEXT NOT NULL,
+	canonical_url  TEXT NOT NULL,
+	language       TEXT NOT NULL,
+	description    TEXT NOT NULL,
+	image          TEXT NOT NULL,
+	text           TEXT NOT NULL,
+	PRIMARY KEY (filename, offset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pages_by_key ON pages (urlkey, ts);
+CREATE INDEX IF NOT EXISTS pages_by_ts ON pages (ts);
+`
+
+// Open opens (creating when missing) the index database at path.
+func Open(ctx context.Context, path string) (*Index, error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	return &Index{db: db, path: path}, nil
+}
+
+// Close closes the database.
+func (x *Index) Close() error { return x.db.Close() }
+
+// Path is the database file's path.
+func (x *Index) Path() string { return x.path }
+
+// Add inserts captures and pages in one transaction. A row whose (filename,
+// offset) is already present is replaced, so adding the same records twice
+// leaves one row each.
+func (x *Index) Add(ctx context.Context, caps []Capture, pages []Page) error {
+	if len(caps) == 0 && len(pages) == 0 {
+		return nil
+	}
+	return x.inTx(ctx, func(tx *sql.Tx) error { return insert(ctx, tx, caps, pages) })
+}
+
+// ReplaceFile replaces every row that points into filename with the given
+// rows, in one transaction: what a repaired or re-read WARC file needs.
+func (x *Index) ReplaceFile(ctx context.Context, filename string, caps []Capture, pages []Page) error {
+	return x.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM captures WHERE filename = ?`, `DELETE FROM pages WHERE filename = ?`} {
+			if _, err := tx.ExecContext(ctx, q, filename); err != nil {
+				return err
+			}
+		}
+		return insert(ctx, tx, caps, pages)
+	})
+}
+
+func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(fmt.Errorf("index: write: %w", err), tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index: commit: %w", err)
+	}
+	return nil
+}
+
+func insert(ctx context.Context, tx *sql.Tx, caps []Capture, pages []Page) error {
+	if len(caps) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO captures
+			(urlkey, ts, url, type, mime, status, digest, length, offset, filename, record_id, refers_to_url, refers_to_ts)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, c := range caps {
+			if _, err := st.ExecContext(ctx, c.URLKey, c.Timestamp, c.URL, c.Type, c.MIME, c.Status, c.Digest,
+				c.Length, c.Offset, c.Filename, c.RecordID, c.RefersToURL, c.RefersToTimestamp); err != nil {
+				return err
+			}
+		}
+	}
+	if len(pages) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO pages
+			(record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
+			 canonical_url, language, description, image, text)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, p := range pages {
+			if _, err := st.ExecContext(ctx, p.RecordID, p.ConcurrentTo, p.URLKey, p.Timestamp, p.URL, p.Filename,
+				p.Offset, p.Title, strings.Join(p.Authors, "\n"), p.Published, p.SiteName, p.CanonicalURL,
+				p.Language, p.Description, p.Image, p.Text); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

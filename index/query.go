@@ -1,0 +1,76 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+const captureCols = `urlkey, ts, url, type, mime, status, digest, length, offset, filename, record_id, refers_to_url, refers_to_ts`
+
+const pageCols = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
+	canonical_url, language, description, image, text`
+
+// Captures returns the captures of one URL key (SURT), oldest first.
+func (x *Index) Captures(ctx context.Context, urlkey string) ([]Capture, error) {
+	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
+}
+
+// AllCaptures returns every capture, ordered by file and offset.
+func (x *Index) AllCaptures(ctx context.Context) ([]Capture, error) {
+	return x.captures(ctx, `SELECT `+captureCols+` FROM captures ORDER BY filename, offset`)
+}
+
+// AllPages returns every page, ordered by file and offset.
+func (x *Index) AllPages(ctx context.Context) ([]Page, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT `+pageCols+` FROM pages ORDER BY filename, offset`)
+	if err != nil {
+		return nil, fmt.Errorf("index: query pages: %w", err)
+	}
+	defer rows.Close()
+	var out []Page
+	for rows.Next() {
+		var p Page
+		var authors string
+		if err := rows.Scan(&p.RecordID, &p.ConcurrentTo, &p.URLKey, &p.Timestamp, &p.URL, &p.Filename, &p.Offset,
+			&p.Title, &authors, &p.Published, &p.SiteName, &p.CanonicalURL, &p.Language, &p.Description,
+			&p.Image, &p.Text); err != nil {
+			return nil, fmt.Errorf("index: read pages: %w", err)
+		}
+		p.Authors = []string{}
+		if authors != "" {
+			p.Authors = strings.Split(authors, "\n")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index: read pages: %w", err)
+	}
+	return out, nil
+}
+
+func (x *Index) captures(ctx context.Context, q string, args ...any) ([]Capture, error) {
+	rows, err := x.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: query captures: %w", err)
+	}
+	defer rows.Close()
+	return scanCaptures(rows)
+}
+
+func scanCaptures(rows *sql.Rows) ([]Capture, error) {
+	var out []Capture
+	for rows.Next() {
+		var c Capture
+		if err := rows.Scan(&c.URLKey, &c.Timestamp, &c.URL, &c.Type, &c.MIME, &c.Status, &c.Digest, &c.Length,
+			&c.Offset, &c.Filename, &c.RecordID, &c.RefersToURL, &c.RefersToTimestamp); err != nil {
+			return nil, fmt.Errorf("index: read captures: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index: read captures: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,153 @@
+package index
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/vellumhq/vellum/warc"
+)
+
+// maxMetadataBlock bounds how much of a metadata record Rebuild reads.
+const maxMetadataBlock = 16 << 20
+
+// RebuildStats says what Rebuild found.
+type RebuildStats struct {
+	Files    int
+	Captures int
+	Pages    int
+	Problems []error // files or records that could not be read; they are skipped
+}
+
+// WARCFiles lists the WARC files under root/warcs (".warc" and ".warc.gz",
+// never ".open"), by their paths relative to root, sorted.
+func WARCFiles(root string) ([]string, error) {
+	var names []string
+	dir := filepath.Join(root, "warcs")
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == dir {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		n := d.Name()
+		if d.IsDir() || !(strings.HasSuffix(n, ".warc") || strings.HasSuffix(n, ".warc.gz")) {
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		names = append(names, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: list %s: %w", dir, err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Rebuild replaces every capture and page row with what the WARC files under
+// root/warcs hold, in one transaction: after it the index says exactly what
+// the files say. A damaged record ends the reading of its file; what came
+// before it stays indexed and the damage is reported in Problems.
+func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) {
+	var st RebuildStats
+	names, err := WARCFiles(root)
+	if err != nil {
+		return st, err
+	}
+	err = x.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM captures`, `DELETE FROM pages`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		for _, name := range names {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			caps, pages, err := ReadFile(root, name)
+			if err != nil {
+				st.Problems = append(st.Problems, err)
+			}
+			if err := insert(ctx, tx, caps, pages); err != nil {
+				return err
+			}
+			st.Files++
+			st.Captures += len(caps)
+			st.Pages += len(pages)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// ReindexFile replaces the rows of one WARC file (relative to root) with what
+// the file holds.
+func (x *Index) ReindexFile(ctx context.Context, root, name string) error {
+	caps, pages, err := ReadFile(root, name)
+	if err != nil {
+		return err
+	}
+	return x.ReplaceFile(ctx, name, caps, pages)
+}
+
+// ReadFile reads the index rows of one WARC file. On damage it returns the
+// rows read before it together with the error.
+func ReadFile(root, name string) ([]Capture, []Page, error) {
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("index: %w", err)
+	}
+	defer f.Close()
+	r, err := warc.NewReader(bufio.NewReaderSize(f, 256<<10))
+	if err != nil {
+		return nil, nil, fmt.Errorf("index: %s: %w", name, err)
+	}
+	var caps []Capture
+	var pages []Page
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return caps, pages, nil
+		}
+		if err != nil {
+			return caps, pages, fmt.Errorf("index: %s: %w", name, err)
+		}
+		// A metadata block is read before EntryOf, which reads the record to
+		// its end to learn its length.
+		var block []byte
+		if rec.Header.Get("WARC-Type") == warc.TypeMetadata {
+			if block, err = io.ReadAll(io.LimitReader(rec.Block, maxMetadataBlock)); err != nil {
+				return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
+			}
+		}
+		e, err := warc.EntryOf(rec, name)
+		if err != nil {
+			return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
+		}
+		switch {
+		case warc.Indexed(e):
+			c, err := CaptureOf(e)
+			if err != nil {
+				continue // a target URI no SURT can be made of cannot be looked up anyway
+			}
+			caps = append(caps, c)
+		case IsPage(e):
+			if p, err := PageOf(e, block); err == nil {
+				pages = append(pages, p)
+			}
+		}
+	}
+}
