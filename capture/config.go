@@ -1,0 +1,125 @@
+package capture
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Version is Vellum's version, written into every warcinfo record.
+const Version = "0.1.0"
+
+// DefaultUserAgent names Vellum honestly while looking enough like a
+// browser for sites that serve bots differently.
+const DefaultUserAgent = "Mozilla/5.0 (compatible; Vellum/" + Version + "; +https://github.com/vellumhq/vellum)"
+
+// Config is everything a capture run needs to know.
+type Config struct {
+	Archive      string        // archive directory (WARCs, CDXJ, vellum.db)
+	Depth        int           // link hops from the seeds (0 = the seeds and their requisites)
+	Scope        Scope         // which linked pages are followed
+	IgnoreRobots bool          // fetch what robots.txt disallows
+	UserAgent    string        // User-Agent header
+	Delay        time.Duration // pause between two pages of one host
+	MaxPages     int           // pages at most (0 = no limit); seeds count
+	Limits       Limits        // per-URL size and time limits
+	Retries      int           // extra attempts after a 429, a 5xx, a timeout or a reset
+	RetryBackoff time.Duration // first pause before a retry; doubles each time
+	MaxRetryWait time.Duration // longest Retry-After honoured; longer ones end the retries
+	ConnsPerHost int           // parallel connections per host for requisites
+	Workers      int           // requisite fetchers in all
+	Parsers      int           // pages parsed at once
+	Insecure     bool          // accept any TLS certificate
+	CAFile       string        // extra PEM roots to trust
+	MaxFileSize  int64         // WARC files rotate at this size
+	Job          string        // job name for warcinfo ("" for an ad-hoc capture)
+	Operator     string        // who runs the capture, for warcinfo
+	RunID        string        // "" = made from the clock
+	Logger       *slog.Logger
+	OnProgress   func(Stats) // called a few times a second and once at the end; may be nil
+	Dialer       *net.Dialer // nil = a default dialer (tests inject a resolver)
+}
+
+// DefaultConfig returns the defaults of `vellum capture`.
+func DefaultConfig() Config {
+	return Config{
+		Archive:      "archive",
+		Scope:        ScopeHost,
+		UserAgent:    DefaultUserAgent,
+		Delay:        time.Second,
+		Limits:       DefaultLimits(),
+		Retries:      2,
+		RetryBackoff: time.Second,
+		MaxRetryWait: 2 * time.Minute,
+		ConnsPerHost: 6,
+		Workers:      12,
+		Parsers:      2,
+		MaxFileSize:  1 << 30,
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Archive == "":
+		return errors.New("no archive directory")
+	case c.Depth < 0:
+		return fmt.Errorf("--depth %d: must be 0 or more", c.Depth)
+	case c.Delay < 0:
+		return fmt.Errorf("--delay %s: must not be negative", c.Delay)
+	case c.MaxPages < 0:
+		return fmt.Errorf("--max-pages %d: must be 0 or more", c.MaxPages)
+	case c.Retries < 0:
+		return fmt.Errorf("--retries %d: must be 0 or more", c.Retries)
+	case c.Limits.MaxBody <= 0:
+		return fmt.Errorf("--max-size %d: must be positive", c.Limits.MaxBody)
+	case c.Limits.Timeout <= 0:
+		return fmt.Errorf("--timeout %s: must be positive", c.Limits.Timeout)
+	case c.ConnsPerHost <= 0 || c.Workers <= 0 || c.Parsers <= 0:
+		return errors.New("connections, workers and parsers must be positive")
+	case c.MaxFileSize < 1<<20:
+		return fmt.Errorf("WARC file size %d: must be at least 1 MiB", c.MaxFileSize)
+	}
+	if _, err := ParseScope(string(c.Scope)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// baseTransport builds the HTTP transport the recording transport wraps.
+func (c Config) baseTransport() (*http.Transport, error) {
+	tlsConfig := &tls.Config{InsecureSkipVerify: c.Insecure} //nolint:gosec // only with --insecure
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", c.CAFile)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	d := c.Dialer
+	if d == nil {
+		d = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   30 * time.Second,
+		MaxConnsPerHost:       c.ConnsPerHost,
+		MaxIdleConnsPerHost:   c.ConnsPerHost,
+		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: c.Limits.Timeout,
+	}, nil
+}

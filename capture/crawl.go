@@ -1,0 +1,290 @@
+package capture
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// Result is the outcome of a run.
+type Result struct {
+	RunID    string
+	Seeds    []SeedResult
+	Stats    Stats
+	Files    []warc.ClosedFile // WARC files written, in order
+	Repaired []warc.Repaired   // ".open" files of an earlier crash that this run repaired
+}
+
+// Failed counts the seeds that failed.
+func (r *Result) Failed() int {
+	n := 0
+	for _, s := range r.Seeds {
+		if !s.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// crawl is the state of one run.
+type crawl struct {
+	cfg    Config
+	log    *slog.Logger
+	t      *Transport
+	rec    *Recorder
+	robots *robotsCache
+	jar    http.CookieJar
+	stats  *counters
+
+	seenMu sync.Mutex
+	seen   map[string]struct{}
+	pages  int // pages claimed, for MaxPages
+
+	work    sync.WaitGroup // URLs queued and not yet finished
+	workers sync.WaitGroup // goroutines of the run
+	done    chan struct{}  // closed when no work is left
+
+	lanesMu sync.Mutex
+	lanes   map[string]*queue[pageJob]
+	parses  chan parseJob
+	reqs    *queue[reqJob]
+
+	seedsMu sync.Mutex
+	seeds   []SeedResult
+}
+
+// Run captures the seeds (and, by cfg, their requisites and linked pages)
+// into cfg.Archive. Seeds that fail are reported in the Result; the error is
+// for a run that could not happen at all (an unwritable archive, say).
+func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = NewRunID(time.Now())
+	}
+	if err := os.MkdirAll(cfg.Archive, 0o755); err != nil {
+		return nil, fmt.Errorf("archive %s: %w", cfg.Archive, err)
+	}
+	res := &Result{RunID: cfg.RunID}
+	idx, err := index.Open(ctx, filepath.Join(cfg.Archive, index.FileName))
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx); err != nil {
+		return nil, err
+	}
+	for _, r := range res.Repaired {
+		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes)
+	}
+	var filesMu sync.Mutex
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
+		Root:     cfg.Archive,
+		Prefix:   cfg.RunID,
+		MaxSize:  cfg.MaxFileSize,
+		Warcinfo: warcinfo(cfg),
+		OnClose: func(f warc.ClosedFile) {
+			filesMu.Lock()
+			res.Files = append(res.Files, f)
+			filesMu.Unlock()
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	batch := idx.NewBatcher()
+	base, err := cfg.baseTransport()
+	if err != nil {
+		return nil, errors.Join(err, fw.Close(), batch.Close())
+	}
+	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	c := &crawl{
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "capture", "run", cfg.RunID),
+		rec:    NewRecorder(fw, batch),
+		jar:    jar,
+		stats:  &counters{start: time.Now()},
+		seen:   map[string]struct{}{},
+		done:   make(chan struct{}),
+		lanes:  map[string]*queue[pageJob]{},
+		parses: make(chan parseJob, cfg.Parsers),
+		reqs:   newQueue[reqJob](),
+	}
+	c.t = NewTransport(base, c.rec)
+	c.t.SetLimits(cfg.Limits)
+	c.robots = newRobotsCache(c.fetchRobots)
+
+	c.run(ctx, seeds)
+
+	c.t.CloseIdleConnections()
+	closeErr := errors.Join(fw.Close(), batch.Close())
+	res.Seeds = c.seeds
+	res.Stats = c.stats.snapshot()
+	if cfg.OnProgress != nil {
+		cfg.OnProgress(res.Stats)
+	}
+	if closeErr != nil {
+		return res, closeErr
+	}
+	return res, nil
+}
+
+func (c *crawl) run(ctx context.Context, seeds []string) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.seeds = make([]SeedResult, len(seeds))
+	for i, s := range seeds {
+		c.seeds[i].Seed = s
+		u, err := ParseSeed(s)
+		if err != nil {
+			c.seeds[i].Err = err
+			c.stats.errors.Add(1)
+			continue
+		}
+		c.seeds[i].URL = u
+		if !c.claim(u) {
+			continue // listed twice: it shares the first listing's result
+		}
+		c.pushPage(ctx, pageJob{u: u, scope: u, seed: i})
+	}
+	for range c.cfg.Parsers {
+		c.spawn(func() { c.parseLoop(ctx) })
+	}
+	for range c.cfg.Workers {
+		c.spawn(func() { c.requisiteLoop(ctx) })
+	}
+	if c.cfg.OnProgress != nil {
+		c.spawn(func() { c.progressLoop(ctx) })
+	}
+	go func() {
+		c.work.Wait()
+		close(c.done)
+	}()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+	}
+	cancel()
+	c.workers.Wait()
+	c.fillDuplicateSeeds()
+}
+
+func (c *crawl) spawn(f func()) {
+	c.workers.Add(1)
+	go func() {
+		defer c.workers.Done()
+		f()
+	}()
+}
+
+// claim marks u as fetched by this run; false means it already was.
+func (c *crawl) claim(u *url.URL) bool {
+	key := u.String()
+	c.seenMu.Lock()
+	defer c.seenMu.Unlock()
+	if _, ok := c.seen[key]; ok {
+		return false
+	}
+	c.seen[key] = struct{}{}
+	return true
+}
+
+// claimPage is claim plus the MaxPages budget.
+func (c *crawl) claimPage(u *url.URL) bool {
+	c.seenMu.Lock()
+	defer c.seenMu.Unlock()
+	if c.cfg.MaxPages > 0 && c.pages >= c.cfg.MaxPages {
+		return false
+	}
+	key := u.String()
+	if _, ok := c.seen[key]; ok {
+		return false
+	}
+	c.seen[key] = struct{}{}
+	c.pages++
+	return true
+}
+
+func (c *crawl) progressLoop(ctx context.Context) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.cfg.OnProgress(c.stats.snapshot())
+		case <-c.done:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fillDuplicateSeeds gives a seed listed more than once the result of its
+// first listing.
+func (c *crawl) fillDuplicateSeeds() {
+	first := map[string]int{}
+	for i, s := range c.seeds {
+		if s.URL == nil {
+			continue
+		}
+		k := s.URL.String()
+		if j, ok := first[k]; ok {
+			r := c.seeds[j]
+			r.Seed = s.Seed
+			c.seeds[i] = r
+			continue
+		}
+		first[k] = i
+	}
+}
+
+// NewRunID makes a run ID from the clock and a little randomness:
+// 20261125T083731Z-3f9a.
+func NewRunID(t time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func warcinfo(cfg Config) warc.Header {
+	var h warc.Header
+	host, _ := os.Hostname()
+	robots := "obey"
+	if cfg.IgnoreRobots {
+		robots = "ignore"
+	}
+	h.Add("software", "Vellum/"+Version+" (+https://github.com/vellumhq/vellum)")
+	h.Add("format", "WARC File Format 1.1")
+	h.Add("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
+	h.Add("run-id", cfg.RunID)
+	if cfg.Job != "" {
+		h.Add("job", cfg.Job)
+	}
+	if cfg.Operator != "" {
+		h.Add("operator", cfg.Operator)
+	}
+	h.Add("hostname", host)
+	h.Add("robots", robots)
+	h.Add("http-header-user-agent", cfg.UserAgent)
+	return h
+}

@@ -1,0 +1,185 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// pageJob is a page to fetch: a seed or a link within scope.
+type pageJob struct {
+	u     *url.URL
+	scope *url.URL // the seed it descends from, for scope checks
+	depth int
+	seed  int // index into the seeds; -1 for a linked page
+}
+
+// parseJob is a fetched HTML page waiting to be parsed.
+type parseJob struct {
+	job pageJob
+	ch  chain
+}
+
+// pushPage queues a page in its host's lane, starting the lane when new.
+// Pages of one host are fetched one at a time with the delay between them.
+func (c *crawl) pushPage(ctx context.Context, j pageJob) {
+	c.work.Add(1)
+	c.stats.queued.Add(1)
+	host := j.u.Host
+	c.lanesMu.Lock()
+	q, ok := c.lanes[host]
+	if !ok {
+		q = newQueue[pageJob]()
+		c.lanes[host] = q
+		c.spawn(func() { c.laneLoop(ctx, q) })
+	}
+	c.lanesMu.Unlock()
+	q.push(j)
+}
+
+// laneLoop fetches one host's pages in turn. Parsing happens elsewhere, so
+// the next page's wait starts as soon as a page is fetched.
+func (c *crawl) laneLoop(ctx context.Context, q *queue[pageJob]) {
+	var next time.Time
+	for {
+		j, ok := q.pop(ctx, c.done)
+		if !ok {
+			return
+		}
+		if !sleep(ctx, time.Until(next)) {
+			c.finish()
+			return
+		}
+		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
+		ch := c.fetchChain(ctx, j.u, acceptPage, "", delay)
+		next = time.Now().Add(delay)
+		c.pageFetched(ctx, j, ch)
+	}
+}
+
+// pageFetched records the outcome of a page and hands HTML to the parsers.
+func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
+	if j.seed >= 0 {
+		c.setSeed(j.seed, ch)
+	}
+	if ch.err != nil {
+		c.stats.errors.Add(1)
+		c.log.Warn("page failed", "url", j.u.String(), "err", ch.err)
+	}
+	if ch.final == nil {
+		c.finish()
+		return
+	}
+	c.stats.pages.Add(1)
+	if ch.final.Entity == nil || !isHTML(ch.final.Header.Get("Content-Type")) {
+		c.finish()
+		return
+	}
+	select {
+	case c.parses <- parseJob{job: j, ch: ch}:
+	case <-ctx.Done():
+		c.finish()
+	}
+}
+
+func (c *crawl) parseLoop(ctx context.Context) {
+	for {
+		select {
+		case p := <-c.parses:
+			c.parsePage(ctx, p)
+			c.finish()
+		case <-c.done:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// parsePage queues a page's requisites and in-scope links and writes its
+// metadata record.
+func (c *crawl) parsePage(ctx context.Context, p parseJob) {
+	f, pageURL := p.ch.final, p.ch.finalURL
+	body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+	if err != nil {
+		c.log.Warn("cannot decode page", "url", pageURL.String(), "err", err)
+		return
+	}
+	doc, err := ParseHTML(body, f.Header.Get("Content-Type"))
+	if err != nil {
+		c.log.Warn("cannot parse page", "url", pageURL.String(), "err", err)
+		return
+	}
+	links := ExtractLinks(doc, pageURL)
+	c.queueRequisites(ctx, links.Requisites, pageURL)
+	if p.job.depth < c.cfg.Depth {
+		for _, s := range links.Outlinks {
+			u, ok := parseLink(s)
+			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.claimPage(u) {
+				continue
+			}
+			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
+		}
+	}
+	md := ExtractMetadata(doc, pageURL)
+	md.Outlinks, md.Requisites = nonNil(links.Outlinks), nonNil(links.Requisites)
+	if md.Authors == nil {
+		md.Authors = []string{}
+	}
+	block, err := json.Marshal(md)
+	if err != nil {
+		return
+	}
+	resp := f.Records.Response
+	if _, err := c.rec.WriteMetadata(pageURL.String(), resp.Date, f.Records.ResponseID, block); err != nil {
+		c.log.Error("metadata record not written", "url", pageURL.String(), "err", err)
+	}
+}
+
+func (c *crawl) setSeed(i int, ch chain) {
+	c.seedsMu.Lock()
+	defer c.seedsMu.Unlock()
+	r := &c.seeds[i]
+	r.Err = ch.err
+	r.Redirects = ch.hops
+	if ch.first != nil {
+		r.Timestamp = ch.first.Records.Response.Date.UTC().Format("20060102150405")
+	}
+	if f := ch.final; f != nil {
+		r.Status = f.Status
+		r.FinalURL = ch.finalURL.String()
+		r.Truncated = f.Truncated
+		if r.Err == nil {
+			r.Err = seedProblem(f)
+		}
+	}
+}
+
+// finish marks one queued URL done.
+func (c *crawl) finish() {
+	c.stats.queued.Add(-1)
+	c.work.Done()
+}
+
+// crawlDelay is the Crawl-delay the host's robots.txt asks of Vellum.
+func (c *crawl) crawlDelay(ctx context.Context, u *url.URL) time.Duration {
+	if c.cfg.IgnoreRobots {
+		return 0
+	}
+	_, d := c.robots.check(ctx, u)
+	return d
+}
+
+func isHTML(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml+xml")
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package capture
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
+)
+
+// reqJob is a requisite to fetch for the page at referer.
+type reqJob struct {
+	u       *url.URL
+	referer string
+}
+
+// queueRequisites queues the URLs a page or stylesheet needs, each once per run.
+func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url.URL) {
+	for _, s := range urls {
+		u, ok := parseLink(s)
+		if !ok || !c.claim(u) {
+			continue
+		}
+		c.work.Add(1)
+		c.stats.queued.Add(1)
+		c.reqs.push(reqJob{u: u, referer: referer.String()})
+	}
+}
+
+// requisiteLoop fetches requisites; the transport keeps each host to
+// cfg.ConnsPerHost connections, like a browser.
+func (c *crawl) requisiteLoop(ctx context.Context) {
+	for {
+		j, ok := c.reqs.pop(ctx, c.done)
+		if !ok {
+			return
+		}
+		c.requisite(ctx, j)
+		c.finish()
+	}
+}
+
+// requisite fetches one requisite; a stylesheet's own requisites (imports,
+// fonts, images) and a framed page's requisites are queued in turn.
+func (c *crawl) requisite(ctx context.Context, j reqJob) {
+	ch := c.fetchChain(ctx, j.u, acceptAny, j.referer, 0)
+	if ch.err != nil {
+		c.stats.errors.Add(1)
+		c.log.Warn("requisite failed", "url", j.u.String(), "page", j.referer, "err", ch.err)
+	}
+	f := ch.final
+	if f == nil {
+		return
+	}
+	c.stats.requisites.Add(1)
+	if f.Entity == nil {
+		return
+	}
+	body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+	if err != nil {
+		return
+	}
+	ct := f.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(strings.ToLower(ct), "text/css"):
+		c.queueRequisites(ctx, ExtractCSS(body, ch.finalURL), ch.finalURL)
+	case isHTML(ct):
+		if doc, err := ParseHTML(body, ct); err == nil {
+			c.queueRequisites(ctx, ExtractLinks(doc, ch.finalURL).Requisites, ch.finalURL)
+		}
+	}
+}
+
+// robotsAllowed applies the host's robots.txt, fetching it on first use.
+func (c *crawl) robotsAllowed(ctx context.Context, u *url.URL) bool {
+	ok, _ := c.robots.check(ctx, u)
+	return ok
+}
+
+// fetchRobots fetches a robots.txt through the recording path (it is
+// archived too), following redirects but never checking robots for itself.
+func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
+	for hop := 0; hop <= maxRedirects; hop++ {
+		if !c.claim(u) && hop > 0 {
+			break
+		}
+		f, err := c.fetchRetrying(ctx, u, "text/plain,*/*", "")
+		if err != nil {
+			return 0, nil, err
+		}
+		loc := f.Header.Get("Location")
+		if f.Status >= 300 && f.Status <= 399 && loc != "" {
+			next, err := u.Parse(loc)
+			if err != nil {
+				return f.Status, nil, nil
+			}
+			u = normalize(next)
+			continue
+		}
+		body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+		if err != nil {
+			return f.Status, nil, nil
+		}
+		return f.Status, body, nil
+	}
+	return http.StatusNotFound, nil, nil
+}
+
+// seedProblem says why a fetched seed does not count as archived.
+func seedProblem(f *Fetched) error {
+	switch f.Truncated {
+	case "length":
+		return fmt.Errorf("response cut at the size limit (%d bytes recorded)", f.Size)
+	case "time":
+		return fmt.Errorf("response cut at the time limit: %v", f.BodyErr)
+	case "disconnect":
+		return fmt.Errorf("connection lost mid-response after %d bytes: %v", f.Size, f.BodyErr)
+	}
+	if f.Status >= 400 {
+		return fmt.Errorf("HTTP %d %s", f.Status, http.StatusText(f.Status))
+	}
+	return nil
+}
+
+// maxDecoded bounds a decompressed body kept for parsing.
+const maxDecoded = 64 << 20
+
+// decodeEntity removes a Content-Encoding for parsing (the archive keeps the
+// bytes as sent).
+func decodeEntity(encoding string, data []byte) ([]byte, error) {
+	var r io.Reader
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", "identity", "none":
+		return data, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	case "deflate":
+		if zr, err := zlib.NewReader(bytes.NewReader(data)); err == nil {
+			defer zr.Close()
+			r = zr
+		} else {
+			r = flate.NewReader(bytes.NewReader(data))
+		}
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", encoding)
+	}
+	out, err := io.ReadAll(io.LimitReader(r, maxDecoded))
+	if err != nil && len(out) == 0 {
+		return nil, err
+	}
+	return out, nil // a cut-off body still parses as far as it goes
+}

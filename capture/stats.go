@@ -1,0 +1,73 @@
+package capture
+
+import (
+	"fmt"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts a run's work so far.
+type Stats struct {
+	Pages      int64 // HTML pages fetched (seeds and links)
+	Requisites int64 // requisites fetched
+	Queued     int64 // URLs waiting or in flight
+	Bytes      int64 // response bytes recorded
+	Errors     int64 // URLs that failed
+	Elapsed    time.Duration
+}
+
+type counters struct {
+	start                                    time.Time
+	pages, requisites, queued, bytes, errors atomic.Int64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Pages:      c.pages.Load(),
+		Requisites: c.requisites.Load(),
+		Queued:     c.queued.Load(),
+		Bytes:      c.bytes.Load(),
+		Errors:     c.errors.Load(),
+		Elapsed:    time.Since(c.start),
+	}
+}
+
+// SeedResult is what became of one seed.
+type SeedResult struct {
+	Seed       string   // as given
+	URL        *url.URL // parsed; nil when the seed was not a valid URL
+	Status     int      // HTTP status of the last hop; 0 when none came
+	FinalURL   string   // after redirects
+	Timestamp  string   // 14-digit time of the first response
+	Truncated  string   // WARC-Truncated reason of the final response
+	Err        error    // why the seed failed; nil when it was archived whole
+	Redirects  int
+	BytesTotal int64
+}
+
+// OK reports whether the seed was archived whole with a non-error status.
+func (r SeedResult) OK() bool { return r.Err == nil }
+
+// ReplayPath is where `vellum serve` replays the seed: /web/<ts>/<url>.
+func (r SeedResult) ReplayPath() string {
+	if r.URL == nil || r.Timestamp == "" {
+		return ""
+	}
+	return "/web/" + r.Timestamp + "/" + r.URL.String()
+}
+
+// Line is the seed's one-line status for the terminal.
+func (r SeedResult) Line() string {
+	if r.Err != nil {
+		if r.Timestamp != "" {
+			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, r.ReplayPath())
+		}
+		return fmt.Sprintf("FAILED %s: %v", r.Seed, r.Err)
+	}
+	via := ""
+	if r.Redirects > 0 {
+		via = fmt.Sprintf(" (→ %s after %d redirect(s))", r.FinalURL, r.Redirects)
+	}
+	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, r.ReplayPath())
+}

@@ -1,0 +1,240 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+)
+
+// Limits bound what one URL may cost.
+type Limits struct {
+	MaxBody int64         // entity bytes recorded at most; beyond it the record is cut (WARC-Truncated: length)
+	Timeout time.Duration // whole exchange; a body still arriving then is cut (WARC-Truncated: time)
+	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS)
+}
+
+// DefaultLimits are the limits of a capture unless flags say otherwise.
+func DefaultLimits() Limits {
+	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: 32 << 20}
+}
+
+// Transport is an http.RoundTripper that records every exchange it carries,
+// byte for byte, through a RecordWriter: the request as written to the
+// connection and the response as read from it (status line, header case and
+// order, chunk framing, Content-Encoding as sent). It speaks HTTP/1.1 only
+// and never decompresses.
+type Transport struct {
+	base     *http.Transport
+	w        RecordWriter
+	limits   Limits
+	spoolDir string
+	now      func() time.Time
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport wraps base (cloned; nil means a default) so that its
+// connections are recorded and every exchange is written to w.
+func NewTransport(base *http.Transport, w RecordWriter) *Transport {
+	if base == nil {
+		base = &http.Transport{}
+	} else {
+		base = base.Clone()
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dial := base.DialContext
+	if dial == nil {
+		dial = dialer.DialContext
+	}
+	tlsConfig := base.TLSClientConfig
+	base.Proxy = nil
+	base.DisableCompression = true
+	base.ForceAttemptHTTP2 = false
+	base.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &recConn{Conn: c}, nil
+	}
+	base.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cfg := &tls.Config{}
+		if tlsConfig != nil {
+			cfg = tlsConfig.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		cfg.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return &recConn{Conn: tc}, nil
+	}
+	if base.MaxIdleConnsPerHost == 0 {
+		base.MaxIdleConnsPerHost = 8
+	}
+	if base.ResponseHeaderTimeout == 0 {
+		base.ResponseHeaderTimeout = time.Minute
+	}
+	return &Transport{base: base, w: w, limits: DefaultLimits(), now: time.Now}
+}
+
+// SetLimits changes the per-URL limits.
+func (t *Transport) SetLimits(l Limits) { t.limits = l }
+
+// SetSpoolDir says where responses too big for memory are spooled.
+func (t *Transport) SetSpoolDir(dir string) { t.spoolDir = dir }
+
+// CloseIdleConnections closes idle keep-alive connections.
+func (t *Transport) CloseIdleConnections() { t.base.CloseIdleConnections() }
+
+// Fetched is the outcome of one recorded exchange.
+type Fetched struct {
+	Status    int
+	Header    http.Header
+	Entity    []byte // response body as sent (still content-encoded), when kept for parsing
+	Truncated string // WARC-Truncated reason: "", "length", "time" or "disconnect"
+	Size      int64  // response bytes recorded
+	Records   ExchangeRecords
+	BodyErr   error // why the body ended early, if it did
+}
+
+// RoundTrip implements http.RoundTripper: it records the exchange and returns
+// the response with its (possibly truncated) body held in memory.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f, err := t.Fetch(req, func(*http.Response) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status)),
+		StatusCode:    f.Status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        f.Header,
+		Body:          io.NopCloser(bytes.NewReader(f.Entity)),
+		ContentLength: int64(len(f.Entity)),
+		Request:       req,
+	}, nil
+}
+
+// Fetch carries out req, records it and returns what came back. keep says,
+// once the response header is in, whether the entity is wanted for parsing.
+// The response is read to its end (or a limit) whatever keep says, so the
+// record is complete.
+func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*Fetched, error) {
+	ex := newExchange(t.spoolDir, t.limits.MaxBody+64<<10)
+	defer ex.close()
+	parent := req.Context()
+	ctx, cancel := context.WithTimeout(parent, t.limits.Timeout)
+	defer cancel()
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if rc, ok := info.Conn.(*recConn); ok {
+			rc.attach(ex)
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		ex.seal()
+		if ctx.Err() != nil && parent.Err() == nil {
+			return nil, fmt.Errorf("no response within %s", t.limits.Timeout)
+		}
+		return nil, err
+	}
+	f := &Fetched{Status: resp.StatusCode, Header: resp.Header}
+	var kept *bytes.Buffer
+	var sink io.Writer = io.Discard
+	if keep(resp) {
+		kept = &bytes.Buffer{}
+		sink = &capWriter{w: kept, n: t.limits.MaxKeep}
+	}
+	n, err := io.Copy(sink, io.LimitReader(resp.Body, t.limits.MaxBody+1))
+	switch {
+	case n > t.limits.MaxBody:
+		f.Truncated = "length"
+	case err != nil && ctx.Err() != nil && parent.Err() == nil:
+		f.Truncated, f.BodyErr = "time", fmt.Errorf("body still arriving after %s", t.limits.Timeout)
+	case err != nil:
+		f.Truncated, f.BodyErr = "disconnect", err
+	}
+	resp.Body.Close()
+	ex.seal()
+	if kept != nil {
+		f.Entity = kept.Bytes()
+	}
+	if err := ex.response.Err(); err != nil {
+		return nil, err
+	}
+	if ex.response.Size() == 0 {
+		return nil, errors.New("no response bytes recorded")
+	}
+	f.Size = ex.response.Size()
+	if f.Truncated == "" && ex.overLimit {
+		f.Truncated = "length"
+	}
+	rec, err := t.w.WriteExchange(&Exchange{
+		TargetURI: req.URL.String(),
+		Date:      ex.started.UTC(),
+		IP:        ex.remote,
+		Request:   ex.request.Bytes(),
+		Response:  ex.response,
+		RespSize:  ex.response.Size(),
+		Digest:    ex.digest,
+		Truncated: f.Truncated,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Records = rec
+	return f, nil
+}
+
+// capWriter keeps the first n bytes written to it and drops the rest.
+type capWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if c.n > 0 {
+		q := p
+		if int64(len(q)) > c.n {
+			q = q[:c.n]
+		}
+		c.w.Write(q)
+		c.n -= int64(len(q))
+	}
+	return len(p), nil
+}
+
+// IsParseable says whether a response's media type is one Vellum parses for
+// links and requisites.
+func IsParseable(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	switch strings.TrimSpace(ct) {
+	case "text/html", "application/xhtml+xml", "text/css":
+		return true
+	}
+	return false
+}
