@@ -1,0 +1,37 @@
+# Vellum's build and test entry points. `make test` installs what the tests
+# need (Debian's wget, the npm WARC reader) and runs every test.
+
+GO      ?= go
+BIN     := .bin
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build test test-tools vet bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/vellum ./cmd/vellum
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Components the tests use, installed when missing.
+# Internet Archive's `warc` (a go tool of this module) needs nothing installed.
+test-tools: node_modules/.package-lock.json
+	@if ! command -v wget >/dev/null; then \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wget; \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: vet test-tools
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./warc/ ./capture/
+	bench/capture.sh
+
+clean:
+	rm -rf $(BIN) node_modules

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vellumhq/vellum/capture"
+)
+
+func newCaptureCmd() *cobra.Command {
+	cfg := capture.DefaultConfig()
+	var scope, seedsFile, logLevel string
+	var noProgress bool
+	cmd := &cobra.Command{
+		Use:   "capture [flags] URL...",
+		Short: "Capture pages now, with their requisites and a metadata record each",
+		Example: "  vellum capture https://news.example/2014/08/story.html\n" +
+			"  vellum capture --depth 1 --scope host https://news.example/\n" +
+			"  vellum capture --seeds urls.txt --archive /data/archive",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			seeds := append([]string(nil), args...)
+			if seedsFile != "" {
+				more, err := readSeeds(seedsFile)
+				if err != nil {
+					return &exitError{2, err.Error()}
+				}
+				seeds = append(seeds, more...)
+			}
+			if len(seeds) == 0 {
+				return &exitError{2, "capture: no URL given (pass URLs or --seeds FILE)"}
+			}
+			sc, err := capture.ParseScope(scope)
+			if err != nil {
+				return &exitError{2, "--scope: " + err.Error()}
+			}
+			cfg.Scope = sc
+			if cfg.Operator == "" {
+				if u, err := user.Current(); err == nil {
+					cfg.Operator = u.Username
+				}
+			}
+			logger, err := newLogger(logLevel)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
+			cfg.Logger = logger
+			prog := newProgress(cmd.ErrOrStderr(), !noProgress, logger)
+			cfg.OnProgress = prog.update
+			if err := cfg.Validate(); err != nil {
+				return &exitError{2, err.Error()}
+			}
+			res, err := capture.Run(cmd.Context(), cfg, seeds)
+			prog.finish()
+			if res != nil {
+				out := cmd.OutOrStdout()
+				for _, s := range res.Seeds {
+					fmt.Fprintln(out, s.Line())
+				}
+				for _, f := range res.Files {
+					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if cmd.Context().Err() != nil {
+				return &exitError{130, "capture interrupted; the WARC files written so far are closed and valid"}
+			}
+			if n := res.Failed(); n > 0 {
+				return &exitError{1, fmt.Sprintf("%d of %d seeds failed", n, len(res.Seeds))}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Archive, "archive", cfg.Archive, "archive directory (WARCs, CDXJ, vellum.db)")
+	f.IntVar(&cfg.Depth, "depth", cfg.Depth, "link hops to follow from each seed (0 = the page and its requisites)")
+	f.StringVar(&scope, "scope", string(cfg.Scope), "pages followed: page, prefix, host or domain")
+	f.StringVar(&seedsFile, "seeds", "", "file of seed URLs, one a line (# comments allowed)")
+	f.BoolVar(&cfg.IgnoreRobots, "ignore-robots", false, "fetch what robots.txt disallows")
+	f.StringVar(&cfg.UserAgent, "user-agent", cfg.UserAgent, "User-Agent header")
+	f.DurationVar(&cfg.Delay, "delay", cfg.Delay, "pause between two pages of one host")
+	f.IntVar(&cfg.MaxPages, "max-pages", 0, "pages to capture at most (0 = no limit)")
+	f.Int64Var(&cfg.Limits.MaxBody, "max-size", cfg.Limits.MaxBody, "bytes of one response body to record at most (more is cut, WARC-Truncated: length)")
+	f.DurationVar(&cfg.Limits.Timeout, "timeout", cfg.Limits.Timeout, "time one URL may take (a body still arriving is cut, WARC-Truncated: time)")
+	f.IntVar(&cfg.Retries, "retries", cfg.Retries, "extra attempts after a 429, 5xx, timeout or reset")
+	f.BoolVar(&cfg.Insecure, "insecure", false, "accept any TLS certificate")
+	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities to trust")
+	f.Int64Var(&cfg.MaxFileSize, "warc-size", cfg.MaxFileSize, "rotate WARC files at this many bytes")
+	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	return cmd
+}
+
+// readSeeds reads one URL a line; blank lines and # comments are skipped.
+func readSeeds(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--seeds: %w", err)
+	}
+	defer f.Close()
+	var seeds []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		seeds = append(seeds, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--seeds %s: %w", path, err)
+	}
+	return seeds, nil
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/index"
+)
+
+func newIndexCmd() *cobra.Command {
+	archive := "archive"
+	cmd := &cobra.Command{
+		Use:   "index",
+		Short: "Rebuild the index (vellum.db) from the WARC files alone",
+		Long: "index repairs WARC files a crash left open, then reads every WARC file under ARCHIVE/warcs\n" +
+			"(Vellum's own and other tools' files, WARC 1.0 or 1.1) and rebuilds the capture index from them.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			repaired, err := capture.RepairArchive(ctx, archive, idx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, r := range repaired {
+				fmt.Fprintf(out, "repaired %s: kept %d records, trimmed %d bytes\n", r.Filename, r.KeptRecords, r.TrimmedBytes)
+			}
+			st, err := idx.Rebuild(ctx, archive)
+			if err != nil {
+				return err
+			}
+			for _, p := range st.Problems {
+				fmt.Fprintln(out, p)
+			}
+			fmt.Fprintf(out, "indexed %d captures and %d pages from %d WARC files\n", st.Captures, st.Pages, st.Files)
+			if len(st.Problems) > 0 {
+				return &exitError{1, fmt.Sprintf("%d WARC files are damaged; their readable records are indexed (run vellum verify)", len(st.Problems))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&archive, "archive", archive, "archive directory")
+	return cmd
+}

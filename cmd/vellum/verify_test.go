@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/testsite"
+)
+
+// captureArticle captures the fixture article into a new archive.
+func captureArticle(t *testing.T, site *testsite.Site) (archive, warcPath string) {
+	t.Helper()
+	archive = filepath.Join(t.TempDir(), "archive")
+	if r := vellum(t, nil, "capture", "--archive", archive, "--delay", "0", "--depth", "1", site.ArticleURL()); r.code != 0 {
+		t.Fatalf("capture: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	warcs, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", "*.warc.gz"))
+	if len(warcs) != 1 {
+		t.Fatalf("WARC files: %v", warcs)
+	}
+	return archive, warcs[0]
+}
+
+func TestVerifyFindsDamage(t *testing.T) {
+	site := testsite.New(t)
+	_, good := captureArticle(t, site)
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	damaged := map[string][]byte{
+		"truncated.warc.gz": data[:len(data)*2/3],
+		"garbage.warc.gz":   append(append([]byte{}, data...), []byte("this is not a WARC record\r\n")...),
+		"flipped.warc.gz":   flip(data, len(data)/2),
+		"not-a-warc.warc":   []byte("<html>hello</html>\n"),
+	}
+	for name, b := range damaged {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := vellum(t, nil, "verify", p)
+		if r.code == 0 || !strings.Contains(r.stdout, p+": offset ") || !strings.Contains(r.stderr, "failed verification") {
+			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", name, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := vellum(t, nil, "verify", filepath.Join(dir, "nothing-here.warc.gz")); r.code == 0 {
+		t.Errorf("verify of a missing file exited 0")
+	}
+	// A folder with one damaged file fails as a whole but names only that file.
+	r := vellum(t, nil, "verify", dir)
+	if r.code == 0 || strings.Contains(r.stdout, good) {
+		t.Errorf("verify of a folder: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func flip(b []byte, at int) []byte {
+	c := append([]byte{}, b...)
+	c[at] ^= 0xff
+	return c
+}
+
+// TestVerifyOtherToolsFiles runs verify on the sample files of other tools
+// (shared/warc-samples, when the checkout has it beside the repository).
+func TestVerifyOtherToolsFiles(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "..", "shared", "warc-samples")
+	if _, err := os.Stat(dir); err != nil {
+		t.Logf("no %s in this checkout; the wget test below covers other tools' files", dir)
+		return
+	}
+	valid := map[string]bool{
+		"example.warc": true, "example.warc.gz": true, "example-iana.org-chunked.warc": true,
+		"example-wget-bad-target-uri.warc.gz": true, "example-space-in-target-uri.warc.gz": true,
+		"example-resource.warc.gz": true, "post-test.warc.gz": true,
+		"example-digest.warc": false, "example-wrong-chunks.warc.gz": false, "example-bad-non-chunked.warc.gz": false,
+		"example-bad.warc.gz.bad": false, "example-trunc.warc": false,
+	}
+	for name, ok := range valid {
+		r := vellum(t, nil, "verify", filepath.Join(dir, name))
+		if (r.code == 0) != ok {
+			t.Errorf("%s: exit %d, want valid=%v\n%s", name, r.code, ok, r.stdout)
+		}
+	}
+}
+
+// TestWgetWARCsVerifyAndIndex has Debian's wget write a WARC/1.0 file of the
+// fixture site; verify accepts it and index reads its bracketed target URIs.
+func TestWgetWARCsVerifyAndIndex(t *testing.T) {
+	wget := requireTool(t, "wget")
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	day := filepath.Join(archive, "warcs", "2014", "08", "12")
+	if err := os.MkdirAll(day, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(wget, "-q", "-p", "--warc-file=wget-site", "--no-warc-keep-log", "-P", t.TempDir(), site.ArticleURL())
+	cmd.Dir = day
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(err.Error(), "exit status 8") {
+		t.Fatalf("wget: %v\n%s", err, out)
+	}
+	file := filepath.Join(day, "wget-site.warc.gz")
+	head, _ := os.ReadFile(file)
+	if len(head) == 0 {
+		t.Fatal("wget wrote no WARC")
+	}
+	if r := vellum(t, nil, "verify", file); r.code != 0 {
+		t.Errorf("verify of wget's WARC: exit %d\n%s", r.code, r.stdout)
+	}
+	r := vellum(t, nil, "index", "--archive", archive)
+	if r.code != 0 || !strings.Contains(r.stdout, "from 1 WARC files") {
+		t.Fatalf("index of wget's WARC: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	idx, err := index.Open(context.Background(), filepath.Join(archive, index.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	caps, _ := idx.AllCaptures(context.Background())
+	found := false
+	for _, c := range caps {
+		if strings.ContainsAny(c.URL, "<>") {
+			t.Errorf("angle brackets kept in %q", c.URL)
+		}
+		if c.URL == site.ArticleURL() && c.Status == 200 && c.MIME == "text/html" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the article is not in the index built from wget's WARC: %+v", caps)
+	}
+}
+
+// TestIndexCommandRebuildsTheSameRows deletes vellum.db after a capture and
+// has `vellum index` make it again from the WARCs alone.
+func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
+	site := testsite.New(t)
+	archive, _ := captureArticle(t, site)
+	ctx := context.Background()
+	rows := func() ([]index.Capture, []index.Page) {
+		idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idx.Close()
+		c, err := idx.AllCaptures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := idx.AllPages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, p
+	}
+	caps, pages := rows()
+	if len(caps) < 20 || len(pages) < 5 {
+		t.Fatalf("index after capture: %d captures, %d pages", len(caps), len(pages))
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(archive, index.FileName+suffix))
+	}
+	r := vellum(t, nil, "index", "--archive", archive)
+	if r.code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	caps2, pages2 := rows()
+	if !reflect.DeepEqual(caps, caps2) || !reflect.DeepEqual(pages, pages2) {
+		t.Errorf("rebuilt rows differ: %d/%d captures, %d/%d pages", len(caps), len(caps2), len(pages), len(pages2))
+	}
+}
