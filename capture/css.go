@@ -37,7 +37,7 @@ func cssURLs(s string, fn func(string)) {
 		case u == "":
 			importWanted = false
 		case atRule == "namespace":
-		case atRule == "import" && importWanted && len(funcs) == 0:
+		case atRule == "import" && importWanted && (len(funcs) == 0 || len(funcs) == 1 && funcs[0] == "url"):
 			importWanted = false
 			fn(u)
 		case !fromString:

@@ -22,6 +22,8 @@ func TestExtractCSS(t *testing.T) {
 		{"escaped function name", `a{b:u\72l(a.png)}`, []string{"https://news.example/static/css/a.png"}},
 		{"escapes in unquoted url", `a{b:url(a\(1\).png)}`, []string{"https://news.example/static/css/a(1).png"}},
 		{"hex escape with space", `a{b:url("\61 .png")}`, []string{"https://news.example/static/css/a.png"}},
+		{"hex escapes of either case", `a{b:url(\4A\6b .png)} c{d:url("\D800x.png")}`, []string{
+			"https://news.example/static/css/Jk.png", "https://news.example/static/css/%EF%BF%BDx.png"}},
 		{"escaped quote in string", `a{b:url("a\".png")}`, []string{"https://news.example/static/css/a%22.png"}},
 		{"line continuation in string", "a{b:url(\"long\\\nname.png\")}", []string{"https://news.example/static/css/longname.png"}},
 		{"comment hides url", `/* url(no.png) */ a{b:url(yes.png)}`, []string{"https://news.example/static/css/yes.png"}},

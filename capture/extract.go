@@ -40,24 +40,20 @@ func ExtractLinks(doc *html.Node, pageURL *url.URL) PageLinks {
 		}
 	}
 	var links PageLinks
-	seen := make(map[string]struct{}, len(w.raw))
+	const asRequisite, asOutlink = 1, 2 // an URL may be both
+	seen := make(map[string]uint8, len(w.raw))
 	for _, r := range w.raw {
 		abs, ok := absLinkURL(base, r.ref)
 		if !ok {
 			continue
 		}
-		key := abs
+		kind, list := uint8(asRequisite), &links.Requisites
 		if r.outlink {
-			key = "\x00" + abs // an URL may be both a requisite and an outlink
+			kind, list = asOutlink, &links.Outlinks
 		}
-		if _, dup := seen[key]; dup {
-			continue
-		}
-		seen[key] = struct{}{}
-		if r.outlink {
-			links.Outlinks = append(links.Outlinks, abs)
-		} else {
-			links.Requisites = append(links.Requisites, abs)
+		if seen[abs]&kind == 0 {
+			seen[abs] |= kind
+			*list = append(*list, abs)
 		}
 	}
 	return links
@@ -230,11 +226,20 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 	if ref == "" || hasPrefixFold(ref, "data:") || hasPrefixFold(ref, "javascript:") {
 		return "", false // the common non-http schemes, skipped before any parsing work
 	}
-	if strings.ContainsAny(ref, "\t\n\r\\") {
-		ref = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(ref)
+	if strings.ContainsAny(ref, "\t\n\r") {
+		ref = linkRefControls.Replace(ref)
 	}
 	if i := strings.IndexByte(ref, '#'); i >= 0 {
 		ref = ref[:i]
+	}
+	if end := strings.IndexByte(ref, '?'); end != 0 {
+		// A backslash is a slash in the authority and path of an http(s) URL, not in its query.
+		if end < 0 {
+			end = len(ref)
+		}
+		if strings.IndexByte(ref[:end], '\\') >= 0 {
+			ref = strings.ReplaceAll(ref[:end], "\\", "/") + ref[end:]
+		}
 	}
 	u, err := url.Parse(ref)
 	if err != nil {
@@ -271,6 +276,9 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 	u.RawQuery = escapeQuery(u.RawQuery)
 	return u.String(), true
 }
+
+// linkRefControls removes the tabs and newlines that URL parsing ignores anywhere in a URL.
+var linkRefControls = strings.NewReplacer("\t", "", "\n", "", "\r", "")
 
 // escapeStrayPercents encodes each "%" not followed by two hex digits as "%25".
 func escapeStrayPercents(s string) string {

@@ -97,6 +97,11 @@ func TestExtractMetadataSources(t *testing.T) {
 			articleFiller,
 			Metadata{Title: "Tw title", Authors: []string{"Dee Dee Ramone"}, Published: "2023-05-06T05:08:09Z", Description: "Tw desc",
 				Image: "https://cdn.example/t.png", Language: "de"}},
+		{"dublin core with colons, image_src, content-language",
+			`<meta name="DCTERMS:title" content="DC title"><meta name="dcterms:created" content="2020-02-02T10:00:00Z"><link rel="image_src" href="/src.png">
+			<meta http-equiv="Content-Language" content="nl">`,
+			articleFiller,
+			Metadata{Title: "DC title", Published: "2020-02-02T10:00:00Z", Image: "https://news.example/src.png", Language: "nl"}},
 		{"title element through readability", `<title>Council delays the bridge vote again - Town Paper</title>`, articleFiller,
 			Metadata{Title: "Council delays the bridge vote again"}},
 		{"html lang beats og:locale", `<meta property="og:locale" content="en_US">`, articleFiller, Metadata{Language: "pt-BR"}},
