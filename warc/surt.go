@@ -27,7 +27,7 @@ func SURT(rawURL string) (string, error) {
 		}
 		return r
 	}, strings.TrimSpace(rawURL))
-	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	s = stripAngles(s)
 	if s == "" {
 		return "", errors.New("warc: surt: empty URL")
 	}

@@ -1,0 +1,73 @@
+package warc
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestIndependentReader has the Internet Archive's gowarc (a tool of this
+// module: go tool warc) verify files our writer made. It exits 0 even on bad
+// files, so its "valid=" and "errors=" output is parsed.
+func TestIndependentReader(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to run gowarc: %v", err)
+	}
+	root := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "ia", Warcinfo: warcinfoFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := fw.Write(everyType(t)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good := findFiles(t, root, ".warc.gz")[0]
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := ownFile(t, false)
+	dir := t.TempDir()
+	files := []struct {
+		name  string
+		data  []byte
+		valid bool
+	}{
+		{"ours.warc.gz", data, true},
+		{"ours.warc", plain, true},
+		{"truncated.warc.gz", data[:len(data)-200], false},
+		{"flipped.warc", flip(plain, int64(bytes.Index(plain, []byte{0xff, 0xd8, 0x42})+30)), false},
+	}
+	for _, f := range files {
+		t.Run(f.name, func(t *testing.T) {
+			path := filepath.Join(dir, f.name)
+			if err := os.WriteFile(path, f.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if st, err := VerifyFile(path, nil); err != nil || (st.Problems == 0) != f.valid {
+				t.Errorf("VerifyFile: %+v, %v; want valid=%v", st, err, f.valid)
+			}
+			out, err := exec.Command(goBin, "tool", "warc", "verify", path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go tool warc verify: %v\n%s", err, out)
+			}
+			m := regexp.MustCompile(`valid=(\w+) errors=(\d+)`).FindAllSubmatch(out, -1)
+			if len(m) == 0 {
+				t.Fatalf("no valid= in the output:\n%s", out)
+			}
+			valid, errs := string(m[len(m)-1][1]), string(m[len(m)-1][2])
+			if f.valid && (valid != "true" || errs != "0") || !f.valid && valid != "false" {
+				t.Errorf("gowarc says valid=%s errors=%s, want valid=%v:\n%s", valid, errs, f.valid, out)
+			}
+		})
+	}
+}
