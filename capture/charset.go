@@ -14,9 +14,10 @@ import (
 //
 // The encoding is chosen as a browser does (a byte order mark, then the charset parameter of
 // contentType, then a <meta charset> or <meta http-equiv=Content-Type> in the first 1024 bytes),
-// so latin-1 and windows-1252 pages come out right. body must already be free of any
-// Content-Encoding. The parser runs with scripting enabled, like a browser: <noscript> content is
-// a text node.
+// so latin-1 and windows-1252 pages come out right; a body without a declaration, or whose
+// <meta> says latin-1 or windows-1252, is read as UTF-8 when it is valid UTF-8. body must already
+// be free of any Content-Encoding. The parser runs with scripting enabled, like a browser:
+// <noscript> content is a text node.
 func ParseHTML(body []byte, contentType string) (*html.Node, error) {
 	text, err := htmlToUTF8(body, contentType)
 	if err != nil {
@@ -34,7 +35,9 @@ func htmlToUTF8(body []byte, contentType string) ([]byte, error) {
 	enc, name, certain := charset.DetermineEncoding(body, contentType)
 	// DetermineEncoding looks at 1024 bytes only and falls back to windows-1252 when those are
 	// ASCII, which garbles undeclared UTF-8 pages whose first non-ASCII text comes later (most of
-	// them). A legacy-encoded text is practically never valid UTF-8, so the whole body decides.
+	// them). A legacy-encoded text is practically never valid UTF-8, so the whole body decides;
+	// the same holds for a page whose <meta> claims latin-1 but whose bytes are UTF-8. A charset
+	// from the header or a BOM (certain) is always obeyed.
 	if name == "windows-1252" && !certain && utf8.Valid(body) {
 		name = "utf-8"
 	}

@@ -63,6 +63,7 @@ func TestParseHTMLCharset(t *testing.T) {
 		{"utf-16le byte order mark", "\xff\xfe<\x00p\x00>\x00\xe9\x00<\x00/\x00p\x00>\x00", "", "é"},
 		{"undeclared utf-8 after 1024 bytes", asciiPad + "<p>Zürich – café</p>", "text/html", "Zürich – café"},
 		{"undeclared legacy bytes default to windows-1252", "<p>caf\xe9 \x80</p>", "", "café €"},
+		{"utf-8 bytes under a latin-1 meta", "<meta charset=iso-8859-1><p>café</p>", "", "café"},
 		{"meta utf-16 is read as utf-8", "<meta charset=utf-16><p>café</p>", "", "café"},
 	}
 	for _, tt := range tests {

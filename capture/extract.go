@@ -103,13 +103,15 @@ func (w *linkWalker) element(n *html.Node) {
 		}
 		return
 	case atom.Meta:
-		key := domAttrValue(n, "property")
-		if key == "" {
-			key = domAttrValue(n, "name")
-		}
-		switch strings.ToLower(strings.TrimSpace(key)) {
-		case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
-			w.req(domAttrValue(n, "content"))
+		for _, a := range n.Attr {
+			if a.Key != "property" && a.Key != "name" {
+				continue
+			}
+			switch strings.ToLower(strings.TrimSpace(a.Val)) {
+			case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
+				w.req(domAttrValue(n, "content"))
+				return
+			}
 		}
 		return
 	case atom.Style:

@@ -48,7 +48,7 @@ func TestExtractLinksRequisites(t *testing.T) {
 		{"frameset", `<frameset><frame src="f.html"></frameset>`, []string{d + "f.html"}},
 		{"input image only", `<input type="IMAGE" src="go.png"><input type="text" src="no.png">`, []string{d + "go.png"}},
 		{"background attribute", `<body background="bg.gif"><table background="t.gif"><tr><td background="c.gif">x</td></tr></table></body>`, []string{d + "bg.gif", d + "t.gif", d + "c.gif"}},
-		{"meta images", `<meta property="og:image" content="/og.jpg"><meta property="og:image:secure_url" content="/og-s.jpg"><meta name="twitter:image" content="https://cdn.example/tw.jpg"><meta property="twitter:image:src" content="/tw2.jpg"><meta property="og:title" content="no">`, []string{"https://news.example/og.jpg", "https://news.example/og-s.jpg", "https://cdn.example/tw.jpg", "https://news.example/tw2.jpg"}},
+		{"meta images", `<meta property="og:image" content="/og.jpg"><meta property="og:image:secure_url" content="/og-s.jpg"><meta name="twitter:image" content="https://cdn.example/tw.jpg"><meta property="twitter:image:src" content="/tw2.jpg"><meta property="og:title" content="no"><meta itemprop="x" name="og:image" content="/og-n.jpg">`, []string{"https://news.example/og.jpg", "https://news.example/og-s.jpg", "https://cdn.example/tw.jpg", "https://news.example/tw2.jpg", "https://news.example/og-n.jpg"}},
 		{"inline style", `<div style="background-image: url('hero.jpg')">x</div>`, []string{d + "hero.jpg"}},
 		{"style block", `<style>@import "print.css"; .a{background:url(/i/a.png)} @font-face{src:url(f.woff2)}</style>`, []string{d + "print.css", "https://news.example/i/a.png", d + "f.woff2"}},
 		{"svg image", `<svg><image href="s1.png"/><image xlink:href="s2.png"/></svg>`, []string{d + "s1.png", d + "s2.png"}},
