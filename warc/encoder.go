@@ -79,6 +79,7 @@ func (e *encoder) prepare(rec *Record, warcinfoID string) (*prepared, error) {
 	}
 	given := rec.Header
 	p := &prepared{block: rec.Block, size: rec.BlockSize}
+	p.fields.fields = make([]Field, 0, 10+given.Len())
 	h := &p.fields
 	typ := firstNonEmpty(rec.Type, given.Get("WARC-Type"))
 	h.Add("WARC-Type", typ)
@@ -119,7 +120,7 @@ func (e *encoder) prepare(rec *Record, warcinfoID string) (*prepared, error) {
 		return nil, err
 	}
 	h.Add("Content-Length", strconv.FormatInt(p.size, 10))
-	p.header = appendHeader(nil, *h)
+	p.header = appendHeader(make([]byte, 0, 1024), *h)
 	p.entry = entryFromHeader(*h)
 	if sniffsHTTP(typ, ct) {
 		if head == nil {

@@ -1,6 +1,7 @@
 package warc
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -117,6 +118,9 @@ var warcDateLayouts = []string{
 
 func parseWARCDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("warc: empty date")
+	}
 	for _, l := range warcDateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil

@@ -91,6 +91,9 @@ func appendHeader(b []byte, h Header) []byte {
 }
 
 func appendClean(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\r\n") {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\r' || c == '\n' {
