@@ -16,7 +16,7 @@ import (
 type Metadata struct {
 	Title        string   `json:"title"`
 	Authors      []string `json:"authors"`
-	Published    string   `json:"published"` // RFC 3339 in UTC, "" when unknown
+	Published    string   `json:"published"` // RFC 3339 with the page's own UTC offset, "" when unknown
 	SiteName     string   `json:"site_name"`
 	CanonicalURL string   `json:"canonical_url"`
 	Language     string   `json:"language"`
@@ -34,7 +34,7 @@ type Metadata struct {
 // first from the page's JSON-LD article, then from OpenGraph, article:*, Twitter, Dublin Core and
 // other <meta> tags, <link rel=canonical>, <html lang> and <title>. The main text, and a last
 // fallback for title, byline, date and site name, come from go-readability run on doc. Published
-// is normalised to RFC 3339 in UTC; authors are trimmed, de-duplicated and stripped of a leading
+// is normalised to RFC 3339 keeping the page's UTC offset; authors are trimmed, de-duplicated and stripped of a leading
 // "By "; canonical and image URLs are absolute (resolved against pageURL). Fields stay empty when
 // the page does not say. It never panics.
 func ExtractMetadata(doc *xhtml.Node, pageURL *url.URL) Metadata {
@@ -207,7 +207,8 @@ var rfc3339Layouts = []string{
 	time.RFC1123Z, time.RFC1123, time.RFC850, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST",
 }
 
-// rfc3339Date normalises a date to RFC 3339 in UTC, or returns "" when s is not a date it knows.
+// rfc3339Date normalises a date to RFC 3339, keeping the UTC offset the page gave (the
+// publisher's local time is part of the record), or returns "" when s is not a date it knows.
 func rfc3339Date(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -221,7 +222,7 @@ func rfc3339Date(s string) string {
 			if y := t.UTC().Year(); y < 1000 || y > 9999 {
 				return ""
 			}
-			return t.UTC().Format(time.RFC3339)
+			return t.Format(time.RFC3339)
 		}
 	}
 	return ""

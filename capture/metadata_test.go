@@ -28,7 +28,7 @@ func TestExtractMetadataFixture(t *testing.T) {
 	want := Metadata{
 		Title:        "River flood forces hundreds from their homes in Millford", // JSON-LD beats og:title
 		Authors:      []string{"Jane Doe", "Omar Haddad"},                        // @id reference, "By " prefix, duplicate
-		Published:    "2024-03-05T06:30:00Z",
+		Published:    "2024-03-05T07:30:00+01:00",
 		SiteName:     "The Borderland Courier", // publisher reference beats the WebSite name
 		CanonicalURL: "https://news.example/2024/03/05/river-flood-millford",
 		Language:     "en-GB",
@@ -95,7 +95,7 @@ func TestExtractMetadataSources(t *testing.T) {
 			`<meta name="twitter:title" content="Tw title"><meta name="DC.creator" content="By Dee Dee Ramone"><meta name="DC.date" content="2023-05-06T07:08:09+0200">
 			<meta name="twitter:description" content="Tw desc"><meta name="twitter:image:src" content="//cdn.example/t.png"><meta name="dc.language" content="de">`,
 			articleFiller,
-			Metadata{Title: "Tw title", Authors: []string{"Dee Dee Ramone"}, Published: "2023-05-06T05:08:09Z", Description: "Tw desc",
+			Metadata{Title: "Tw title", Authors: []string{"Dee Dee Ramone"}, Published: "2023-05-06T07:08:09+02:00", Description: "Tw desc",
 				Image: "https://cdn.example/t.png", Language: "de"}},
 		{"dublin core with colons, image_src, content-language",
 			`<meta name="DCTERMS:title" content="DC title"><meta name="dcterms:created" content="2020-02-02T10:00:00Z"><link rel="image_src" href="/src.png">
@@ -112,7 +112,7 @@ func TestExtractMetadataSources(t *testing.T) {
 		{"json-ld object with strings", ld(`{"@context":"https://schema.org","@type":"BlogPosting","headline":"LD &amp; title","author":"Cy Twombly",
 			"datePublished":"2021-12-31T23:00:00-02:00","publisher":{"@type":"Organization","name":"Blog Co"},"image":["/a.jpg","/b.jpg"],"url":"https://news.example/p?id=1#x","inLanguage":"es"}`),
 			articleFiller,
-			Metadata{Title: "LD & title", Authors: []string{"Cy Twombly"}, Published: "2022-01-01T01:00:00Z", SiteName: "Blog Co",
+			Metadata{Title: "LD & title", Authors: []string{"Cy Twombly"}, Published: "2021-12-31T23:00:00-02:00", SiteName: "Blog Co",
 				Image: "https://news.example/a.jpg", CanonicalURL: "https://news.example/p?id=1", Language: "es"}},
 		{"json-ld array with type list and mainEntity", ld(`[{"@type":"BreadcrumbList"},{"@type":"WebPage","mainEntity":{"@type":["ReportageNewsArticle"],
 			"name":"Named","author":[{"@type":"Person","name":"Al Pha"},{"@type":"Person","givenName":"Be","familyName":"Ta"},"Al Pha"],"image":{"@type":"ImageObject","contentUrl":"c.jpg"}}}]`),
@@ -157,18 +157,18 @@ func TestExtractMetadataSources(t *testing.T) {
 
 func TestRFC3339Date(t *testing.T) {
 	tests := map[string]string{
-		"2024-03-05T07:30:00+01:00":       "2024-03-05T06:30:00Z",
+		"2024-03-05T07:30:00+01:00":       "2024-03-05T07:30:00+01:00",
 		"2024-03-05T07:30:00.123456Z":     "2024-03-05T07:30:00Z",
 		"2024-03-05t07:30:00z":            "2024-03-05T07:30:00Z",
-		"2024-03-05T07:30:00-0500":        "2024-03-05T12:30:00Z",
-		"2024-03-05T07:30:00+01":          "2024-03-05T06:30:00Z",
-		"2024-03-05T07:30+01:00":          "2024-03-05T06:30:00Z",
+		"2024-03-05T07:30:00-0500":        "2024-03-05T07:30:00-05:00",
+		"2024-03-05T07:30:00+01":          "2024-03-05T07:30:00+01:00",
+		"2024-03-05T07:30+01:00":          "2024-03-05T07:30:00+01:00",
 		"2024-03-05T07:30:00":             "2024-03-05T07:30:00Z",
 		"2024-03-05T07:30":                "2024-03-05T07:30:00Z",
 		"2024-03-05 07:30:00":             "2024-03-05T07:30:00Z",
 		" 2024-03-05 ":                    "2024-03-05T00:00:00Z",
 		"Tue, 05 Mar 2024 07:30:00 GMT":   "2024-03-05T07:30:00Z",
-		"Tue, 5 Mar 2024 07:30:00 +0100":  "2024-03-05T06:30:00Z",
+		"Tue, 5 Mar 2024 07:30:00 +0100":  "2024-03-05T07:30:00+01:00",
 		"":                                "",
 		"yesterday":                       "",
 		"2024-13-01":                      "",
