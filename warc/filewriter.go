@@ -31,8 +31,10 @@ type FileWriterConfig struct {
 	// Warcinfo holds the fields of each file's warcinfo block (software, format,
 	// run-id, operator, hostname, robots, ...).
 	Warcinfo Header
-	Now      func() time.Time // default time.Now
-	NewID    func() string    // default NewRecordID
+	// Now and NewID (defaults time.Now and NewRecordID) may be called from
+	// several goroutines at once.
+	Now   func() time.Time
+	NewID func() string
 	// OnClose, when set, is called after a file is final (renamed), outside the
 	// writer's lock.
 	OnClose func(ClosedFile)

@@ -8,14 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 // fixedClock returns a clock that ticks one second per call from 2024-03-01.
 func fixedClock() func() time.Time {
+	var mu sync.Mutex
 	t := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
 		t = t.Add(time.Second)
 		return t
 	}
