@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
+	"sort"
+	"strings"
 )
 
 // finalize makes the current file final: fsync, CDXJ beside it, rename, fsync
@@ -40,21 +41,64 @@ func (fw *FileWriter) finalize() (ClosedFile, error) {
 	return ClosedFile{Path: abs, Filename: c.rel, Size: c.w.Offset(), SHA256: sum, Records: c.records}, nil
 }
 
-// writeWarcinfo writes the warcinfo record that opens a file, with the given ID.
-func (w *Writer) writeWarcinfo(id string, date time.Time, filename string, fields Header) (Entry, error) {
-	block := appendFieldsBlock(nil, fields)
-	rec := &Record{Type: TypeWarcinfo, ID: id, Date: date, ContentType: "application/warc-fields",
-		Block: blockOf(block), BlockSize: int64(len(block))}
-	if filename != "" {
-		rec.Header.Add("WARC-Filename", filename)
-	}
-	p, err := w.enc.prepare(rec, "")
+// writeCDXJ writes lines, sorted bytewise, to path through a temporary file
+// that is fsynced and renamed into place.
+func writeCDXJ(path string, lines []string) error {
+	sort.Strings(lines)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return Entry{}, fmt.Errorf("warc: write warcinfo: %w", err)
+		return fmt.Errorf("warc: write %s: %w", path, err)
 	}
-	e, err := w.writePrepared(p)
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	_, err = f.WriteString(b.String())
 	if err == nil {
-		w.warcinfoID = e.ID
+		err = f.Sync()
 	}
-	return e, err
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("warc: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so that renames in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("warc: sync dir %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("warc: sync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// cdxjPath returns the CDXJ path beside a WARC: "x-00001.warc.gz" → "x-00001.cdxj".
+func cdxjPath(warcPath string) string {
+	p := strings.TrimSuffix(warcPath, ".open")
+	for _, ext := range []string{".gz", ".warc"} {
+		p = strings.TrimSuffix(p, ext)
+	}
+	return p + ".cdxj"
+}
+
+// relSlash returns path relative to root, slash-separated.
+func relSlash(root, path string) (string, error) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(rel), nil
 }

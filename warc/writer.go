@@ -137,3 +137,22 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// writeWarcinfo writes the warcinfo record that opens a file, with the given ID.
+func (w *Writer) writeWarcinfo(id string, date time.Time, filename string, fields Header) (Entry, error) {
+	block := appendFieldsBlock(nil, fields)
+	rec := &Record{Type: TypeWarcinfo, ID: id, Date: date, ContentType: "application/warc-fields",
+		Block: blockOf(block), BlockSize: int64(len(block))}
+	if filename != "" {
+		rec.Header.Add("WARC-Filename", filename)
+	}
+	p, err := w.enc.prepare(rec, "")
+	if err != nil {
+		return Entry{}, fmt.Errorf("warc: write warcinfo: %w", err)
+	}
+	e, err := w.writePrepared(p)
+	if err == nil {
+		w.warcinfoID = e.ID
+	}
+	return e, err
+}
