@@ -9,7 +9,7 @@ import (
 
 // ReadRecord is one record read by a Reader.
 type ReadRecord struct {
-	Version string // "1.0", "1.1", ...
+	Version string // the version line: "WARC/1.0", "WARC/1.1", ...
 	Header  Header
 	// Offset is the record's position in the file; in a gzipped file, that of
 	// the gzip member holding its start.

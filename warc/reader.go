@@ -166,7 +166,7 @@ func (r *Reader) parseHeader(rec *ReadRecord) error {
 	if !strings.HasPrefix(version, "WARC/") {
 		return fmt.Errorf("%w: want a WARC/ version line, found %.40q", ErrMalformed, version)
 	}
-	rec.Version = strings.TrimSpace(strings.TrimPrefix(version, "WARC/"))
+	rec.Version = strings.TrimSpace(version)
 	for {
 		line, err := readLine()
 		if err != nil {

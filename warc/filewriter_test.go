@@ -1,6 +1,7 @@
 package warc
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -133,4 +134,48 @@ func checkPairs(t *testing.T, path string) int {
 		pairs++
 	}
 	return pairs
+}
+
+func TestFileWriterBigRecordAndFailure(t *testing.T) {
+	root := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, smallRecord+12345) // streamed under the lock
+	_, _ = rand.Read(big[:1<<20])
+	es, err := fw.Write(bytesRecord(TypeResource, "https://example.com/big.bin", "application/octet-stream", big),
+		bytesRecord(TypeResource, "https://example.com/small.txt", "text/plain", []byte("small")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A block shorter than BlockSize fails the whole Write and leaves no trace.
+	short := bytesRecord(TypeResource, "https://example.com/short", "text/plain", []byte("abc"))
+	short.BlockSize = 10
+	if _, err := fw.Write(bytesRecord(TypeResource, "https://example.com/ok", "", []byte("ok")), short); err == nil {
+		t.Error("no error for a short block")
+	}
+	bigShort := bytesRecord(TypeResource, "https://example.com/bigshort", "", big)
+	bigShort.BlockSize = int64(len(big)) + 1
+	bigShort.Header.Add("WARC-Block-Digest", "sha256:given") // no digest pass: the failure comes while streaming
+	if _, err := fw.Write(bytesRecord(TypeResource, "https://example.com/ok", "", []byte("ok")), bigShort); err == nil {
+		t.Error("no error for a short big block")
+	}
+	var closed ClosedFile
+	fw.cfg.OnClose = func(c ClosedFile) { closed = c }
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := mustVerify(t, closed.Path); st.Records != 3 || closed.Records != 3 {
+		t.Errorf("%d records in the file, OnClose says %d; want 3", st.Records, closed.Records)
+	}
+	data, _ := os.ReadFile(closed.Path)
+	sum := sha256.Sum256(data)
+	if closed.SHA256 != hex.EncodeToString(sum[:]) || closed.Size != int64(len(data)) {
+		t.Errorf("OnClose after a failed write: %+v, file has %d bytes", closed, len(data))
+	}
+	entries, blocks := readAll(t, closed.Path, closed.Filename)
+	if !bytes.Equal(blocks[1], big) || entries[1] != es[0] || entries[2] != es[1] {
+		t.Error("big record did not round-trip")
+	}
 }
