@@ -1,0 +1,126 @@
+// Command benchsite serves a generated news site from memory on loopback, for
+// bench/capture.sh to capture with vellum and with wget side by side.
+//
+//	benchsite -addr 127.0.0.1:0 -pages 2000
+//
+// prints its listen address (host:port) as the first line on stdout, then
+// serves: / (an index linking every article), /a/N.html (about 8 KB of
+// article HTML each), its requisites /css/N.css, /img/N-bg.png,
+// /img/N-lead.jpg, /img/N-lead2x.jpg, /img/N-thumb.png, the shared
+// /css/site.css and /js/app.js, and /robots.txt. The content is generated
+// once at start from a fixed seed; text is pre-gzipped and sent gzipped to
+// clients that accept it.
+//
+// GET /__stats returns {"requests":N,...} (requests served since the last
+// reset; not counted itself) and POST /__reset zeroes the counters.
+//
+//	benchsite -probe 127.0.0.1:PORT -pages 2000
+//
+// instead fetches every URL of such a site once over one keep-alive
+// connection and prints the rate: the ceiling a one-connection client could
+// reach, which shows the server is not the bottleneck.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "loopback `host:port` to listen on (port 0 picks a free one)")
+	pages := flag.Int("pages", 2000, "articles on the site")
+	seed := flag.Uint64("seed", 1, "generator seed; the same seed and -pages give the same site")
+	probe := flag.String("probe", "", "instead of serving, fetch every URL of the site at this loopback `host:port` and print the rate")
+	conns := flag.Int("conns", 1, "keep-alive connections the probe uses")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("benchsite: ")
+
+	if *pages < 1 {
+		log.Fatal("-pages must be at least 1")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *probe != "" {
+		err = runProbe(ctx, *probe, *pages, *conns)
+	} else {
+		err = serve(ctx, *addr, *pages, *seed)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// checkLoopback refuses any address that is not on this machine: the
+// benchmark's traffic stays on loopback.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("address %q is not a loopback address (127.0.0.0/8, ::1 or localhost)", addr)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, addr string, pages int, seed uint64) error {
+	if err := checkLoopback(addr); err != nil {
+		return err
+	}
+	start := time.Now()
+	s, err := newSite(pages, seed)
+	if err != nil {
+		return err
+	}
+	var size, gz int64
+	for _, r := range s.res {
+		size += int64(len(r.body))
+		gz += int64(len(r.gz))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	// The first line on stdout is the contract with capture.sh.
+	fmt.Println(ln.Addr().String())
+	log.Printf("%d URLs, %.1f MB (+%.1f MB gzipped) generated in %v; serving on http://%s/",
+		len(s.paths), float64(size)/1e6, float64(gz)/1e6, time.Since(start).Round(time.Millisecond), ln.Addr())
+
+	st := newStats(s)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /__stats", st.serveStats)
+	mux.HandleFunc("POST /__reset", st.serveReset)
+	mux.Handle("/", st)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
