@@ -48,11 +48,11 @@ func TestArticleIsArchivedExactlyWithEveryRequisite(t *testing.T) {
 
 	// The article's response record holds exactly the bytes the server wrote.
 	resp := one(t, recs, "response", site.ArticleURL())
-	if !bytes.Equal(resp.Block, site.ArticleBytes) {
-		t.Errorf("article response block differs from the server's bytes (%d vs %d bytes)", len(resp.Block), len(site.ArticleBytes))
+	if !bytes.Equal(resp.Block, site.ArticleBytes()) {
+		t.Errorf("article response block differs from the server's bytes (%d vs %d bytes)", len(resp.Block), len(site.ArticleBytes()))
 	}
 	// Its payload digest covers the de-chunked, still gzipped entity.
-	_, chunked := httpBody(site.ArticleBytes)
+	_, chunked := httpBody(site.ArticleBytes())
 	entity, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(chunked)))
 	if err != nil {
 		t.Fatal(err)

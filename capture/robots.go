@@ -29,7 +29,7 @@ type robotsCache struct {
 
 type robotsEntry struct {
 	ready   chan struct{} // closed once data is set
-	data    *robotsGroup
+	data    *robotsGroup  // written under robotsCache.mu; read freely once ready is closed
 	fetched time.Time
 }
 
@@ -57,8 +57,10 @@ func (c *robotsCache) check(ctx context.Context, u *url.URL) (allowed bool, craw
 		e = &robotsEntry{ready: make(chan struct{})}
 		c.hosts[key] = e
 		c.mu.Unlock()
-		e.data = c.load(ctx, u)
-		e.fetched = c.now()
+		data := c.load(ctx, u)
+		c.mu.Lock()
+		e.data, e.fetched = data, c.now()
+		c.mu.Unlock()
 		close(e.ready)
 	} else {
 		c.mu.Unlock()

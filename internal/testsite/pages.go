@@ -116,7 +116,7 @@ func (s *Site) serveArticle(w http.ResponseWriter) {
 		return
 	}
 	defer conn.Close()
-	buf.Write(s.ArticleBytes)
+	buf.Write(s.ArticleBytes())
 	buf.Flush()
 }
 

@@ -26,13 +26,10 @@ type Site struct {
 	Main *httptest.Server
 	CDN  *httptest.Server
 
-	// ArticleBytes is exactly what the server wrote for the article
-	// (/2014/08/story.html): status line, headers, chunk framing, gzip.
-	ArticleBytes []byte
-
-	mu   sync.Mutex
-	hits []Hit
-	cdn  string // CDN base URL as the article names it
+	mu      sync.Mutex
+	hits    []Hit
+	cdn     string // CDN base URL as the article names it
+	article []byte // the article's raw response
 }
 
 // ArticlePath is the path of the fixture article.
@@ -67,15 +64,17 @@ func listen(t testing.TB, ip string, h http.Handler) *httptest.Server {
 // reach the CDN by a host name through their own DNS).
 func (s *Site) SetCDNBase(base string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.cdn = strings.TrimSuffix(base, "/")
-	s.mu.Unlock()
-	s.ArticleBytes = rawArticle(articleHTML(s.cdnBase()))
+	s.article = rawArticle(articleHTML(s.cdn))
 }
 
-func (s *Site) cdnBase() string {
+// ArticleBytes is exactly what the server writes for the article
+// (/2014/08/story.html): status line, headers, chunk framing, gzip.
+func (s *Site) ArticleBytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cdn
+	return s.article
 }
 
 // URL is the main site's URL for path.
