@@ -50,8 +50,12 @@ func (e Entry) CDXJ() (string, error) {
 // writeJSONString writes s as a JSON string without escaping HTML characters
 // (as Python's json.dumps); invalid UTF-8 becomes U+FFFD.
 func writeJSONString(b *bytes.Buffer, s string) {
-	const hexdig = "0123456789abcdef"
 	b.WriteByte('"')
+	if plainJSON(s) {
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '"' || r == '\\':
@@ -59,13 +63,23 @@ func writeJSONString(b *bytes.Buffer, s string) {
 			b.WriteRune(r)
 		case r < 0x20:
 			b.WriteString(`\u00`)
-			b.WriteByte(hexdig[r>>4])
-			b.WriteByte(hexdig[r&15])
+			b.WriteByte(hexDigits[r>>4])
+			b.WriteByte(hexDigits[r&15])
 		default:
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('"')
+}
+
+// plainJSON reports whether s is printable ASCII needing no JSON escape.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // CDXJLine is a parsed CDXJ line.

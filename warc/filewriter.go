@@ -2,11 +2,8 @@ package warc
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -71,8 +68,7 @@ type openFile struct {
 	f                   *os.File
 	openPath, finalPath string
 	rel                 string
-	sum                 hash.Hash
-	rehash              bool // sum is stale after a failed write
+	hasher              *fileHasher
 	w                   *Writer
 	cdxj                []string
 	records             int
@@ -187,6 +183,7 @@ func (fw *FileWriter) writeLocked(preps []*prepared, bufs []*bytes.Buffer, estim
 		}
 	}
 	c.records += len(entries)
+	c.hasher.commit(c.w.Offset())
 	if c.w.Offset() >= fw.cfg.MaxSize {
 		cf, err := fw.finalize()
 		if err != nil {
@@ -199,7 +196,6 @@ func (fw *FileWriter) writeLocked(preps []*prepared, bufs []*bytes.Buffer, estim
 
 // undo cuts a failed batch off the file so the file stays whole.
 func (fw *FileWriter) undo(c *openFile, start int64) {
-	c.rehash = true
 	if c.f.Truncate(start) == nil {
 		if _, err := c.f.Seek(start, io.SeekStart); err == nil {
 			c.w.off = start
@@ -243,13 +239,15 @@ func (fw *FileWriter) create() error {
 		f.Close()
 		return fmt.Errorf("warc: create %s: %w", finalPath, err)
 	}
-	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, sum: sha256.New()}
-	c.w = newStreamWriter(fw.enc, io.MultiWriter(f, c.sum), true, writerConfig{filename: rel})
+	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel}
+	c.w = newStreamWriter(fw.enc, f, true, writerConfig{filename: rel})
 	if _, err := c.w.writeWarcinfo(fw.infoID, now, name, fw.cfg.Warcinfo); err != nil {
 		f.Close()
 		return err
 	}
 	c.records = 1
+	c.hasher = startHasher(f)
+	c.hasher.commit(c.w.Offset())
 	fw.cur = c
 	return nil
 }
@@ -298,16 +296,4 @@ func (fw *FileWriter) putBuffers(bufs []*bytes.Buffer) {
 			fw.bufs.Put(b)
 		}
 	}
-}
-
-// hexSum returns the SHA-256 of the file, rereading it when the running sum is stale.
-func (c *openFile) hexSum() (string, error) {
-	if !c.rehash {
-		return hex.EncodeToString(c.sum.Sum(nil)), nil
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(c.f, 0, c.w.Offset())); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

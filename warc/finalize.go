@@ -18,11 +18,11 @@ func (fw *FileWriter) finalize() (ClosedFile, error) {
 	fail := func(err error) (ClosedFile, error) {
 		return ClosedFile{}, fmt.Errorf("warc: close %s: %w", c.openPath, err)
 	}
-	if err := c.f.Sync(); err != nil {
+	sum, err := c.hasher.finish(c.w.Offset())
+	if err != nil {
 		return fail(err)
 	}
-	sum, err := c.hexSum()
-	if err != nil {
+	if err := c.f.Sync(); err != nil {
 		return fail(err)
 	}
 	if err := writeCDXJ(cdxjPath(c.finalPath), c.cdxj); err != nil {

@@ -131,31 +131,29 @@ func (h *httpHead) feed(p []byte) int {
 }
 
 func (h *httpHead) endLine() {
-	line := strings.TrimRight(string(h.line), "\r\n")
-	h.line = h.line[:0]
-	if line == "" {
+	line := bytes.TrimRight(h.line, "\r\n")
+	defer func() { h.line = h.line[:0] }()
+	if len(line) == 0 {
 		h.done = true
-		h.line = nil
 		return
 	}
 	h.lines++
 	if h.lines == 1 {
-		h.status = parseStatusLine(line)
+		h.status = parseStatusLine(string(line))
 		return
 	}
-	name, value, ok := strings.Cut(line, ":")
+	name, value, ok := bytes.Cut(line, []byte(":"))
 	if !ok {
 		return
 	}
-	name = strings.TrimSpace(name)
-	value = strings.TrimSpace(value)
+	name = bytes.TrimSpace(name)
 	switch {
-	case strings.EqualFold(name, "Content-Type"):
+	case bytes.EqualFold(name, []byte("Content-Type")):
 		if h.mime == "" {
-			h.mime = mediaType(value)
+			h.mime = mediaType(string(value))
 		}
-	case strings.EqualFold(name, "Transfer-Encoding"):
-		codings := strings.Split(value, ",")
+	case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+		codings := strings.Split(string(value), ",")
 		h.chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
 	}
 }

@@ -3,7 +3,6 @@ package warc
 import (
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -50,8 +49,18 @@ func NewRecordID() string {
 	_, _ = rand.Read(u[:]) // never fails
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("<urn:uuid:%x-%x-%x-%x-%x>", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	b := make([]byte, 0, 47)
+	b = append(b, "<urn:uuid:"...)
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(append(b, '>'))
 }
+
+const hexDigits = "0123456789abcdef"
 
 // Field is one named field of a WARC record header.
 type Field struct{ Name, Value string }
@@ -139,7 +148,7 @@ func appendHeader(b []byte, h Header) []byte {
 }
 
 func appendClean(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, "\r\n") {
+	if strings.IndexByte(s, '\r') < 0 && strings.IndexByte(s, '\n') < 0 {
 		return append(b, s...)
 	}
 	for i := 0; i < len(s); i++ {

@@ -3,7 +3,6 @@ package warc
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,14 +112,27 @@ func splitHostPort(authority string) (host, port string, err error) {
 	for strings.Contains(host, "..") {
 		host = strings.ReplaceAll(host, "..", ".")
 	}
-	host = wwwPrefix.ReplaceAllString(host, "")
+	host = stripWWW(host)
 	if host == "" {
 		return "", "", errors.New("no host")
 	}
 	return host, port, nil
 }
 
-var wwwPrefix = regexp.MustCompile(`^www\d*\.`)
+// stripWWW drops a leading "www." or "www<digits>." label.
+func stripWWW(host string) string {
+	if !strings.HasPrefix(host, "www") {
+		return host
+	}
+	i := 3
+	for i < len(host) && '0' <= host[i] && host[i] <= '9' {
+		i++
+	}
+	if i < len(host) && host[i] == '.' {
+		return host[i+1:]
+	}
+	return host
+}
 
 // reverseHost turns "news.example.com" into "com,example,news".
 func reverseHost(host string) string {
@@ -232,30 +244,38 @@ func escapeMinimal(s string) string {
 	return b.String()
 }
 
-// Session-id query parameters dropped from SURT keys, as pywb does.
-var sessionParams = []struct {
-	key   *regexp.Regexp
-	value *regexp.Regexp
-}{
-	{regexp.MustCompile(`(?i)^jsessionid$`), regexp.MustCompile(`^[0-9a-zA-Z]{32}$`)},
-	{regexp.MustCompile(`(?i)^phpsessid$`), regexp.MustCompile(`^[0-9a-zA-Z]{32}$`)},
-	{regexp.MustCompile(`(?i)^sid$`), regexp.MustCompile(`^[0-9a-zA-Z]{32}$`)},
-	{regexp.MustCompile(`(?i)^aspsessionid[a-z]{8}$`), regexp.MustCompile(`^[a-zA-Z]{24}$`)},
-	{regexp.MustCompile(`(?i)^(cfid|cftoken)$`), regexp.MustCompile(`^.+$`)},
+// isSessionParam reports whether a query parameter is a session id that pywb
+// drops from SURT keys: jsessionid, phpsessid or sid with a 32-character
+// alphanumeric value, aspsessionidXXXXXXXX with a 24-letter value, cfid or
+// cftoken.
+func isSessionParam(k, v string) bool {
+	switch {
+	case strings.EqualFold(k, "jsessionid"), strings.EqualFold(k, "phpsessid"), strings.EqualFold(k, "sid"):
+		return len(v) == 32 && allBytes(v, isAlnum)
+	case len(k) == 20 && strings.EqualFold(k[:12], "aspsessionid"):
+		return allBytes(k[12:], isAlpha) && len(v) == 24 && allBytes(v, isAlpha)
+	case strings.EqualFold(k, "cfid"), strings.EqualFold(k, "cftoken"):
+		return v != ""
+	}
+	return false
+}
+
+func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+func isAlnum(c byte) bool { return isAlpha(c) || '0' <= c && c <= '9' }
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func stripSessionIDs(params []string) []string {
 	out := params[:0]
 	for _, p := range params {
-		k, v, _ := strings.Cut(p, "=")
-		drop := false
-		for _, sp := range sessionParams {
-			if sp.key.MatchString(k) && sp.value.MatchString(v) {
-				drop = true
-				break
-			}
-		}
-		if !drop {
+		if k, v, _ := strings.Cut(p, "="); !isSessionParam(k, v) {
 			out = append(out, p)
 		}
 	}
