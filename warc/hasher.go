@@ -20,6 +20,7 @@ type fileHasher struct {
 	sum       hash.Hash
 	committed atomic.Int64
 	hashed    int64 // owned by the goroutine until done is closed
+	kicked    int64 // committed size at the last kick; writer side
 	kick      chan struct{}
 	done      chan struct{}
 	err       error
@@ -31,9 +32,17 @@ func startHasher(f *os.File) *fileHasher {
 	return h
 }
 
+// hashBatch is how much committed data wakes the hashing goroutine: waking it
+// for every small write would cost more than the hashing.
+const hashBatch = 1 << 20
+
 // commit makes the first n bytes of the file ready to hash.
 func (h *fileHasher) commit(n int64) {
 	h.committed.Store(n)
+	if n-h.kicked < hashBatch {
+		return
+	}
+	h.kicked = n
 	select {
 	case h.kick <- struct{}{}:
 	default:
