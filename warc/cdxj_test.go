@@ -101,6 +101,8 @@ func TestSURT(t *testing.T) {
 		{"http://example.com.", "com,example)/"},
 		{"dns:example.com", "dns:example.com"},
 		{"urn:uuid:1234", "urn:uuid:1234"},
+		{"file:///example with spaces.png", "file:///example%20with%20spaces.png"},
+		{"http:////www.vikings.com", "com,vikings)/"},
 		{"whois://whois.isoc.org.il/shaveh.co.il", "il,org,isoc,whois)/shaveh.co.il"},
 		{"http://visit.webhosting.yahoo.com/visit.gif?&r=http%3A//web.archive.org/web/20090517140029/http%3A//anthonystewarthead.electric-chi.com/&b=Netscape%205.0%20%28Windows%3B%20en-US%29&s=1366x768&o=Win32&c=24&j=true&v=1.2",
 			"com,yahoo,webhosting,visit)/visit.gif?&b=netscape%205.0%20(windows;%20en-us)&c=24&j=true&o=win32&r=http://web.archive.org/web/20090517140029/http://anthonystewarthead.electric-chi.com/&s=1366x768&v=1.2"},

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"regexp"
 	"testing"
 )
@@ -54,7 +56,47 @@ func TestVerifySamples(t *testing.T) {
 			if got := st.Problems == 0; got != tt.valid {
 				t.Errorf("valid = %v, want %v", got, tt.valid)
 			}
+			if tt.valid {
+				scanSample(t, filepath.Join(samplesDir, tt.file), tt.file)
+			}
 		})
+	}
+}
+
+// scanSample indexes a valid file of another tool and reads each record back
+// at its offset.
+func scanSample(t *testing.T, path, name string) {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	indexed := 0
+	err = ScanFile(path, name, func(e Entry) error {
+		if strings.ContainsAny(e.TargetURI, "<>") || e.ID == "" || e.Date.IsZero() || e.Length <= 0 {
+			t.Errorf("entry %+v", e)
+		}
+		rec, err := ReadRecordAt(f, e.Offset, e.Length)
+		if err != nil {
+			return err
+		}
+		if got, err := EntryOf(rec, name); err != nil || !reflect.DeepEqual(got, e) {
+			t.Errorf("record at %d read alone: %+v (%v), want %+v", e.Offset, got, err, e)
+		}
+		if Indexed(e) {
+			indexed++
+			line, err := e.CDXJ()
+			if err != nil {
+				return err
+			}
+			if _, err := ParseCDXJ(line); err != nil {
+				t.Errorf("%s: %v", line, err)
+			}
+		}
+		return nil
+	})
+	if err != nil || indexed == 0 {
+		t.Errorf("ScanFile: %v, %d indexed records", err, indexed)
 	}
 }
 

@@ -17,8 +17,9 @@ import (
 // and re-escaped minimally; dot segments and empty path segments are removed; a
 // trailing slash is dropped unless the path is "/"; path and query are
 // lowercased; query parameters are sorted and common session ids removed.
-// URLs without an authority ("dns:example.com", "mailto:...") are returned as
-// they are. An error means no host could be found.
+// URLs without a host ("dns:example.com", "mailto:...", "file:///x") are
+// returned as they are, with spaces and control characters escaped so the key
+// stays one CDXJ field. An error means no host could be found.
 func SURT(rawURL string) (string, error) {
 	s := strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\r' || r == '\n' {
@@ -33,12 +34,16 @@ func SURT(rawURL string) (string, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || !validScheme(scheme) {
 		if i := strings.IndexByte(s, ':'); i > 0 && validScheme(s[:i]) && !strings.Contains(s[:i], ".") {
-			return s, nil // dns:, mailto:, urn: ... have no host to reverse
+			return escapeMinimal(s), nil // dns:, mailto:, urn: ... have no host to reverse
 		}
 		scheme, rest = "http", s
 	}
 	scheme = strings.ToLower(scheme)
-	rest = strings.TrimLeft(rest, "/")
+	if scheme == "http" || scheme == "https" {
+		rest = strings.TrimLeft(rest, "/") // "http:////example.com" as browsers read it
+	} else if strings.HasPrefix(rest, "/") {
+		return escapeMinimal(s), nil // file:///path has no host either
+	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
