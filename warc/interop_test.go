@@ -8,8 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"regexp"
+	"strings"
 	"testing"
 )
 
