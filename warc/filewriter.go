@@ -194,15 +194,19 @@ func (fw *FileWriter) writeLocked(preps []*prepared, bufs []*bytes.Buffer, estim
 	return entries, nil
 }
 
-// undo cuts a failed batch off the file so the file stays whole.
+// undo cuts a failed batch off the file so the file stays whole. When even
+// that fails, the file is abandoned as ".open", for RepairOpenFiles to trim.
 func (fw *FileWriter) undo(c *openFile, start int64) {
 	if c.f.Truncate(start) == nil {
 		if _, err := c.f.Seek(start, io.SeekStart); err == nil {
 			c.w.off = start
+			return
 		}
 	}
+	_, _ = c.hasher.finish(start)
+	_ = c.f.Close()
+	fw.cur, fw.infoID = nil, fw.enc.newID()
 }
-
 // create opens the next file and writes its warcinfo record.
 func (fw *FileWriter) create() error {
 	now := fw.cfg.Now().UTC()

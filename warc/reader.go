@@ -207,9 +207,8 @@ func (r *Reader) parseHeader(rec *ReadRecord) error {
 // It always consumes input unless already past the error position.
 func (r *Reader) skipAhead() {
 	if r.ms != nil && r.ms.err != nil && !errors.Is(r.ms.err, io.EOF) {
-		if r.ms.recover() {
-			r.br.Reset(r.ms)
-		}
+		r.ms.recover()
+		r.br.Reset(r.ms) // drop what the damaged member yielded
 		return
 	}
 	lineStart := r.lineStart

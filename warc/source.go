@@ -148,11 +148,12 @@ func (m *memberStream) memberErr(err error) error {
 
 // recover skips past a damaged member: it continues at the next gzip magic
 // after the damaged member's start (or after the current position when the
-// input cannot seek). It reports whether a candidate member was found.
-func (m *memberStream) recover() bool {
+// input cannot seek). Without one, reading ends.
+func (m *memberStream) recover() {
 	if m.src.seeker != nil && m.src.pos() > m.errC+1 {
 		if err := m.src.seek(m.errC + 1); err != nil {
-			return false
+			m.err = io.EOF // the damage was reported; nothing more can be read
+			return
 		}
 	}
 	m.inMember, m.marks, m.lastStart = false, m.marks[:0], mark{}
@@ -164,11 +165,11 @@ func (m *memberStream) recover() bool {
 			if m.err == nil {
 				m.err = io.EOF
 			}
-			return false
+			return
 		}
 		if bytes.Equal(b, magic) {
 			m.err = nil
-			return true
+			return
 		}
 		buf, _ := m.src.br.Peek(m.src.br.Buffered())
 		skip := 1
