@@ -2,6 +2,7 @@ package warc
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -82,6 +83,9 @@ func (e *encoder) prepare(rec *Record, warcinfoID string) (*prepared, error) {
 	p.fields.fields = make([]Field, 0, 10+given.Len())
 	h := &p.fields
 	typ := firstNonEmpty(rec.Type, given.Get("WARC-Type"))
+	if typ == "" {
+		return nil, errors.New("no WARC-Type")
+	}
 	h.Add("WARC-Type", typ)
 	id := firstNonEmpty(rec.ID, given.Get("WARC-Record-ID"))
 	if id == "" {

@@ -221,6 +221,23 @@ func TestGivenFieldsAreKept(t *testing.T) {
 	}
 }
 
+func TestWriteRejects(t *testing.T) {
+	w, _ := NewWriter(io.Discard, true)
+	for _, rec := range []*Record{
+		{TargetURI: "http://example.com/"},
+		{Type: TypeResource, BlockSize: 3},
+		{Type: TypeResource, Block: bytes.NewReader([]byte("ab")), BlockSize: 3},
+		{Type: TypeResource, Block: bytes.NewReader(nil), BlockSize: -1},
+	} {
+		if _, err := w.Write(rec); err == nil {
+			t.Errorf("Write(%+v): no error", rec)
+		}
+	}
+	if _, err := NewWriter(io.Discard, true, WithGzipLevel(42)); err == nil {
+		t.Error("NewWriter accepted gzip level 42")
+	}
+}
+
 func readLines(t testing.TB, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
