@@ -32,7 +32,7 @@ type Config struct {
 	Retries      int           // extra attempts after a 429, a 5xx, a timeout or a reset
 	RetryBackoff time.Duration // first pause before a retry; doubles each time
 	MaxRetryWait time.Duration // longest Retry-After honoured; longer ones end the retries
-	ConnsPerHost int           // parallel connections per host for requisites
+	ConnsPerHost int           // parallel connections per host for requisites (pages have one more of their own)
 	Workers      int           // requisite fetchers in all
 	Parsers      int           // pages parsed at once
 	Insecure     bool          // accept any TLS certificate
@@ -57,7 +57,7 @@ func DefaultConfig() Config {
 		Retries:      2,
 		RetryBackoff: time.Second,
 		MaxRetryWait: 2 * time.Minute,
-		ConnsPerHost: 6,
+		ConnsPerHost: 5,
 		Workers:      12,
 		Parsers:      2,
 		MaxFileSize:  1 << 30,
@@ -92,8 +92,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// baseTransport builds the HTTP transport the recording transport wraps.
-func (c Config) baseTransport() (*http.Transport, error) {
+// baseTransport builds an HTTP transport for the recording transport to
+// wrap, with at most conns connections to one host.
+func (c Config) baseTransport(conns int) (*http.Transport, error) {
 	tlsConfig := &tls.Config{InsecureSkipVerify: c.Insecure} //nolint:gosec // only with --insecure
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
@@ -117,8 +118,8 @@ func (c Config) baseTransport() (*http.Transport, error) {
 		DialContext:           d.DialContext,
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   30 * time.Second,
-		MaxConnsPerHost:       c.ConnsPerHost,
-		MaxIdleConnsPerHost:   c.ConnsPerHost,
+		MaxConnsPerHost:       conns,
+		MaxIdleConnsPerHost:   conns,
 		IdleConnTimeout:       30 * time.Second,
 		ResponseHeaderTimeout: c.Limits.Timeout,
 	}, nil

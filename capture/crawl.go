@@ -45,7 +45,8 @@ func (r *Result) Failed() int {
 type crawl struct {
 	cfg    Config
 	log    *slog.Logger
-	t      *Transport
+	pageT  *Transport // one connection per host: pages and robots.txt
+	reqT   *Transport // cfg.ConnsPerHost connections per host: requisites
 	rec    *Recorder
 	robots *robotsCache
 	jar    http.CookieJar
@@ -112,10 +113,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		return nil, err
 	}
 	batch := idx.NewBatcher()
-	base, err := cfg.baseTransport()
+	pageBase, err := cfg.baseTransport(1)
 	if err != nil {
 		return nil, errors.Join(err, fw.Close(), batch.Close())
 	}
+	reqBase, _ := cfg.baseTransport(cfg.ConnsPerHost)
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
 		cfg:    cfg,
@@ -129,13 +131,15 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		parses: make(chan parseJob, cfg.Parsers),
 		reqs:   newQueue[reqJob](),
 	}
-	c.t = NewTransport(base, c.rec)
-	c.t.SetLimits(cfg.Limits)
+	c.pageT, c.reqT = NewTransport(pageBase, c.rec), NewTransport(reqBase, c.rec)
+	c.pageT.SetLimits(cfg.Limits)
+	c.reqT.SetLimits(cfg.Limits)
 	c.robots = newRobotsCache(c.fetchRobots)
 
 	c.run(ctx, seeds)
 
-	c.t.CloseIdleConnections()
+	c.pageT.CloseIdleConnections()
+	c.reqT.CloseIdleConnections()
 	closeErr := errors.Join(fw.Close(), batch.Close())
 	res.Seeds = c.seeds
 	res.Stats = c.stats.snapshot()

@@ -38,7 +38,7 @@ type chain struct {
 // fetchChain fetches u and follows redirects, each hop its own recorded
 // exchange, hopDelay apart. A hop to a URL this run already fetched ends the
 // chain there.
-func (c *crawl) fetchChain(ctx context.Context, u *url.URL, accept, referer string, hopDelay time.Duration) chain {
+func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept, referer string, hopDelay time.Duration) chain {
 	var ch chain
 	for {
 		if ch.hops > 0 && !sleep(ctx, hopDelay) {
@@ -49,7 +49,7 @@ func (c *crawl) fetchChain(ctx context.Context, u *url.URL, accept, referer stri
 			ch.err = ErrRobots
 			return ch
 		}
-		f, err := c.fetchRetrying(ctx, u, accept, referer)
+		f, err := c.fetchRetrying(ctx, t, u, accept, referer)
 		if err != nil {
 			ch.err = err
 			return ch
@@ -82,9 +82,9 @@ func (c *crawl) fetchChain(ctx context.Context, u *url.URL, accept, referer stri
 // fetchRetrying fetches u once, then again after a 429, a 5xx, a timeout or
 // a reset, up to cfg.Retries more times with growing pauses (or as long as
 // Retry-After asks, when that is not too long).
-func (c *crawl) fetchRetrying(ctx context.Context, u *url.URL, accept, referer string) (*Fetched, error) {
+func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
 	for attempt := 0; ; attempt++ {
-		f, err := c.fetchOnce(ctx, u, accept, referer)
+		f, err := c.fetchOnce(ctx, t, u, accept, referer)
 		retry := (err != nil && retryableErr(err)) || (err == nil && (retryableStatus(f.Status) || f.Truncated == "disconnect"))
 		if !retry || attempt >= c.cfg.Retries || ctx.Err() != nil {
 			if err == nil && f.Truncated == "disconnect" {
@@ -109,7 +109,7 @@ func (c *crawl) fetchRetrying(ctx context.Context, u *url.URL, accept, referer s
 	}
 }
 
-func (c *crawl) fetchOnce(ctx context.Context, u *url.URL, accept, referer string) (*Fetched, error) {
+func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (c *crawl) fetchOnce(ctx context.Context, u *url.URL, accept, referer strin
 	for _, ck := range c.jar.Cookies(u) {
 		req.AddCookie(ck)
 	}
-	f, err := c.t.Fetch(req, func(r *http.Response) bool {
+	f, err := t.Fetch(req, func(r *http.Response) bool {
 		return IsParseable(r.Header.Get("Content-Type")) || strings.HasSuffix(u.Path, "/robots.txt")
 	})
 	if err != nil {

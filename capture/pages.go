@@ -53,7 +53,7 @@ func (c *crawl) laneLoop(ctx context.Context, q *queue[pageJob]) {
 			return
 		}
 		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
-		ch := c.fetchChain(ctx, j.u, acceptPage, "", delay)
+		ch := c.fetchChain(ctx, c.pageT, j.u, acceptPage, "", delay)
 		next = time.Now().Add(delay)
 		c.pageFetched(ctx, j, ch)
 	}

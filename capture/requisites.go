@@ -33,7 +33,7 @@ func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url
 	}
 }
 
-// requisiteLoop fetches requisites; the transport keeps each host to
+// requisiteLoop fetches requisites; their transport keeps each host to
 // cfg.ConnsPerHost connections, like a browser.
 func (c *crawl) requisiteLoop(ctx context.Context) {
 	for {
@@ -49,7 +49,7 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 // requisite fetches one requisite; a stylesheet's own requisites (imports,
 // fonts, images) and a framed page's requisites are queued in turn.
 func (c *crawl) requisite(ctx context.Context, j reqJob) {
-	ch := c.fetchChain(ctx, j.u, acceptAny, j.referer, 0)
+	ch := c.fetchChain(ctx, c.reqT, j.u, acceptAny, j.referer, 0)
 	if ch.err != nil {
 		c.stats.errors.Add(1)
 		c.log.Warn("requisite failed", "url", j.u.String(), "page", j.referer, "err", ch.err)
@@ -90,7 +90,7 @@ func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error
 		if !c.claim(u) && hop > 0 {
 			break
 		}
-		f, err := c.fetchRetrying(ctx, u, "text/plain,*/*", "")
+		f, err := c.fetchRetrying(ctx, c.pageT, u, "text/plain,*/*", "")
 		if err != nil {
 			return 0, nil, err
 		}

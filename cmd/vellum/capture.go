@@ -15,7 +15,7 @@ import (
 
 func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
-	var scope, seedsFile, logLevel string
+	var scope, seedsFile, logLevel, cpuProfile, memProfile string
 	var noProgress bool
 	cmd := &cobra.Command{
 		Use:   "capture [flags] URL...",
@@ -55,8 +55,13 @@ func newCaptureCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			stopProfiles, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
 			res, err := capture.Run(cmd.Context(), cfg, seeds)
 			prog.finish()
+			stopProfiles()
 			if res != nil {
 				out := cmd.OutOrStdout()
 				for _, s := range res.Seeds {
@@ -96,6 +101,10 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the capture to this file")
+	f.StringVar(&memProfile, "memprofile", "", "write a heap profile (pprof) at the end of the capture to this file")
+	_ = f.MarkHidden("cpuprofile")
+	_ = f.MarkHidden("memprofile")
 	return cmd
 }
 
