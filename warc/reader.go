@@ -239,11 +239,8 @@ func (r *Reader) skipAhead() {
 			n = i + 1
 		}
 		if r.ms != nil {
-			for _, m := range r.ms.marks {
-				if m.start && m.d > pos && m.d-pos < int64(n) {
-					n = int(m.d - pos)
-					break
-				}
+			if m, ok := r.ms.nextStartAfter(pos); ok {
+				n = int(min(int64(n), m.d-pos))
 			}
 		}
 		lineStart = buf[n-1] == '\n'

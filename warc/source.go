@@ -72,7 +72,7 @@ type memberStream struct {
 	out      int64 // decompressed bytes produced
 	memberC  int64 // compressed offset of the current (or last) member
 	inMember bool
-	marks    []mark // pending marks, oldest first
+	marks    markQueue // pending marks, oldest first
 	// lastStart is the newest member start dropped by popBefore: the member
 	// holding positions before the pending marks.
 	lastStart mark
@@ -95,11 +95,10 @@ func (m *memberStream) Read(p []byte) (int, error) {
 		switch {
 		case err == io.EOF:
 			m.inMember = false
-			last := len(m.marks) - 1
-			if last >= 0 && m.marks[last].start && m.marks[last].d == m.out {
-				m.marks = m.marks[:last] // an empty member: forget it
+			if last, ok := m.marks.last(); ok && last.start && last.d == m.out {
+				m.marks.dropLast() // an empty member: forget it
 			} else {
-				m.marks = append(m.marks, mark{d: m.out, c: m.src.pos()})
+				m.marks.push(mark{d: m.out, c: m.src.pos()})
 			}
 		case err != nil:
 			m.err, m.errC = m.memberErr(err), m.memberC
@@ -131,7 +130,7 @@ func (m *memberStream) startMember() error {
 	}
 	m.zr.Multistream(false)
 	m.inMember = true
-	m.marks = append(m.marks, mark{d: m.out, c: c, start: true})
+	m.marks.push(mark{d: m.out, c: c, start: true})
 	return nil
 }
 
@@ -156,7 +155,8 @@ func (m *memberStream) recover() {
 			return
 		}
 	}
-	m.inMember, m.marks, m.lastStart = false, m.marks[:0], mark{}
+	m.inMember, m.lastStart = false, mark{}
+	m.marks.reset()
 	magic := []byte{0x1f, 0x8b, 0x08}
 	for {
 		b, err := m.src.br.Peek(3)
@@ -185,34 +185,82 @@ func (m *memberStream) recover() {
 // popBefore drops the marks before decompressed offset d and returns whether
 // any dropped mark lay strictly after lo.
 func (m *memberStream) popBefore(d, lo int64) (after bool) {
-	i := 0
-	for i < len(m.marks) && m.marks[i].d < d {
-		if m.marks[i].d > lo {
+	for {
+		f, ok := m.marks.front()
+		if !ok || f.d >= d {
+			return after
+		}
+		if f.d > lo {
 			after = true
 		}
-		if m.marks[i].start {
-			m.lastStart = m.marks[i]
+		if f.start {
+			m.lastStart = f
 		}
-		i++
+		m.marks.pop()
 	}
-	if i > 0 {
-		m.marks = append(m.marks[:0], m.marks[i:]...)
-	}
-	return after
 }
 
 // popEndsAt drops the member ends at decompressed offset d (before a record
 // that starts there).
 func (m *memberStream) popEndsAt(d int64) {
-	for len(m.marks) > 0 && !m.marks[0].start && m.marks[0].d == d {
-		m.marks = m.marks[1:]
+	for f, ok := m.marks.front(); ok && !f.start && f.d == d; f, ok = m.marks.front() {
+		m.marks.pop()
 	}
 }
 
 // front returns the oldest pending mark.
-func (m *memberStream) front() (mark, bool) {
-	if len(m.marks) == 0 {
+func (m *memberStream) front() (mark, bool) { return m.marks.front() }
+
+// nextStartAfter returns the first member start after decompressed offset d.
+func (m *memberStream) nextStartAfter(d int64) (mark, bool) {
+	for _, mk := range m.marks.items() {
+		if mk.start && mk.d > d {
+			return mk, true
+		}
+	}
+	return mark{}, false
+}
+
+// markQueue is a FIFO of marks that reuses its array.
+type markQueue struct {
+	q    []mark
+	head int
+}
+
+func (q *markQueue) push(m mark) {
+	if q.head > 1024 && q.head > len(q.q)/2 { // compact
+		n := copy(q.q, q.q[q.head:])
+		q.q, q.head = q.q[:n], 0
+	}
+	q.q = append(q.q, m)
+}
+
+func (q *markQueue) pop() {
+	if q.head++; q.head == len(q.q) {
+		q.reset()
+	}
+}
+
+func (q *markQueue) reset() { q.q, q.head = q.q[:0], 0 }
+
+func (q *markQueue) items() []mark { return q.q[q.head:] }
+
+func (q *markQueue) front() (mark, bool) {
+	if q.head == len(q.q) {
 		return mark{}, false
 	}
-	return m.marks[0], true
+	return q.q[q.head], true
+}
+
+func (q *markQueue) last() (mark, bool) {
+	if q.head == len(q.q) {
+		return mark{}, false
+	}
+	return q.q[len(q.q)-1], true
+}
+
+func (q *markQueue) dropLast() {
+	if q.q = q.q[:len(q.q)-1]; q.head == len(q.q) {
+		q.reset()
+	}
 }
