@@ -2,8 +2,8 @@ package warc
 
 import (
 	"bytes"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"

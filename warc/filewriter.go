@@ -207,6 +207,7 @@ func (fw *FileWriter) undo(c *openFile, start int64) {
 	_ = c.f.Close()
 	fw.cur, fw.infoID = nil, fw.enc.newID()
 }
+
 // create opens the next file and writes its warcinfo record.
 func (fw *FileWriter) create() error {
 	now := fw.cfg.Now().UTC()
