@@ -25,19 +25,20 @@ func TestVerifySamples(t *testing.T) {
 	tests := []struct {
 		file  string
 		valid bool
+		want  string // in a problem's message
 	}{
-		{"example.warc", true},
-		{"example.warc.gz", true},
-		{"example-iana.org-chunked.warc", true},
-		{"example-wget-bad-target-uri.warc.gz", true},
-		{"example-space-in-target-uri.warc.gz", true},
-		{"example-resource.warc.gz", true},
-		{"post-test.warc.gz", true},
-		{"example-digest.warc", false},
-		{"example-wrong-chunks.warc.gz", false},
-		{"example-bad-non-chunked.warc.gz", false},
-		{"example-bad.warc.gz.bad", false},
-		{"example-trunc.warc", false},
+		{"example.warc", true, ""},
+		{"example.warc.gz", true, ""},
+		{"example-iana.org-chunked.warc", true, ""},
+		{"example-wget-bad-target-uri.warc.gz", true, ""},
+		{"example-space-in-target-uri.warc.gz", true, ""},
+		{"example-resource.warc.gz", true, ""},
+		{"post-test.warc.gz", true, ""},
+		{"example-digest.warc", false, "bad WARC-Payload-Digest"},
+		{"example-wrong-chunks.warc.gz", false, "WARC-Block-Digest mismatch"},
+		{"example-bad-non-chunked.warc.gz", false, "WARC-Block-Digest mismatch"},
+		{"example-bad.warc.gz.bad", false, "does not fill exactly one gzip member"},
+		{"example-trunc.warc", false, "WARC-Payload-Digest mismatch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -46,8 +47,13 @@ func TestVerifySamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			found := false
 			for _, p := range problems {
 				t.Logf("problem at %d (%s): %s", p.Offset, p.RecordID, p.Msg)
+				found = found || strings.Contains(p.Msg, tt.want)
+			}
+			if tt.want != "" && !found {
+				t.Errorf("no problem mentions %q", tt.want)
 			}
 			t.Logf("records=%d problems=%d", st.Records, st.Problems)
 			if st.Records == 0 {
