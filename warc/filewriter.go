@@ -111,26 +111,26 @@ func (fw *FileWriter) Write(recs ...*Record) ([]Entry, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	preps := make([]*prepared, len(recs))
-	bufs := make([]*bytes.Buffer, len(recs))
-	defer fw.putBuffers(bufs)
+	b := batch{preps: make([]*prepared, len(recs)), sizes: make([]int, len(recs)), buf: fw.getBuffer()}
+	defer fw.putBuffer(b.buf)
 	var estimate int64
 	for i, rec := range recs {
 		p, err := fw.enc.prepare(rec, info)
 		if err != nil {
 			return nil, fmt.Errorf("warc: write %s record: %w", rec.Type, err)
 		}
-		preps[i] = p
+		b.preps[i], b.sizes[i] = p, -1
 		if p.size+int64(len(p.header)) >= smallRecord {
 			estimate += p.size
 			continue
 		}
-		bufs[i] = fw.getBuffer()
-		if err := fw.enc.encode(bufs[i], p, true); err != nil {
+		n := b.buf.Len()
+		if err := fw.enc.encode(b.buf, p, true); err != nil {
 			return nil, fmt.Errorf("warc: write %s: %w", p.entry.ID, err)
 		}
-		estimate += int64(bufs[i].Len())
+		b.sizes[i] = b.buf.Len() - n
 	}
+	estimate += int64(b.buf.Len())
 	var done []ClosedFile
 	defer func() { fw.notify(done) }()
 	fw.mu.Lock()
@@ -138,10 +138,18 @@ func (fw *FileWriter) Write(recs ...*Record) ([]Entry, error) {
 	if fw.closed {
 		return nil, ErrClosed
 	}
-	return fw.writeLocked(preps, bufs, estimate, &done)
+	return fw.writeLocked(&b, estimate, &done)
 }
 
-func (fw *FileWriter) writeLocked(preps []*prepared, bufs []*bytes.Buffer, estimate int64, done *[]ClosedFile) ([]Entry, error) {
+// batch holds the records of one Write call, the small ones compressed back
+// to back in one buffer so that they reach the file in one write.
+type batch struct {
+	preps []*prepared
+	buf   *bytes.Buffer
+	sizes []int // size of each record's member in buf; -1: streamed under the lock
+}
+
+func (fw *FileWriter) writeLocked(b *batch, estimate int64, done *[]ClosedFile) ([]Entry, error) {
 	if c := fw.cur; c != nil && c.records > 1 && c.w.Offset()+estimate > fw.cfg.MaxSize {
 		cf, err := fw.finalize()
 		if err != nil {
@@ -156,24 +164,41 @@ func (fw *FileWriter) writeLocked(preps []*prepared, bufs []*bytes.Buffer, estim
 	}
 	c := fw.cur
 	start := c.w.Offset()
-	entries := make([]Entry, 0, len(preps))
-	for i, p := range preps {
+	for _, p := range b.preps {
 		if p.autoInfo && p.fields.Get("WARC-Warcinfo-ID") != fw.infoID {
-			p.setWarcinfoID(fw.infoID) // the file rotated since p was prepared
-			bufs[i] = nil
+			// The file rotated since the batch was prepared: the encoded
+			// records name the old warcinfo, so stream them all anew.
+			for i, p := range b.preps {
+				p.setWarcinfoID(fw.infoID)
+				b.sizes[i] = -1
+			}
+			break
 		}
-		var e Entry
+	}
+	entries := make([]Entry, 0, len(b.preps))
+	data := b.buf.Bytes()
+	for i := 0; i < len(b.preps); {
+		var es []Entry
 		var err error
-		if bufs[i] != nil {
-			e, err = c.w.writeEncoded(p, bufs[i].Bytes())
-		} else {
-			e, err = c.w.writePrepared(p)
+		if b.sizes[i] < 0 {
+			var e Entry
+			e, err = c.w.writePrepared(b.preps[i])
+			es = []Entry{e}
+			i++
+		} else { // a run of records encoded back to back
+			j, n := i, 0
+			for ; j < len(b.preps) && b.sizes[j] >= 0; j++ {
+				n += b.sizes[j]
+			}
+			es, err = c.w.writeRun(b.preps[i:j], b.sizes[i:j], data[:n])
+			data = data[n:]
+			i = j
 		}
 		if err != nil {
 			fw.undo(c, start)
 			return nil, err
 		}
-		entries = append(entries, e)
+		entries = append(entries, es...)
 	}
 	for _, e := range entries {
 		if Indexed(e) {
@@ -295,10 +320,8 @@ func (fw *FileWriter) getBuffer() *bytes.Buffer {
 	return new(bytes.Buffer)
 }
 
-func (fw *FileWriter) putBuffers(bufs []*bytes.Buffer) {
-	for _, b := range bufs {
-		if b != nil && b.Cap() <= 2*smallRecord {
-			fw.bufs.Put(b)
-		}
+func (fw *FileWriter) putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 4*smallRecord {
+		fw.bufs.Put(b)
 	}
 }

@@ -179,3 +179,68 @@ func TestFileWriterBigRecordAndFailure(t *testing.T) {
 		t.Error("big record did not round-trip")
 	}
 }
+
+// TestRotationBetweenPrepareAndWrite covers a batch compressed for one file
+// that lands in the next: its records must name the new file's warcinfo.
+func TestRotationBetweenPrepareAndWrite(t *testing.T) {
+	root := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "race"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(bytesRecord(TypeResource, "https://example.com/a", "text/plain", []byte("a"))); err != nil {
+		t.Fatal(err)
+	}
+	old := fw.infoID
+	b := batch{buf: new(bytes.Buffer)}
+	for _, rec := range everyType(t)[:3] {
+		p, err := fw.enc.prepare(rec, old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := b.buf.Len()
+		if err := fw.enc.encode(b.buf, p, true); err != nil {
+			t.Fatal(err)
+		}
+		b.preps, b.sizes = append(b.preps, p), append(b.sizes, b.buf.Len()-n)
+	}
+	var done []ClosedFile
+	fw.mu.Lock()
+	if _, err := fw.finalize(); err != nil { // another goroutine's Write rotated the file
+		t.Fatal(err)
+	}
+	es, err := fw.writeLocked(&b, int64(b.buf.Len()), &done)
+	fw.mu.Unlock()
+	if err != nil || len(es) != 3 {
+		t.Fatalf("writeLocked: %v", err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := findFiles(t, root, ".warc.gz")
+	if len(files) != 2 {
+		t.Fatalf("files %v", files)
+	}
+	slices.Sort(files)
+	if st := mustVerify(t, files[1]); st.Records != 4 {
+		t.Errorf("second file has %d records, want warcinfo + 3", st.Records)
+	}
+	f, err := os.Open(files[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd, _ := NewReader(f)
+	var info string
+	for {
+		rec, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if rec.Header.Get("WARC-Type") == TypeWarcinfo {
+			info = rec.Header.Get("WARC-Record-ID")
+		} else if got := rec.Header.Get("WARC-Warcinfo-ID"); got != info || got == old {
+			t.Errorf("record names warcinfo %s, file has %s", got, info)
+		}
+	}
+}

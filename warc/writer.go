@@ -110,14 +110,18 @@ func (w *Writer) writePrepared(p *prepared) (Entry, error) {
 	return w.record(p, cw.n), nil
 }
 
-// writeEncoded writes the bytes of a record encoded earlier.
-func (w *Writer) writeEncoded(p *prepared, data []byte) (Entry, error) {
+// writeRun writes records encoded earlier, back to back in data, in one write.
+func (w *Writer) writeRun(ps []*prepared, sizes []int, data []byte) ([]Entry, error) {
 	n, err := w.w.Write(data)
 	if err != nil {
 		w.off += int64(n)
-		return Entry{}, fmt.Errorf("warc: write %s: %w", p.entry.ID, err)
+		return nil, fmt.Errorf("warc: write %s: %w", ps[0].entry.ID, err)
 	}
-	return w.record(p, int64(n)), nil
+	es := make([]Entry, len(ps))
+	for i, p := range ps {
+		es[i] = w.record(p, int64(sizes[i]))
+	}
+	return es, nil
 }
 
 func (w *Writer) record(p *prepared, n int64) Entry {
