@@ -1,7 +1,6 @@
 package warc
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -271,6 +270,3 @@ func (p *prepared) setWarcinfoID(id string) {
 	p.fields.Set("WARC-Warcinfo-ID", id)
 	p.header = appendHeader(nil, p.fields)
 }
-
-// blockReaderAt adapts a byte slice; bytes.Reader already is an io.ReaderAt.
-func blockOf(b []byte) io.ReaderAt { return bytes.NewReader(b) }

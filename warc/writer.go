@@ -1,6 +1,7 @@
 package warc
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
@@ -146,7 +147,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func (w *Writer) writeWarcinfo(id string, date time.Time, filename string, fields Header) (Entry, error) {
 	block := appendFieldsBlock(nil, fields)
 	rec := &Record{Type: TypeWarcinfo, ID: id, Date: date, ContentType: "application/warc-fields",
-		Block: blockOf(block), BlockSize: int64(len(block))}
+		Block: bytes.NewReader(block), BlockSize: int64(len(block))}
 	if filename != "" {
 		rec.Header.Add("WARC-Filename", filename)
 	}
