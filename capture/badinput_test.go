@@ -42,6 +42,7 @@ func TestBadInputsEachGetAStatusAndTheWARCsStillVerify(t *testing.T) {
 		{seed: bad.URL + "/trickle", errHas: "time limit", records: 1, trunc: "time"},
 		{seed: bad.URL + "/loop", errHas: "redirect loop: stopped after 10 hops", records: 1},
 		{seed: bad.URL + "/gone", errHas: "HTTP 404", records: 1},
+		{seed: bad.URL + "/hang", errHas: "no response within 1.5s"},
 		{seed: bad.URL + "/paper.pdf", ok: true, records: 1},
 		{seed: bad.URL + "/photo.png", ok: true, records: 1},
 		{seed: bad.URL + "/busy", ok: true, records: 2},
@@ -75,8 +76,15 @@ func TestBadInputsEachGetAStatusAndTheWARCsStillVerify(t *testing.T) {
 			t.Errorf("%s: WARC-Truncated %q, want %q", c.seed, tr, c.trunc)
 		}
 	}
-	if res.Failed() != 11 {
-		t.Errorf("%d seeds failed, want 11", res.Failed())
+	if res.Failed() != 12 {
+		t.Errorf("%d seeds failed, want 12", res.Failed())
+	}
+	// Retry-After: 1 was honoured; a timeout was retried like a 5xx.
+	if ts := bad.Times("/busy"); len(ts) != 2 || ts[1].Sub(ts[0]) < 900*time.Millisecond {
+		t.Errorf("/busy asked for Retry-After: 1; requests at %v", ts)
+	}
+	if n := bad.Count("/hang"); n != 3 {
+		t.Errorf("a request that timed out was tried %d times, want 3 (2 retries)", n)
 	}
 	// Non-HTML seeds are archived as they are.
 	_, body := httpBody(find(recs, "response", bad.URL+"/paper.pdf")[0].Block)

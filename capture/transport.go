@@ -155,7 +155,7 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	if err != nil {
 		ex.seal()
 		if ctx.Err() != nil && parent.Err() == nil {
-			return nil, fmt.Errorf("no response within %s", t.limits.Timeout)
+			return nil, &timeoutError{fmt.Sprintf("no response within %s", t.limits.Timeout)}
 		}
 		return nil, err
 	}
@@ -206,6 +206,14 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	f.Records = rec
 	return f, nil
 }
+
+// timeoutError is a per-URL time limit reached before the response header
+// came; like a network timeout, it is worth a retry.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
 
 // capWriter keeps the first n bytes written to it and drops the rest.
 type capWriter struct {

@@ -22,12 +22,13 @@ type Bad struct {
 
 	mu    sync.Mutex
 	count map[string]int
+	times map[string][]time.Time
 }
 
 // NewBad starts the misbehaving server on 127.0.0.1; it stops when the test ends.
 func NewBad(t testing.TB) *Bad {
 	t.Helper()
-	b := &Bad{count: map[string]int{}}
+	b := &Bad{count: map[string]int{}, times: map[string][]time.Time{}}
 	b.Server = listen(t, "127.0.0.1", http.HandlerFunc(b.serve))
 	return b
 }
@@ -39,9 +40,17 @@ func (b *Bad) Count(path string) int {
 	return b.count[path]
 }
 
+// Times are when a path's requests arrived.
+func (b *Bad) Times(path string) []time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]time.Time(nil), b.times[path]...)
+}
+
 func (b *Bad) serve(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.count[r.URL.Path]++
+	b.times[r.URL.Path] = append(b.times[r.URL.Path], time.Now())
 	n := b.count[r.URL.Path]
 	b.mu.Unlock()
 	switch r.URL.Path {
@@ -74,6 +83,11 @@ func (b *Bad) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		html(w, fmt.Sprintf(simplePage, "Busy", "Busy", "Served on the second try."))
+	case "/hang": // no response at all until the client gives up
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
 	case "/flaky": // two 503s, then fine
 		if n <= 2 {
 			http.Error(w, "try later", http.StatusServiceUnavailable)
