@@ -1,7 +1,10 @@
-// Package storage holds the Store interface that puts finished WARC and CDXJ
-// files somewhere durable, and its backends: storage/local for a directory
-// and storage/s3 for S3-compatible object stores.
+// Package storage holds the Store interface through which Vellum keeps
+// finished WARC and CDXJ files, and reads records back for replay. Its
+// backends are storage/local (a directory) and, for S3-compatible object
+// stores, storage/s3. Keys are slash-separated paths relative to the
+// archive root, the same for every backend (DESIGN §2):
 //
-// The backends arrive with the "S3 storage" issue; the capture core writes
-// to the local archive directory directly.
+//	warcs/2026/11/25/20261125T083731Z-3f9a-00000.warc.gz
+//
+// Every backend passes the conformance suite in storage/storetest.
 package storage
