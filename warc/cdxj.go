@@ -1,12 +1,12 @@
 package warc
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CDXJ returns the record's CDXJ line (without newline) in pywb's format:
@@ -17,59 +17,62 @@ import (
 // "digest" (the payload digest, exactly as in the header) when absent. The error
 // reports a URL that cannot be turned into a SURT key.
 func (e Entry) CDXJ() (string, error) {
-	key, err := SURT(e.TargetURI)
-	if err != nil {
-		return "", fmt.Errorf("warc: cdxj of record %s: %w", e.ID, err)
-	}
-	var b bytes.Buffer
-	b.WriteString(key)
-	b.WriteByte(' ')
-	b.WriteString(Timestamp14(e.Date))
-	b.WriteString(` {"url":`)
-	writeJSONString(&b, e.TargetURI)
-	b.WriteString(`,"mime":`)
-	writeJSONString(&b, e.MIME)
-	if e.Status != 0 {
-		b.WriteString(`,"status":`)
-		writeJSONString(&b, strconv.Itoa(e.Status))
-	}
-	if e.PayloadDigest != "" {
-		b.WriteString(`,"digest":`)
-		writeJSONString(&b, e.PayloadDigest)
-	}
-	b.WriteString(`,"length":`)
-	writeJSONString(&b, strconv.FormatInt(e.Length, 10))
-	b.WriteString(`,"offset":`)
-	writeJSONString(&b, strconv.FormatInt(e.Offset, 10))
-	b.WriteString(`,"filename":`)
-	writeJSONString(&b, e.Filename)
-	b.WriteByte('}')
-	return b.String(), nil
+	b, err := e.appendCDXJ(nil)
+	return string(b), err
 }
 
-// writeJSONString writes s as a JSON string without escaping HTML characters
+// appendCDXJ appends the record's CDXJ line (without newline) to b.
+func (e Entry) appendCDXJ(b []byte) ([]byte, error) {
+	key, err := SURT(e.TargetURI)
+	if err != nil {
+		return b, fmt.Errorf("warc: cdxj of record %s: %w", e.ID, err)
+	}
+	b = append(b, key...)
+	b = append(b, ' ')
+	b = append(b, Timestamp14(e.Date)...)
+	b = append(b, ` {"url":`...)
+	b = appendJSONString(b, e.TargetURI)
+	b = append(b, `,"mime":`...)
+	b = appendJSONString(b, e.MIME)
+	if e.Status != 0 {
+		b = append(b, `,"status":"`...)
+		b = strconv.AppendInt(b, int64(e.Status), 10)
+		b = append(b, '"')
+	}
+	if e.PayloadDigest != "" {
+		b = append(b, `,"digest":`...)
+		b = appendJSONString(b, e.PayloadDigest)
+	}
+	b = append(b, `,"length":"`...)
+	b = strconv.AppendInt(b, e.Length, 10)
+	b = append(b, `","offset":"`...)
+	b = strconv.AppendInt(b, e.Offset, 10)
+	b = append(b, `","filename":`...)
+	b = appendJSONString(b, e.Filename)
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string without escaping HTML characters
 // (as Python's json.dumps); invalid UTF-8 becomes U+FFFD.
-func writeJSONString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
 	if plainJSON(s) {
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
+		b = append(b, s...)
+		return append(b, '"')
 	}
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
+			b = append(b, '\\')
+			b = utf8.AppendRune(b, r)
 		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&15])
+			b = append(b, `\u00`...)
+			b = append(b, hexDigits[r>>4], hexDigits[r&15])
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	b.WriteByte('"')
+	return append(b, '"')
 }
 
 // plainJSON reports whether s is printable ASCII needing no JSON escape.

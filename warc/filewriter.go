@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -52,6 +51,19 @@ type ClosedFile struct {
 // flock and starts with a warcinfo record. On rotation and Close it is fsynced,
 // its CDXJ index written beside it as "<Prefix>-<serial>.cdxj", and it is
 // renamed to its final name. A FileWriter is safe for concurrent use.
+//
+// Writes to a file are buffered (fileBufferSize): records reach the file when
+// the buffer fills, on rotation and Close, and at the latest about a second
+// (flushAge) after they were written. A crash thus loses at most the records of
+// the last second or so, which Repair treats like any cut-off end of a file.
+// When writing to a file fails, the records still buffered for it are lost with
+// it: the file is abandoned as ".open" (for RepairOpenFiles) and the failing
+// Write, or the next one, returns the error.
+//
+// The CDXJ lines of the open file wait unsorted in "<Prefix>-<serial>.cdxj.open"
+// beside it, and are sorted when it is finished with bounded memory (in memory
+// up to cdxjSortMem bytes of lines, by merging sorted runs beyond), so a
+// FileWriter's memory does not grow with the size of its files.
 type FileWriter struct {
 	cfg FileWriterConfig
 	enc *encoder
@@ -68,10 +80,12 @@ type openFile struct {
 	f                   *os.File
 	openPath, finalPath string
 	rel                 string
-	hasher              *fileHasher
+	out                 *fileOutput
 	w                   *Writer
-	cdxj                []string
+	cdxj                *cdxjSpool
 	records             int
+	flushTimer          *time.Timer // flushes out when its oldest bytes are flushAge old
+	timerSet            bool
 }
 
 // NewFileWriter returns a FileWriter; its first file is created by the first Write.
@@ -150,6 +164,11 @@ type batch struct {
 }
 
 func (fw *FileWriter) writeLocked(b *batch, estimate int64, done *[]ClosedFile) ([]Entry, error) {
+	if c := fw.cur; c != nil && c.out.failed.Load() { // an earlier batch failed to reach the file
+		err := c.out.wait()
+		fw.abandon(c)
+		return nil, fmt.Errorf("warc: write %s: %w", c.openPath, err)
+	}
 	if c := fw.cur; c != nil && c.records > 1 && c.w.Offset()+estimate > fw.cfg.MaxSize {
 		cf, err := fw.finalize()
 		if err != nil {
@@ -201,14 +220,10 @@ func (fw *FileWriter) writeLocked(b *batch, estimate int64, done *[]ClosedFile) 
 		entries = append(entries, es...)
 	}
 	for _, e := range entries {
-		if Indexed(e) {
-			if line, err := e.CDXJ(); err == nil {
-				c.cdxj = append(c.cdxj, line)
-			}
-		}
+		c.cdxj.add(e)
 	}
 	c.records += len(entries)
-	c.hasher.commit(c.w.Offset())
+	fw.committed(c)
 	if c.w.Offset() >= fw.cfg.MaxSize {
 		cf, err := fw.finalize()
 		if err != nil {
@@ -219,16 +234,51 @@ func (fw *FileWriter) writeLocked(b *batch, estimate int64, done *[]ClosedFile) 
 	return entries, nil
 }
 
-// undo cuts a failed batch off the file so the file stays whole. When even
-// that fails, the file is abandoned as ".open", for RepairOpenFiles to trim.
-func (fw *FileWriter) undo(c *openFile, start int64) {
-	if c.f.Truncate(start) == nil {
-		if _, err := c.f.Seek(start, io.SeekStart); err == nil {
-			c.w.off = start
-			return
-		}
+// committed marks the end of a whole Write to c: the bytes it left in the
+// buffer go to the file within flushAge.
+func (fw *FileWriter) committed(c *openFile) {
+	if !c.timerSet && c.out.buffered() > 0 {
+		c.flushTimer.Reset(flushAge - time.Since(c.out.since))
+		c.timerSet = true
 	}
-	_, _ = c.hasher.finish(start)
+}
+
+// flushStale hands the buffered records of c to the file once the oldest of
+// them is flushAge old. A failure to write them is kept by c.out; the next
+// Write reports it.
+func (fw *FileWriter) flushStale(c *openFile) {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if fw.cur != c {
+		return
+	}
+	c.timerSet = false
+	if c.out.buffered() == 0 {
+		return
+	}
+	if wait := flushAge - time.Since(c.out.since); wait > 0 {
+		c.flushTimer.Reset(wait)
+		c.timerSet = true
+		return
+	}
+	c.out.flush()
+}
+
+// undo cuts a failed batch off the file so the file stays whole. When even
+// that fails, the file is abandoned.
+func (fw *FileWriter) undo(c *openFile, start int64) {
+	if c.out.cut(start) == nil {
+		c.w.off = start
+		return
+	}
+	fw.abandon(c)
+}
+
+// abandon leaves the current file as ".open", for RepairOpenFiles to trim.
+func (fw *FileWriter) abandon(c *openFile) {
+	c.flushTimer.Stop()
+	c.out.stop()
+	c.cdxj.discard()
 	_ = c.f.Close()
 	fw.cur, fw.infoID = nil, fw.enc.newID()
 }
@@ -269,16 +319,24 @@ func (fw *FileWriter) create() error {
 		f.Close()
 		return fmt.Errorf("warc: create %s: %w", finalPath, err)
 	}
-	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel}
-	c.w = newStreamWriter(fw.enc, f, true, writerConfig{filename: rel})
+	spool, err := newCDXJSpool(cdxjPath(finalPath))
+	if err != nil {
+		f.Close()
+		return err
+	}
+	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, out: newFileOutput(f), cdxj: spool}
+	c.w = newStreamWriter(fw.enc, c.out, true, writerConfig{filename: rel})
 	if _, err := c.w.writeWarcinfo(fw.infoID, now, name, fw.cfg.Warcinfo); err != nil {
+		c.out.stop()
+		spool.discard()
 		f.Close()
 		return err
 	}
 	c.records = 1
-	c.hasher = startHasher(f)
-	c.hasher.commit(c.w.Offset())
+	c.flushTimer = time.AfterFunc(time.Hour, func() { fw.flushStale(c) })
+	c.flushTimer.Stop()
 	fw.cur = c
+	fw.committed(c)
 	return nil
 }
 

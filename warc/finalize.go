@@ -4,28 +4,30 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
-// finalize makes the current file final: fsync, CDXJ beside it, rename, fsync
-// of the directory. The next file gets a new warcinfo ID. Called with fw.mu held.
+// finalize makes the current file final: flush, fsync, CDXJ beside it, rename,
+// fsync of the directory. The next file gets a new warcinfo ID. Called with
+// fw.mu held.
 func (fw *FileWriter) finalize() (ClosedFile, error) {
 	c := fw.cur
 	fw.cur = nil
 	fw.infoID = fw.enc.newID()
-	defer c.f.Close() // releases the lock, after the rename
+	c.flushTimer.Stop()
+	defer c.f.Close()      // releases the lock, after the rename
+	defer c.cdxj.discard() // on failure; commit discards it too
 	fail := func(err error) (ClosedFile, error) {
 		return ClosedFile{}, fmt.Errorf("warc: close %s: %w", c.openPath, err)
 	}
-	sum, err := c.hasher.finish(c.w.Offset())
+	sum, err := c.out.finish()
 	if err != nil {
 		return fail(err)
 	}
 	if err := c.f.Sync(); err != nil {
 		return fail(err)
 	}
-	if err := writeCDXJ(cdxjPath(c.finalPath), c.cdxj); err != nil {
+	if err := c.cdxj.commit(cdxjPath(c.finalPath)); err != nil {
 		return ClosedFile{}, err
 	}
 	if err := os.Rename(c.openPath, c.finalPath); err != nil {
@@ -39,37 +41,6 @@ func (fw *FileWriter) finalize() (ClosedFile, error) {
 		abs = c.finalPath
 	}
 	return ClosedFile{Path: abs, Filename: c.rel, Size: c.w.Offset(), SHA256: sum, Records: c.records}, nil
-}
-
-// writeCDXJ writes lines, sorted bytewise, to path through a temporary file
-// that is fsynced and renamed into place.
-func writeCDXJ(path string, lines []string) error {
-	sort.Strings(lines)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("warc: write %s: %w", path, err)
-	}
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	_, err = f.WriteString(b.String())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("warc: write %s: %w", path, err)
-	}
-	return nil
 }
 
 // syncDir fsyncs a directory so that renames in it are durable.

@@ -35,6 +35,14 @@ func RepairOpenFiles(root string) ([]Repaired, error) {
 		if !d.Type().IsRegular() || !strings.HasSuffix(path, ".open") {
 			return nil
 		}
+		if base, ok := strings.CutSuffix(path, ".cdxj.open"); ok { // a writer's CDXJ spool
+			if orphanSpool(base) {
+				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					errs = append(errs, fmt.Errorf("warc: repair: %w", err))
+				}
+			}
+			return nil // else Repair of its WARC replaces it
+		}
 		r, err := Repair(root, path)
 		switch {
 		case errors.Is(err, ErrLocked):
@@ -51,11 +59,25 @@ func RepairOpenFiles(root string) ([]Repaired, error) {
 	return out, errors.Join(errs...)
 }
 
+// orphanSpool reports whether the CDXJ spool of the files named base has no
+// ".open" WARC beside it any more. A writer creates its WARC before the spool
+// and removes the spool before renaming the WARC, so such a spool was left by
+// a crash in between.
+func orphanSpool(base string) bool {
+	for _, ext := range []string{".warc.gz.open", ".warc.open"} {
+		if _, err := os.Lstat(base + ext); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
+}
+
 // Repair makes final an ".open" file left by a crash: unless a live writer
 // holds its lock (then the error wraps ErrLocked), it trims the file to the end
 // of its last whole, valid record (framing and digests checked; the file is
-// never deleted, even when nothing is kept), writes its CDXJ beside it and
-// renames it to its final name. root is the archive root, for the Filename of
+// never deleted, even when nothing is kept), writes its CDXJ beside it (from
+// the records, replacing the writer's unsorted "<name>.cdxj.open") and renames
+// it to its final name. root is the archive root, for the Filename of
 // the CDXJ lines.
 func Repair(root, openPath string) (Repaired, error) {
 	fail := func(err error) (Repaired, error) {
@@ -84,7 +106,12 @@ func Repair(root, openPath string) (Repaired, error) {
 	if err != nil {
 		return fail(err)
 	}
-	keep, kept, lines, err := wholeRecords(f, rel)
+	spool, err := newCDXJSpool(cdxjPath(finalPath)) // replaces the crashed writer's
+	if err != nil {
+		return Repaired{}, err
+	}
+	defer spool.discard()
+	keep, kept, err := wholeRecords(f, rel, spool)
 	if err != nil {
 		return fail(err)
 	}
@@ -94,7 +121,7 @@ func Repair(root, openPath string) (Repaired, error) {
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
-	if err := writeCDXJ(cdxjPath(finalPath), lines); err != nil {
+	if err := spool.commit(cdxjPath(finalPath)); err != nil {
 		return Repaired{}, err
 	}
 	if err := os.Rename(openPath, finalPath); err != nil {
@@ -110,34 +137,30 @@ func Repair(root, openPath string) (Repaired, error) {
 	return Repaired{Path: abs, Filename: rel, KeptRecords: kept, TrimmedBytes: info.Size() - keep}, nil
 }
 
-// wholeRecords reads the valid records at the start of f and returns where the
-// last of them ends, how many there are and their CDXJ lines. Only an I/O
-// error is returned; damage just ends the run of valid records.
-func wholeRecords(f *os.File, rel string) (end int64, n int, lines []string, err error) {
+// wholeRecords reads the valid records at the start of f, adds their CDXJ
+// lines to spool and returns where the last of them ends and how many there
+// are. Only an I/O error is returned; damage just ends the run of valid records.
+func wholeRecords(f *os.File, rel string, spool *cdxjSpool) (end int64, n int, err error) {
 	rd, err := NewReader(f)
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, err
 	}
 	for {
 		rec, err := rd.Next()
 		if err != nil {
 			if err == io.EOF || errors.Is(err, ErrTruncated) || errors.Is(err, ErrMalformed) {
-				return end, n, lines, nil
+				return end, n, nil
 			}
-			return 0, 0, nil, err
+			return 0, 0, err
 		}
 		if rec.Offset != end || len(checkRecord(rec, rd.ms != nil)) > 0 || rec.Length == 0 {
-			return end, n, lines, nil
+			return end, n, nil
 		}
 		e, err := EntryOf(rec, rel)
 		if err != nil {
-			return end, n, lines, nil
+			return end, n, nil
 		}
 		end, n = rec.Offset+rec.Length, n+1
-		if Indexed(e) {
-			if line, err := e.CDXJ(); err == nil {
-				lines = append(lines, line)
-			}
-		}
+		spool.add(e)
 	}
 }

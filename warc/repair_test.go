@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,10 +24,11 @@ func TestRepair(t *testing.T) {
 		}
 		entries = append(entries, es...)
 	}
-	opens := findFiles(t, live, ".open")
+	opens := findFiles(t, live, ".warc.gz.open")
 	if len(opens) != 1 {
 		t.Fatalf("want one .open file, got %v", opens)
 	}
+	flushOpen(fw) // as the writer's timer would within flushAge
 	data, err := os.ReadFile(opens[0])
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +46,10 @@ func TestRepair(t *testing.T) {
 	if _, err := Repair(live, opens[0]); !errors.Is(err, ErrLocked) {
 		t.Errorf("Repair of a live file: %v, want ErrLocked", err)
 	}
-	if _, err := os.Stat(opens[0]); err != nil {
-		t.Errorf("live file touched: %v", err)
+	for _, p := range []string{opens[0], strings.TrimSuffix(opens[0], ".warc.gz.open") + ".cdxj.open"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("live file touched: %v", err)
+		}
 	}
 
 	var extra bytes.Buffer
@@ -77,6 +81,12 @@ func TestRepair(t *testing.T) {
 			if err := os.WriteFile(open, tt.content, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// The crashed writer's unsorted CDXJ, and one whose WARC was renamed.
+			for _, name := range []string{"crash-00000.cdxj.open", "crash-00001.cdxj.open"} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte("stale\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			rs, err := RepairOpenFiles(root)
 			if err != nil || len(rs) != 1 {
 				t.Fatalf("RepairOpenFiles: %+v, %v", rs, err)
@@ -93,8 +103,8 @@ func TestRepair(t *testing.T) {
 			if r.TrimmedBytes != int64(len(tt.content)-len(got)) || !bytes.HasPrefix(tt.content, got) {
 				t.Errorf("trimmed %d bytes, file went from %d to %d", r.TrimmedBytes, len(tt.content), len(got))
 			}
-			if _, err := os.Stat(open); !os.IsNotExist(err) {
-				t.Errorf(".open still there: %v", err)
+			if left := findFiles(t, root, ".open"); len(left) > 0 {
+				t.Errorf(".open files still there: %v", left)
 			}
 			if st := mustVerify(t, final); st.Records != tt.kept {
 				t.Errorf("repaired file has %d records, want %d", st.Records, tt.kept)
@@ -110,6 +120,15 @@ func TestRepair(t *testing.T) {
 				t.Errorf("cdxj has %d lines, want %d", len(lines), indexed)
 			}
 		})
+	}
+}
+
+// flushOpen writes the records fw buffers to its open file.
+func flushOpen(fw *FileWriter) {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if fw.cur != nil {
+		_ = fw.cur.out.sync()
 	}
 }
 
