@@ -83,6 +83,7 @@ func sortLines(f *os.File, size int64, w io.Writer) error {
 	chunk := make([]byte, 0, min(size, int64(cdxjSortMem))+4<<10)
 	var lines [][]byte
 	var runs []int64 // where each run starts; then size
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for start := int64(0); start < size; start += int64(len(chunk)) {
 		var err error
 		chunk, lines, err = readChunk(rd, chunk[:0], lines[:0], cdxjSortMem)
@@ -95,7 +96,7 @@ func sortLines(f *os.File, size int64, w io.Writer) error {
 			out = io.NewOffsetWriter(f, start)
 			runs = append(runs, start)
 		}
-		bw := bufio.NewWriterSize(out, 64<<10)
+		bw.Reset(out)
 		for _, l := range lines {
 			_, _ = bw.Write(l)
 		}
@@ -107,7 +108,11 @@ func sortLines(f *os.File, size int64, w io.Writer) error {
 		return nil
 	}
 	chunk, lines = nil, nil // garbage before the merge
-	return mergeRuns(f, append(runs, size), w)
+	bw.Reset(w)
+	if err := mergeRuns(f, append(runs, size), bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // readChunk reads whole lines from rd into chunk until it holds at least max
@@ -139,7 +144,8 @@ func readChunk(rd *bufio.Reader, chunk []byte, lines [][]byte, max int) ([]byte,
 }
 
 // mergeRuns merges the sorted runs of f between successive bounds into w, with
-// read buffers that together take at most about cdxjSortMem bytes.
+// read buffers that together take about cdxjSortMem bytes (at least 4 KiB a
+// run).
 func mergeRuns(f *os.File, bounds []int64, w io.Writer) error {
 	k := len(bounds) - 1
 	bufSize := min(max(cdxjSortMem/k, 4<<10), 64<<10)
@@ -155,10 +161,9 @@ func mergeRuns(f *os.File, bounds []int64, w io.Writer) error {
 		}
 	}
 	heap.Init(&h)
-	bw := bufio.NewWriterSize(w, 64<<10)
 	for len(h) > 0 {
 		r := h[0]
-		if _, err := bw.Write(r.line); err != nil {
+		if _, err := w.Write(r.line); err != nil {
 			return err
 		}
 		switch err := r.next(); err {
@@ -170,7 +175,7 @@ func mergeRuns(f *os.File, bounds []int64, w io.Writer) error {
 			return fmt.Errorf("merge %s: %w", f.Name(), err)
 		}
 	}
-	return bw.Flush()
+	return nil
 }
 
 // run is a sorted run being merged; line is its smallest line not yet written.
