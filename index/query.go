@@ -24,7 +24,11 @@ func (x *Index) AllCaptures(ctx context.Context) ([]Capture, error) {
 
 // AllPages returns every page, ordered by file and offset.
 func (x *Index) AllPages(ctx context.Context) ([]Page, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT `+pageCols+` FROM pages ORDER BY filename, offset`)
+	return x.pages(ctx, `SELECT `+pageCols+` FROM pages ORDER BY filename, offset`)
+}
+
+func (x *Index) pages(ctx context.Context, q string, args ...any) ([]Page, error) {
+	rows, err := x.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: query pages: %w", err)
 	}
@@ -73,4 +77,14 @@ func scanCaptures(rows *sql.Rows) ([]Capture, error) {
 		return nil, fmt.Errorf("index: read captures: %w", err)
 	}
 	return out, nil
+}
+
+// RecentPages returns the n most recently captured pages, newest first.
+func (x *Index) RecentPages(ctx context.Context, n int) ([]Page, error) {
+	return x.pages(ctx, `SELECT `+pageCols+` FROM pages ORDER BY ts DESC, filename DESC, offset DESC LIMIT ?`, n)
+}
+
+// PagesOf returns the pages (metadata) of one URL key, oldest first.
+func (x *Index) PagesOf(ctx context.Context, urlkey string) ([]Page, error) {
+	return x.pages(ctx, `SELECT `+pageCols+` FROM pages WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
 }

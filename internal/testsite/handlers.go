@@ -9,6 +9,17 @@ import (
 // Robots is the main site's robots.txt: /private/ is off limits.
 const Robots = "User-agent: *\nDisallow: /private/\n\nUser-agent: vellum\nDisallow: /private/\nCrawl-delay: 0\n"
 
+// appJS marks the page when it runs and, like real news sites, swaps lazy
+// images' data-src/data-srcset into place once the document is parsed.
+const appJS = `document.documentElement.dataset.appRan = "yes";
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("img.lazy").forEach(function (img) {
+    if (img.dataset.src) img.src = img.dataset.src;
+    if (img.dataset.srcset) img.srcset = img.dataset.srcset;
+  });
+});
+`
+
 const siteCSS = `@import url("/css/fonts.css");
 body { font-family: "Fixture Serif", serif; margin: 0 auto; max-width: 800px }
 /* a comment with url(/img/not-a-requisite.png) inside */
@@ -53,7 +64,7 @@ func (s *Site) serveMain(w http.ResponseWriter, r *http.Request) {
 	case p == "/fonts/serif.woff2":
 		blob(w, "font/woff2", fontBytes)
 	case p == "/js/app.js":
-		text(w, "application/javascript", `document.documentElement.dataset.appRan = "yes";`)
+		text(w, "application/javascript", appJS)
 	case p == "/js/preloaded.js":
 		text(w, "application/javascript", `window.preloaded = true;`)
 	case p == "/favicon.ico":
