@@ -1,0 +1,276 @@
+package replay
+
+import (
+	"net/url"
+	"strings"
+)
+
+// URLRewriter maps URLs found in archived content to archive URLs.
+//
+// A URLRewriter is a value the caller fills in per replayed document; its methods do not modify
+// it. RewriteHTML works on its own copy, so a <base href> in the document does not change Base.
+type URLRewriter struct {
+	Prefix    string   // "/web/" or "http://127.0.0.1:8081/web/": prepended to every rewritten URL
+	Timestamp string   // 14 digits: the capture being replayed
+	Base      *url.URL // the archived document's own URL, against which relative URLs resolve
+}
+
+// Rewrite returns the archive URL for raw (as found in the document: relative, protocol-relative or
+// absolute) with modifier mod: Prefix + Timestamp + mod + "/" + the absolute URL.
+//
+// data:, blob:, javascript:, about:, mailto:, tel: and every other non-http(s) value, fragment-only
+// values ("#x"), empty values and URLs already inside the archive (starting with Prefix, or with the
+// prefix's path or scheme-relative form when Prefix is absolute) are returned unchanged, as are
+// relative values when Base is not an http(s) URL. The fragment stays at the end
+// ("/web/2014…/http://a/b#frag"). HTML entities are the caller's business: raw is a decoded value.
+//
+// Like a browser, Rewrite ignores surrounding whitespace and inner tabs and newlines, reads
+// backslashes as slashes before the query, and removes "." and ".." path segments; it does not
+// otherwise normalise the URL (the index canonicalises on lookup), so the original text, including
+// non-ASCII bytes in the document's own charset, is kept.
+func (r *URLRewriter) Rewrite(raw, mod string) string {
+	var rs resolver
+	rs.init(r)
+	b, ok := rs.appendURL(nil, raw, mod)
+	if !ok {
+		return raw
+	}
+	return string(b)
+}
+
+// resolver is the working form of a URLRewriter: the prefix and base split into the pieces that
+// rewriting appends, so that rewriting a URL parses nothing but the URL itself.
+type resolver struct {
+	prefix, ts string
+	prefixPath string // the path of an absolute Prefix ("/web/"), else ""
+	prefixNet  string // the scheme-relative form of an absolute Prefix ("//host:port/web/"), else ""
+	scheme     string // the base's scheme, "http" or "https"; "" when relative values stay as they are
+	host       string // the base's host[:port]
+	path       string // the base's escaped path, starting with "/"
+	dirLen     int    // the length of path's directory, through its last "/"
+}
+
+func (rs *resolver) init(u *URLRewriter) {
+	*rs = resolver{prefix: u.Prefix, ts: u.Timestamp}
+	if i := strings.Index(u.Prefix, "://"); i > 0 {
+		rs.prefixNet = u.Prefix[i+1:]
+		if j := strings.IndexByte(rs.prefixNet[2:], '/'); j >= 0 {
+			rs.prefixPath = rs.prefixNet[2+j:]
+		}
+	}
+	rs.setBase(u.Base)
+}
+
+// setBase makes b the URL that relative values resolve against.
+func (rs *resolver) setBase(b *url.URL) {
+	rs.scheme, rs.host, rs.path, rs.dirLen = "", "", "/", 1
+	if b == nil || b.Opaque != "" || b.Host == "" {
+		return
+	}
+	switch {
+	case strings.EqualFold(b.Scheme, "http"):
+		rs.scheme = "http"
+	case strings.EqualFold(b.Scheme, "https"):
+		rs.scheme = "https"
+	default:
+		return
+	}
+	rs.host = b.Host
+	if p := b.EscapedPath(); strings.HasPrefix(p, "/") {
+		rs.path = p
+	} else if p != "" {
+		rs.path = "/" + p
+	}
+	rs.dirLen = strings.LastIndexByte(rs.path, '/') + 1
+}
+
+// archived reports whether s already points into the archive.
+func (rs *resolver) archived(s string) bool {
+	return rs.prefix == "" || strings.HasPrefix(s, rs.prefix) ||
+		rs.prefixPath != "" && strings.HasPrefix(s, rs.prefixPath) ||
+		rs.prefixNet != "" && strings.HasPrefix(s, rs.prefixNet)
+}
+
+// appendURL appends the archive URL for raw with modifier mod to dst and reports whether it did;
+// when it does not (raw stays as it is), dst is returned unchanged.
+func (rs *resolver) appendURL(dst []byte, raw, mod string) ([]byte, bool) {
+	s := cleanURL(raw)
+	if s == "" || s[0] == '#' || rs.archived(s) {
+		return dst, false
+	}
+	n := len(dst)
+	dst = append(dst, rs.prefix...)
+	dst = append(dst, rs.ts...)
+	dst = append(dst, mod...)
+	dst = append(dst, '/')
+	dst, ok := rs.appendAbsolute(dst, s)
+	if !ok {
+		return dst[:n], false
+	}
+	return dst, true
+}
+
+// appendAbsolute appends the absolute http(s) URL that the cleaned value s resolves to; ok is false
+// (and dst unchanged) when s does not resolve to one.
+func (rs *resolver) appendAbsolute(dst []byte, s string) ([]byte, bool) {
+	if scheme, rest := splitScheme(s); scheme != "" {
+		switch {
+		case strings.EqualFold(scheme, "http"):
+			scheme = "http"
+		case strings.EqualFold(scheme, "https"):
+			scheme = "https"
+		default:
+			return dst, false
+		}
+		if rest != "" && !isSlash(rest[0]) && scheme == rs.scheme {
+			return rs.appendRelative(dst, rest) // "http:page.html" is relative to an http base
+		}
+		return appendNetPath(dst, scheme, strings.TrimLeft(rest, "/\\"))
+	}
+	if len(s) >= 2 && isSlash(s[0]) && isSlash(s[1]) {
+		if rs.scheme == "" {
+			return dst, false
+		}
+		return appendNetPath(dst, rs.scheme, strings.TrimLeft(s, "/\\"))
+	}
+	return rs.appendRelative(dst, s)
+}
+
+// appendRelative appends s resolved against the base.
+func (rs *resolver) appendRelative(dst []byte, s string) ([]byte, bool) {
+	if rs.scheme == "" {
+		return dst, false
+	}
+	dst = append(dst, rs.scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, rs.host...)
+	switch {
+	case isSlash(s[0]):
+		return appendPath(dst, s), true
+	case s[0] == '?':
+		dst = append(dst, rs.path...)
+		return append(dst, s...), true
+	}
+	end := pathEnd(s)
+	if !needsNormalizing(s[:end]) && s[0] != '.' {
+		dst = append(dst, rs.path[:rs.dirLen]...)
+		return append(dst, s...), true
+	}
+	return appendPath(dst, rs.path[:rs.dirLen]+s), true
+}
+
+// appendNetPath appends scheme://rest, where rest is an authority and what follows it.
+func appendNetPath(dst []byte, scheme, rest string) ([]byte, bool) {
+	host := strings.IndexAny(rest, "/\\?#")
+	if host < 0 {
+		host = len(rest)
+	}
+	if host == 0 {
+		return dst, false // no host: not a URL a browser would load
+	}
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, rest[:host]...)
+	return appendPath(dst, rest[host:]), true
+}
+
+// appendPath appends p, a path (possibly empty) followed by an optional query and fragment, with
+// backslashes in the path read as slashes and dot segments removed (RFC 3986 §5.2.4).
+func appendPath(dst []byte, p string) []byte {
+	end := pathEnd(p)
+	if !needsNormalizing(p[:end]) {
+		return append(dst, p...)
+	}
+	root := len(dst)
+	path := p[:end]
+	for len(path) > 0 {
+		path = path[1:] // the slash (or backslash) that starts each segment
+		n := strings.IndexAny(path, "/\\")
+		if n < 0 {
+			n = len(path)
+		}
+		seg, last := path[:n], n == len(path)
+		path = path[n:]
+		switch seg {
+		case ".":
+		case "..":
+			if i := lastSlash(dst[root:]); i >= 0 {
+				dst = dst[:root+i]
+			}
+		default:
+			dst = append(dst, '/')
+			dst = append(dst, seg...)
+			continue
+		}
+		if last {
+			dst = append(dst, '/')
+		}
+	}
+	return append(dst, p[end:]...)
+}
+
+func lastSlash(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '/' {
+			return i
+		}
+	}
+	return -1
+}
+
+// pathEnd returns the index of the query or fragment that ends the path at the start of s.
+func pathEnd(s string) int {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return i
+	}
+	return len(s)
+}
+
+// needsNormalizing reports whether path has backslashes or may have dot segments.
+func needsNormalizing(path string) bool {
+	return strings.Contains(path, "/.") || strings.IndexByte(path, '\\') >= 0
+}
+
+// splitScheme returns the scheme of s and what follows its colon, or "" and s when s has none.
+func splitScheme(s string) (scheme, rest string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
+			if i == 0 {
+				return "", s
+			}
+		case c == ':' && i > 0:
+			return s[:i], s[i+1:]
+		default:
+			return "", s
+		}
+	}
+	return "", s
+}
+
+func isSlash(c byte) bool { return c == '/' || c == '\\' }
+
+// cleanURL strips what URL parsing ignores: leading and trailing C0 controls and spaces, and tabs
+// and newlines anywhere.
+func cleanURL(s string) string {
+	i, j := 0, len(s)
+	for i < j && s[i] <= ' ' {
+		i++
+	}
+	for j > i && s[j-1] <= ' ' {
+		j--
+	}
+	s = s[i:j]
+	if strings.ContainsAny(s, "\t\n\r") {
+		b := make([]byte, 0, len(s)) // bytewise: s may be in any charset
+		for k := 0; k < len(s); k++ {
+			if c := s[k]; c != '\t' && c != '\n' && c != '\r' {
+				b = append(b, c)
+			}
+		}
+		s = string(b)
+	}
+	return s
+}
