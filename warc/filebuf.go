@@ -22,30 +22,40 @@ const fileBufferSize = 256 << 10
 var flushAge = time.Second
 
 // fileOutput is the output of an open WARC file. Writes fill a buffer; a full
-// buffer goes to a goroutine of the file's own, which writes it to the file and
-// adds it to the file's SHA-256 while the next buffer fills. The write system
-// calls and the hashing are thus off the writer's lock, and the file is hashed
-// from the bytes written, never read back. A failed write to the file is
-// sticky: the bytes not yet written are lost and the file must be abandoned.
-// fileOutput is not safe for concurrent use; the FileWriter's lock guards it.
+// buffer goes to a goroutine of the file's own, which writes it to the file,
+// adds it to the file's SHA-256 and adds the CDXJ lines of the records written
+// before it to the index spool, while the next buffer fills. The write system
+// calls, the hashing and the CDXJ lines are thus off the writer's lock, and the
+// file is hashed from the bytes written, never read back. A failed write to
+// the file is sticky: the bytes not yet written are lost and the file must be
+// abandoned. fileOutput is not safe for concurrent use; the FileWriter's lock
+// guards it.
 type fileOutput struct {
-	f     *os.File
-	buf   []byte    // being filled
-	sent  int64     // bytes handed to the goroutine: the file offset of buf[0]
-	since time.Time // when the oldest byte of buf was written
+	f       *os.File
+	buf     []byte    // being filled
+	entries []Entry   // of the records written, to index
+	sent    int64     // bytes handed to the goroutine: the file offset of buf[0]
+	since   time.Time // when the oldest byte of buf was written
 
-	todo    chan []byte // full buffers, to the goroutine
+	todo    chan outputJob
 	free    chan []byte // written buffers, back
 	pending sync.WaitGroup
 	done    chan struct{} // closed when the goroutine ends
 	failed  atomic.Bool
-	err     error     // the first write error; read after pending.Wait
-	sum     hash.Hash // of the bytes written; the goroutine's until pending.Wait
+	// The goroutine's until pending.Wait:
+	err   error     // the first write error
+	sum   hash.Hash // of the bytes written
+	index *cdxjSpool
 }
 
-func newFileOutput(f *os.File) *fileOutput {
-	o := &fileOutput{f: f, buf: make([]byte, 0, fileBufferSize), sum: sha256.New(),
-		todo: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan struct{})}
+type outputJob struct {
+	data    []byte
+	entries []Entry
+}
+
+func newFileOutput(f *os.File, index *cdxjSpool) *fileOutput {
+	o := &fileOutput{f: f, buf: make([]byte, 0, fileBufferSize), sum: sha256.New(), index: index,
+		todo: make(chan outputJob, 1), free: make(chan []byte, 2), done: make(chan struct{})}
 	o.free <- make([]byte, 0, fileBufferSize)
 	go o.run()
 	return o
@@ -53,17 +63,40 @@ func newFileOutput(f *os.File) *fileOutput {
 
 func (o *fileOutput) run() {
 	defer close(o.done)
-	for b := range o.todo {
+	for j := range o.todo {
 		if !o.failed.Load() {
-			if _, err := o.f.Write(b); err != nil {
+			if _, err := o.f.Write(j.data); err != nil {
 				o.err = err
 				o.failed.Store(true)
 			} else {
-				o.sum.Write(b)
+				o.sum.Write(j.data)
+			}
+			for _, e := range j.entries {
+				o.index.add(e)
 			}
 		}
-		o.free <- b[:0]
+		if j.data != nil {
+			o.free <- j.data[:0]
+		}
 		o.pending.Done()
+	}
+}
+
+// maxQueuedEntries bounds the entries waiting for the goroutine to index them
+// (a buffer can hold thousands of tiny records).
+const maxQueuedEntries = 128
+
+// indexEntries queues the CDXJ lines of es, for the goroutine.
+func (o *fileOutput) indexEntries(es []Entry) {
+	for _, e := range es {
+		if Indexed(e) {
+			o.entries = append(o.entries, e)
+		}
+	}
+	if len(o.entries) >= maxQueuedEntries { // their order in the spool does not matter
+		o.pending.Add(1)
+		o.todo <- outputJob{entries: o.entries}
+		o.entries = nil
 	}
 }
 
@@ -93,15 +126,16 @@ func (o *fileOutput) size() int64 { return o.sent + int64(len(o.buf)) }
 // buffered returns how many bytes wait in the buffer being filled.
 func (o *fileOutput) buffered() int { return len(o.buf) }
 
-// flush hands the buffer to the goroutine, without waiting for the write.
+// flush hands the buffer and the entries to index to the goroutine, without
+// waiting for the write.
 func (o *fileOutput) flush() {
-	if len(o.buf) == 0 {
+	if len(o.buf) == 0 && len(o.entries) == 0 {
 		return
 	}
 	o.pending.Add(1)
-	o.todo <- o.buf
+	o.todo <- outputJob{o.buf, o.entries}
 	o.sent += int64(len(o.buf))
-	o.buf = <-o.free
+	o.buf, o.entries = <-o.free, nil
 }
 
 // wait waits until every byte handed to the goroutine is written, and returns

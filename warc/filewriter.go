@@ -82,7 +82,7 @@ type openFile struct {
 	rel                 string
 	out                 *fileOutput
 	w                   *Writer
-	cdxj                *cdxjSpool
+	cdxj                *cdxjSpool // filled by out's goroutine
 	records             int
 	flushTimer          *time.Timer // flushes out when its oldest bytes are flushAge old
 	timerSet            bool
@@ -219,9 +219,7 @@ func (fw *FileWriter) writeLocked(b *batch, estimate int64, done *[]ClosedFile) 
 		}
 		entries = append(entries, es...)
 	}
-	for _, e := range entries {
-		c.cdxj.add(e)
-	}
+	c.out.indexEntries(entries)
 	c.records += len(entries)
 	fw.committed(c)
 	if c.w.Offset() >= fw.cfg.MaxSize {
@@ -324,7 +322,7 @@ func (fw *FileWriter) create() error {
 		f.Close()
 		return err
 	}
-	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, out: newFileOutput(f), cdxj: spool}
+	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, out: newFileOutput(f, spool), cdxj: spool}
 	c.w = newStreamWriter(fw.enc, c.out, true, writerConfig{filename: rel})
 	if _, err := c.w.writeWarcinfo(fw.infoID, now, name, fw.cfg.Warcinfo); err != nil {
 		c.out.stop()
