@@ -6,7 +6,8 @@
 // payload digests (the payload digest over the de-chunked, still
 // content-encoded HTTP entity), a warcinfo record first in each file, and a
 // CDXJ index beside each finished file. Files are written as ".open" under an
-// exclusive lock; RepairOpenFiles trims and closes those left by a crash.
+// exclusive lock, through a buffer that reaches the file within a second;
+// RepairOpenFiles trims and closes those left by a crash.
 // Writer is the underlying single-stream writer.
 //
 // Reading: Reader reads files written by any tool (WARC/1.0 or 1.1, plain or

@@ -52,13 +52,15 @@ type ClosedFile struct {
 // its CDXJ index written beside it as "<Prefix>-<serial>.cdxj", and it is
 // renamed to its final name. A FileWriter is safe for concurrent use.
 //
-// Writes to a file are buffered (fileBufferSize): records reach the file when
-// the buffer fills, on rotation and Close, and at the latest about a second
-// (flushAge) after they were written. A crash thus loses at most the records of
-// the last second or so, which Repair treats like any cut-off end of a file.
-// When writing to a file fails, the records still buffered for it are lost with
-// it: the file is abandoned as ".open" (for RepairOpenFiles) and the failing
-// Write, or the next one, returns the error.
+// Writes to a file are buffered (fileBufferSize), and a goroutine per open
+// file writes the full buffers, hashes them and writes the CDXJ lines, outside
+// the writer's lock. Records reach the file when a buffer fills, on rotation
+// and Close, and at the latest about a second (flushAge) after they were
+// written. A crash thus loses at most the records of the last second or so,
+// which Repair treats like any cut-off end of a file. When writing to a file
+// fails, the records still buffered for it are lost with it, though their
+// Write succeeded: the file is abandoned as ".open" (for RepairOpenFiles), and
+// a later Write, or Close, returns the error.
 //
 // The CDXJ lines of the open file wait unsorted in "<Prefix>-<serial>.cdxj.open"
 // beside it, and are sorted when it is finished with bounded memory (in memory
