@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"sort"
 	"sync"
@@ -33,6 +34,7 @@ type captureCache struct {
 	size int                  // captures held
 	gen  uint64               // bumped by every invalidation
 
+	conn    *sql.Conn // the connection of check, held until close
 	check   *sql.Stmt // PRAGMA data_version on a connection of its own
 	checkMu sync.Mutex
 	version int64
@@ -49,13 +51,20 @@ func newCaptureCache(ctx context.Context, db *sql.DB) (*captureCache, error) {
 		conn.Close()
 		return nil, err
 	}
-	c := &captureCache{limit: cacheCaptures, keys: map[string][]Capture{}, check: st}
+	c := &captureCache{limit: cacheCaptures, keys: map[string][]Capture{}, conn: conn, check: st}
 	if err := st.QueryRowContext(ctx).Scan(&c.version); err != nil {
 		conn.Close()
 		return nil, err
 	}
 	c.checked.Store(time.Now().UnixNano())
 	return c, nil
+}
+
+// close gives back the connection of the data_version checks.
+func (c *captureCache) close() error {
+	c.checkMu.Lock()
+	defer c.checkMu.Unlock()
+	return errors.Join(c.check.Close(), c.conn.Close())
 }
 
 // invalidate drops everything: the index changed.

@@ -119,7 +119,7 @@ func (rs *readers) close() error {
 	defer rs.mu.Unlock()
 	rs.closed = true
 	if r := rs.pool.Swap(nil); r != nil {
-		return r.db.Close() // closes the statements too
+		return errors.Join(r.cache.close(), r.db.Close()) // db.Close closes the statements
 	}
 	return nil
 }
