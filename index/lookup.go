@@ -35,7 +35,7 @@ type Query struct {
 	// exact queries; other match types read their whole range.
 	Closest string
 	// Filter, when set, keeps only the captures it accepts; Limit counts
-	// those. It must not keep the *Capture.
+	// those. It must neither keep nor change the *Capture.
 	Filter func(*Capture) bool
 }
 
@@ -141,7 +141,9 @@ func padTimestamp(param, ts, pad string) (string, error) {
 // stops the lookup and is returned as it is. Rows are read in chunks and fn
 // runs while no database connection is held, so a slow consumer (an HTTP
 // client) ties up nothing; a write landing during a long lookup may or may
-// not be seen, but no row is seen twice. A bad q gives a *QueryError.
+// not be seen, but no row is seen twice. Exact lookups are answered from
+// the capture cache (cache.go) when the URL's captures are in it. A bad q
+// gives a *QueryError.
 func (x *Index) Lookup(ctx context.Context, q Query, fn func(Capture) error) error {
 	p, err := makePlan(q)
 	if err != nil {
