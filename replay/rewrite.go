@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 )
@@ -31,7 +32,8 @@ type URLRewriter struct {
 func (r *URLRewriter) Rewrite(raw, mod string) string {
 	var rs resolver
 	rs.init(r)
-	b, ok := rs.appendURL(nil, raw, mod)
+	n := len(rs.prefix) + len(rs.ts) + len(mod) + len("/https://") + len(rs.host) + len(rs.path) + len(raw)
+	b, ok := rs.appendURL(make([]byte, 0, n), []byte(raw), mod)
 	if !ok {
 		return raw
 	}
@@ -39,7 +41,8 @@ func (r *URLRewriter) Rewrite(raw, mod string) string {
 }
 
 // resolver is the working form of a URLRewriter: the prefix and base split into the pieces that
-// rewriting appends, so that rewriting a URL parses nothing but the URL itself.
+// rewriting appends, so that rewriting a URL parses nothing but the URL itself. It works on byte
+// slices, as found in the document, and allocates nothing in the common cases.
 type resolver struct {
 	prefix, ts string
 	prefixPath string // the path of an absolute Prefix ("/web/"), else ""
@@ -85,17 +88,21 @@ func (rs *resolver) setBase(b *url.URL) {
 }
 
 // archived reports whether s already points into the archive.
-func (rs *resolver) archived(s string) bool {
-	return rs.prefix == "" || strings.HasPrefix(s, rs.prefix) ||
-		rs.prefixPath != "" && strings.HasPrefix(s, rs.prefixPath) ||
-		rs.prefixNet != "" && strings.HasPrefix(s, rs.prefixNet)
+func (rs *resolver) archived(s []byte) bool {
+	return rs.prefix == "" || hasPrefix(s, rs.prefix) ||
+		rs.prefixPath != "" && hasPrefix(s, rs.prefixPath) ||
+		rs.prefixNet != "" && hasPrefix(s, rs.prefixNet)
+}
+
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
 }
 
 // appendURL appends the archive URL for raw with modifier mod to dst and reports whether it did;
 // when it does not (raw stays as it is), dst is returned unchanged.
-func (rs *resolver) appendURL(dst []byte, raw, mod string) ([]byte, bool) {
+func (rs *resolver) appendURL(dst, raw []byte, mod string) ([]byte, bool) {
 	s := cleanURL(raw)
-	if s == "" || s[0] == '#' || rs.archived(s) {
+	if len(s) == 0 || s[0] == '#' || rs.archived(s) {
 		return dst, false
 	}
 	n := len(dst)
@@ -110,34 +117,35 @@ func (rs *resolver) appendURL(dst []byte, raw, mod string) ([]byte, bool) {
 	return dst, true
 }
 
-// appendAbsolute appends the absolute http(s) URL that the cleaned value s resolves to; ok is false
-// (and dst unchanged) when s does not resolve to one.
-func (rs *resolver) appendAbsolute(dst []byte, s string) ([]byte, bool) {
-	if scheme, rest := splitScheme(s); scheme != "" {
+// appendAbsolute appends the absolute http(s) URL that the cleaned, non-empty value s resolves
+// to; ok is false (and dst unchanged) when s does not resolve to one.
+func (rs *resolver) appendAbsolute(dst, s []byte) ([]byte, bool) {
+	if scheme, rest := splitScheme(s); scheme != nil {
+		var sch string
 		switch {
-		case strings.EqualFold(scheme, "http"):
-			scheme = "http"
-		case strings.EqualFold(scheme, "https"):
-			scheme = "https"
+		case equalFoldASCII(scheme, "http"):
+			sch = "http"
+		case equalFoldASCII(scheme, "https"):
+			sch = "https"
 		default:
 			return dst, false
 		}
-		if rest != "" && !isSlash(rest[0]) && scheme == rs.scheme {
+		if len(rest) > 0 && !isSlash(rest[0]) && sch == rs.scheme {
 			return rs.appendRelative(dst, rest) // "http:page.html" is relative to an http base
 		}
-		return appendNetPath(dst, scheme, strings.TrimLeft(rest, "/\\"))
+		return appendNetPath(dst, sch, trimSlashes(rest))
 	}
 	if len(s) >= 2 && isSlash(s[0]) && isSlash(s[1]) {
 		if rs.scheme == "" {
 			return dst, false
 		}
-		return appendNetPath(dst, rs.scheme, strings.TrimLeft(s, "/\\"))
+		return appendNetPath(dst, rs.scheme, trimSlashes(s))
 	}
 	return rs.appendRelative(dst, s)
 }
 
-// appendRelative appends s resolved against the base.
-func (rs *resolver) appendRelative(dst []byte, s string) ([]byte, bool) {
+// appendRelative appends the non-empty s resolved against the base.
+func (rs *resolver) appendRelative(dst, s []byte) ([]byte, bool) {
 	if rs.scheme == "" {
 		return dst, false
 	}
@@ -151,19 +159,19 @@ func (rs *resolver) appendRelative(dst []byte, s string) ([]byte, bool) {
 		dst = append(dst, rs.path...)
 		return append(dst, s...), true
 	}
-	end := pathEnd(s)
-	if !needsNormalizing(s[:end]) && s[0] != '.' {
-		dst = append(dst, rs.path[:rs.dirLen]...)
+	dir := rs.path[:rs.dirLen]
+	if _, norm := scanPath(s); s[0] != '.' && !norm {
+		dst = append(dst, dir...)
 		return append(dst, s...), true
 	}
-	return appendPath(dst, rs.path[:rs.dirLen]+s), true
+	return appendPath(dst, append([]byte(dir), s...)), true
 }
 
 // appendNetPath appends scheme://rest, where rest is an authority and what follows it.
-func appendNetPath(dst []byte, scheme, rest string) ([]byte, bool) {
-	host := strings.IndexAny(rest, "/\\?#")
-	if host < 0 {
-		host = len(rest)
+func appendNetPath(dst []byte, scheme string, rest []byte) ([]byte, bool) {
+	host := 0
+	for host < len(rest) && !isSlash(rest[host]) && rest[host] != '?' && rest[host] != '#' {
+		host++
 	}
 	if host == 0 {
 		return dst, false // no host: not a URL a browser would load
@@ -176,25 +184,25 @@ func appendNetPath(dst []byte, scheme, rest string) ([]byte, bool) {
 
 // appendPath appends p, a path (possibly empty) followed by an optional query and fragment, with
 // backslashes in the path read as slashes and dot segments removed (RFC 3986 §5.2.4).
-func appendPath(dst []byte, p string) []byte {
-	end := pathEnd(p)
-	if !needsNormalizing(p[:end]) {
+func appendPath(dst, p []byte) []byte {
+	end, norm := scanPath(p)
+	if !norm {
 		return append(dst, p...)
 	}
 	root := len(dst)
 	path := p[:end]
 	for len(path) > 0 {
 		path = path[1:] // the slash (or backslash) that starts each segment
-		n := strings.IndexAny(path, "/\\")
-		if n < 0 {
-			n = len(path)
+		n := 0
+		for n < len(path) && !isSlash(path[n]) {
+			n++
 		}
 		seg, last := path[:n], n == len(path)
 		path = path[n:]
-		switch seg {
+		switch string(seg) {
 		case ".":
 		case "..":
-			if i := lastSlash(dst[root:]); i >= 0 {
+			if i := bytes.LastIndexByte(dst[root:], '/'); i >= 0 {
 				dst = dst[:root+i]
 			}
 		default:
@@ -209,52 +217,57 @@ func appendPath(dst []byte, p string) []byte {
 	return append(dst, p[end:]...)
 }
 
-func lastSlash(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '/' {
-			return i
+// scanPath returns the end of the path at the start of s (where its query or fragment starts)
+// and whether the path needs normalizing: it has backslashes or may have dot segments.
+func scanPath(s []byte) (end int, norm bool) {
+	for i, c := range s {
+		if !pathBytes[c] {
+			continue
+		}
+		switch c {
+		case '?', '#':
+			return i, norm
+		case '\\':
+			norm = true
+		case '.':
+			norm = norm || i > 0 && s[i-1] == '/'
 		}
 	}
-	return -1
+	return len(s), norm
 }
 
-// pathEnd returns the index of the query or fragment that ends the path at the start of s.
-func pathEnd(s string) int {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return i
-	}
-	return len(s)
-}
+var pathBytes = [256]bool{'?': true, '#': true, '\\': true, '.': true}
 
-// needsNormalizing reports whether path has backslashes or may have dot segments.
-func needsNormalizing(path string) bool {
-	return strings.Contains(path, "/.") || strings.IndexByte(path, '\\') >= 0
-}
-
-// splitScheme returns the scheme of s and what follows its colon, or "" and s when s has none.
-func splitScheme(s string) (scheme, rest string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+// splitScheme returns the scheme of s and what follows its colon, or nil and s when s has none.
+func splitScheme(s []byte) (scheme, rest []byte) {
+	for i, c := range s {
 		switch {
 		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
 		case '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.':
 			if i == 0 {
-				return "", s
+				return nil, s
 			}
 		case c == ':' && i > 0:
 			return s[:i], s[i+1:]
 		default:
-			return "", s
+			return nil, s
 		}
 	}
-	return "", s
+	return nil, s
 }
 
 func isSlash(c byte) bool { return c == '/' || c == '\\' }
 
+func trimSlashes(s []byte) []byte {
+	for len(s) > 0 && isSlash(s[0]) {
+		s = s[1:]
+	}
+	return s
+}
+
 // cleanURL strips what URL parsing ignores: leading and trailing C0 controls and spaces, and tabs
-// and newlines anywhere.
-func cleanURL(s string) string {
+// and newlines anywhere (then into a new slice: s may be the document).
+func cleanURL(s []byte) []byte {
 	i, j := 0, len(s)
 	for i < j && s[i] <= ' ' {
 		i++
@@ -263,14 +276,16 @@ func cleanURL(s string) string {
 		j--
 	}
 	s = s[i:j]
-	if strings.ContainsAny(s, "\t\n\r") {
-		b := make([]byte, 0, len(s)) // bytewise: s may be in any charset
-		for k := 0; k < len(s); k++ {
-			if c := s[k]; c != '\t' && c != '\n' && c != '\r' {
-				b = append(b, c)
+	for k, c := range s {
+		if c <= '\r' && (c == '\t' || c == '\n' || c == '\r') {
+			b := append([]byte(nil), s[:k]...)
+			for _, c := range s[k:] {
+				if c != '\t' && c != '\n' && c != '\r' {
+					b = append(b, c)
+				}
 			}
+			return b
 		}
-		s = string(b)
 	}
 	return s
 }

@@ -40,86 +40,63 @@ const (
 	numAttrKeys
 )
 
-// lookupAttrKey returns the attrKey of the attribute name k, in any case.
-func lookupAttrKey(k []byte) attrKey {
-	var lower [16]byte
-	if len(k) < 2 || len(k) > len(lower) {
-		return akOther
-	}
-	for i, c := range k {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+// attrKeys finds attribute names.
+var attrKeys = newNameTable[attrKey]([]string{
+	akSrc: "src", akHref: "href", akSrcset: "srcset", akStyle: "style", akDataSrc: "data-src",
+	akDataLazySrc: "data-lazy-src", akDataSrcset: "data-srcset", akBackground: "background",
+	akPoster: "poster", akAction: "action", akFormaction: "formaction", akContent: "content",
+	akData: "data", akIntegrity: "integrity", akCrossorigin: "crossorigin", akRel: "rel", akAs: "as",
+	akType: "type", akName: "name", akProperty: "property", akHTTPEquiv: "http-equiv",
+	akCharset: "charset", akXlinkHref: "xlink:href", akSrcdoc: "srcdoc", akImagesrcset: "imagesrcset",
+})
+
+// nameTable finds a name among a few dozen, in any ASCII case, comparing only the names of the
+// same length that start with the same letter: cheaper than hashing for the short names of HTML.
+type nameTable[K ~uint8] [16][]nameEntry[K]
+
+type nameEntry[K ~uint8] struct {
+	name string
+	key  K
+}
+
+// newNameTable returns the table of the lower-case names, each standing for its index.
+func newNameTable[K ~uint8](names []string) *nameTable[K] {
+	var t nameTable[K]
+	for k, name := range names {
+		if name != "" {
+			t[len(name)] = append(t[len(name)], nameEntry[K]{name, K(k)})
 		}
-		lower[i] = c
 	}
-	switch string(lower[:len(k)]) {
-	case "src":
-		return akSrc
-	case "href":
-		return akHref
-	case "srcset":
-		return akSrcset
-	case "style":
-		return akStyle
-	case "data-src":
-		return akDataSrc
-	case "data-lazy-src":
-		return akDataLazySrc
-	case "data-srcset":
-		return akDataSrcset
-	case "background":
-		return akBackground
-	case "poster":
-		return akPoster
-	case "action":
-		return akAction
-	case "formaction":
-		return akFormaction
-	case "content":
-		return akContent
-	case "data":
-		return akData
-	case "integrity":
-		return akIntegrity
-	case "crossorigin":
-		return akCrossorigin
-	case "rel":
-		return akRel
-	case "as":
-		return akAs
-	case "type":
-		return akType
-	case "name":
-		return akName
-	case "property":
-		return akProperty
-	case "http-equiv":
-		return akHTTPEquiv
-	case "charset":
-		return akCharset
-	case "xlink:href":
-		return akXlinkHref
-	case "srcdoc":
-		return akSrcdoc
-	case "imagesrcset":
-		return akImagesrcset
+	return &t
+}
+
+// lookup returns the key of name, or 0.
+func (t *nameTable[K]) lookup(name []byte) K {
+	if len(name) == 0 || len(name) >= len(t) {
+		return 0
 	}
-	return akOther
+	for _, e := range t[len(name)] {
+		if name[0]|0x20 == e.name[0] && equalFoldASCII(name, e.name) {
+			return e.key
+		}
+	}
+	return 0
 }
 
 // decodeAttr returns the value of an attribute from its raw bytes, as x/net/html's Tokenizer
 // decodes it (character references with the attribute rules, CR and CRLF as LF, NUL as U+FFFD),
-// and whether raw needed no decoding.
-func decodeAttr(raw []byte) (string, bool) {
-	i := 0
-	for i < len(raw) && raw[i] != '&' && raw[i] != '\r' && raw[i] != 0 {
-		i++
+// and whether raw needed no decoding: then the value is raw itself, else it is appended to dst.
+func decodeAttr(dst, raw []byte) ([]byte, bool) {
+	i := len(raw)
+	for _, c := range [...]byte{'&', '\r', 0} {
+		if j := bytes.IndexByte(raw[:i], c); j >= 0 {
+			i = j
+		}
 	}
 	if i == len(raw) {
-		return string(raw), true
+		return raw, true
 	}
-	out := make([]byte, i, len(raw)+8)
-	copy(out, raw[:i])
+	out := append(dst, raw[:i]...)
 	for i < len(raw) {
 		switch c := raw[i]; c {
 		case '&':
@@ -147,7 +124,7 @@ func decodeAttr(raw []byte) (string, bool) {
 			i++
 		}
 	}
-	return string(out), false
+	return out, false
 }
 
 // windows1252 replaces the numeric references &#x80; to &#x9F;, as HTML does.
@@ -254,7 +231,12 @@ func decodeCharRef(s []byte) (r1, r2 rune, n int) {
 // character when ncr is set.
 func appendAttrEscaped(dst, v []byte, quote byte, ncr bool) []byte {
 	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(v); i++ {
+	plain := 0
+	for plain < len(v) && !attrEscapes[v[plain]] {
+		plain++
+	}
+	dst = append(dst, v[:plain]...)
+	for i := plain; i < len(v); i++ {
 		switch c := v[i]; {
 		case c == '&':
 			dst = append(dst, "&amp;"...)
@@ -280,6 +262,15 @@ func appendAttrEscaped(dst, v []byte, quote byte, ncr bool) []byte {
 	return dst
 }
 
+// attrEscapes marks the bytes that appendAttrEscaped may have to escape.
+var attrEscapes = func() (t [256]bool) {
+	t['&'], t['"'], t['\''] = true, true, true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // unquotedSafe reports whether v can be an unquoted attribute value as it is.
 func unquotedSafe(v []byte) bool {
 	if len(v) == 0 {
@@ -297,7 +288,9 @@ func unquotedSafe(v []byte) bool {
 // linkMod returns the modifier for the href of a link element with the given rel and as values.
 func linkMod(rel, as []byte) string {
 	var stylesheet, icon, module, preload bool
-	for _, tok := range bytes.Fields(rel) {
+	for len(rel) > 0 {
+		var tok []byte
+		tok, rel = nextToken(rel)
 		switch {
 		case equalFoldASCII(tok, "stylesheet"):
 			stylesheet = true
@@ -332,6 +325,19 @@ func linkMod(rel, as []byte) string {
 	return "mp_"
 }
 
+// nextToken returns the first whitespace-separated token of b and what follows it.
+func nextToken(b []byte) (tok, rest []byte) {
+	i := 0
+	for i < len(b) && isHTMLSpace(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && !isHTMLSpace(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
 // isOGImage reports whether a meta property or name says that its content is an image URL.
 func isOGImage(v []byte) bool {
 	v = bytes.TrimSpace(v)
@@ -345,7 +351,7 @@ func isOGImage(v []byte) bool {
 
 // refreshURL returns the bounds of the URL in the content of a meta refresh ("5; url='x'"), as
 // the HTML standard's declarative refresh steps find it; ok is false when there is none.
-func refreshURL(v string) (start, end int, ok bool) {
+func refreshURL(v []byte) (start, end int, ok bool) {
 	i := 0
 	skipSpace := func() {
 		for i < len(v) && isHTMLSpace(v[i]) {
@@ -365,7 +371,7 @@ func refreshURL(v string) (start, end int, ok bool) {
 		i++
 	}
 	skipSpace()
-	if j := i + 3; j <= len(v) && strings.EqualFold(v[i:j], "url") {
+	if j := i + 3; j <= len(v) && equalFoldASCII(v[i:j], "url") {
 		for j < len(v) && isHTMLSpace(v[j]) {
 			j++
 		}
@@ -380,7 +386,7 @@ func refreshURL(v string) (start, end int, ok bool) {
 	end = len(v)
 	if q := v[i]; q == '"' || q == '\'' {
 		i++
-		if k := strings.IndexByte(v[i:], q); k >= 0 {
+		if k := bytes.IndexByte(v[i:], q); k >= 0 {
 			end = i + k
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // RewriteCSS copies a stylesheet from r to w with the targets of url(...) (quoted or not) and of
@@ -14,16 +15,17 @@ import (
 // The stylesheet streams: memory stays bounded by a 32 KiB read buffer and the longest token
 // (a token longer than 64 KiB, in practice a data: URL, passes through unrewritten).
 func RewriteCSS(w io.Writer, r io.Reader, u *URLRewriter) error {
-	var rs resolver
-	rs.init(u)
-	c := cssRewriter{rs: &rs}
-	in := make([]byte, 32<<10)
-	var out []byte
+	b := cssBuffers.Get().(*cssBuffer)
+	defer cssBuffers.Put(b)
+	b.rs.init(u)
+	defer func() { b.rs = resolver{} }() // no references kept in the pool
+	b.c.rs = &b.rs
+	b.c.reset()
 	for {
-		n, err := r.Read(in)
+		n, err := r.Read(b.in)
 		if n > 0 {
-			out = c.write(out[:0], in[:n])
-			if werr := writeAll(w, out); werr != nil {
+			b.out = b.c.write(b.out[:0], b.in[:n])
+			if werr := writeAll(w, b.out); werr != nil {
 				return fmt.Errorf("replay: rewrite css: %w", werr)
 			}
 		}
@@ -34,11 +36,22 @@ func RewriteCSS(w io.Writer, r io.Reader, u *URLRewriter) error {
 			return fmt.Errorf("replay: rewrite css: %w", err)
 		}
 	}
-	if err := writeAll(w, c.finish(out[:0])); err != nil {
+	if err := writeAll(w, b.c.finish(b.out[:0])); err != nil {
 		return fmt.Errorf("replay: rewrite css: %w", err)
 	}
 	return nil
 }
+
+// cssBuffer holds the state and buffers of one RewriteCSS call; they are pooled.
+type cssBuffer struct {
+	rs      resolver
+	c       cssRewriter
+	in, out []byte
+}
+
+var cssBuffers = sync.Pool{New: func() any {
+	return &cssBuffer{in: make([]byte, 32<<10), out: make([]byte, 0, 40<<10)}
+}}
 
 func writeAll(w io.Writer, b []byte) error {
 	if len(b) == 0 {
@@ -247,11 +260,9 @@ func (c *cssRewriter) urlTarget() (string, bool) {
 func (c *cssRewriter) rewriteValue(dst, s []byte, last, vs, ve int, mod string, quote byte) ([]byte, int) {
 	raw := s[vs:ve]
 	escaped := bytes.IndexByte(raw, '\\') >= 0
-	var val string
+	val := raw
 	if escaped {
 		val = decodeCSSEscapes(raw)
-	} else {
-		val = string(raw)
 	}
 	mark := len(dst)
 	dst = append(dst, s[last:vs]...)

@@ -19,7 +19,7 @@ func hexValue(ch byte) rune {
 }
 
 // decodeCSSEscapes returns b with its CSS escapes decoded and escaped newlines removed.
-func decodeCSSEscapes(b []byte) string {
+func decodeCSSEscapes(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
 		if b[i] != '\\' {
@@ -56,7 +56,7 @@ func decodeCSSEscapes(b []byte) string {
 			out = append(out, b[i])
 		}
 	}
-	return string(out)
+	return out
 }
 
 // cssNeedsEscape reports whether ch must be escaped in a string quoted by quote, or in an

@@ -233,7 +233,7 @@ func cssEscapeEnd(s []byte, i int) int {
 // cssNameIs reports whether the CSS name b, escapes decoded, is name (ASCII case-insensitive).
 func cssNameIs(b []byte, name string) bool {
 	if bytes.IndexByte(b, '\\') >= 0 {
-		b = []byte(decodeCSSEscapes(b))
+		b = decodeCSSEscapes(b)
 	}
 	return equalFoldASCII(b, name)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-
-	"golang.org/x/net/html/atom"
 )
 
 // HTMLOptions say what is inserted into a rewritten page.
@@ -83,8 +81,9 @@ type htmlRewriter struct {
 	off      int // the input offset of in[pos]
 	out      []byte
 
-	edits         []edit // changes to the current tag
-	repl, scratch []byte
+	attrs              tagAttrs // the current start tag's attributes by key
+	edits              []edit   // changes to it
+	repl, scratch, dec []byte
 
 	inStyle     bool
 	baseSet     bool
@@ -103,7 +102,7 @@ func (h *htmlRewriter) reset(w io.Writer, opts HTMLOptions) {
 		w: w, opts: opts, in: in, out: h.out[:0],
 		sc:    scanner{attrs: h.sc.attrs[:0]},
 		css:   cssRewriter{pend: h.css.pend[:0]},
-		edits: h.edits[:0], repl: h.repl[:0], scratch: h.scratch[:0],
+		edits: h.edits[:0], repl: h.repl[:0], scratch: h.scratch[:0], dec: h.dec[:0],
 	}
 	h.css.rs = &h.rs
 }
@@ -114,7 +113,7 @@ func (h *htmlRewriter) release() {
 	if cap(h.in) > htmlBufSize {
 		h.in = nil
 	}
-	for _, b := range []*[]byte{&h.out, &h.repl, &h.scratch, &h.css.pend} {
+	for _, b := range []*[]byte{&h.out, &h.repl, &h.scratch, &h.dec, &h.css.pend} {
 		if cap(*b) > 4*htmlFlushSize {
 			*b = nil
 		}
@@ -229,21 +228,21 @@ func (h *htmlRewriter) token(kind tokKind, b []byte) {
 
 // startTag handles a start tag: the inserts that belong before or after it, and the tag itself.
 func (h *htmlRewriter) startTag(b []byte) {
-	a := lookupTag(b[1:h.sc.nameEnd])
+	a := elems.lookup(b[1:h.sc.nameEnd])
 	switch a {
-	case atom.Html:
+	case elHTML:
 		h.rewriteTag(b, a)
 		return
-	case atom.Head:
+	case elHead:
 		h.rewriteTag(b, a)
 		if !h.charsetSoon {
 			h.insertHead()
 		}
 		return
-	case atom.Body, atom.Frameset:
+	case elBody, elFrameset:
 		h.insertHead()
 		h.rewriteTag(b, a)
-		if a == atom.Body {
+		if a == elBody {
 			h.insertBody()
 		} else if h.body == insertPending {
 			h.body = insertNever
@@ -251,7 +250,7 @@ func (h *htmlRewriter) startTag(b []byte) {
 		return
 	}
 	if h.head == insertPending {
-		if h.charsetSoon && h.off < charsetWindow && (a == atom.Meta || a == atom.Title || a == atom.Link || a == atom.Base) {
+		if h.charsetSoon && h.off < charsetWindow && (a == elMeta || a == elTitle || a == elLink || a == elBase) {
 			if h.rewriteTag(b, a) {
 				h.insertHead() // right after the charset declaration
 			}
@@ -264,11 +263,11 @@ func (h *htmlRewriter) startTag(b []byte) {
 	}
 	h.rewriteTag(b, a)
 	switch a {
-	case atom.Noscript:
+	case elNoscript:
 		h.noscript++
-	case atom.Template:
+	case elTemplate:
 		h.template++
-	case atom.Style:
+	case elStyle:
 		if h.sc.mode == modeRawText {
 			h.inStyle = true
 			h.css.reset()
@@ -277,16 +276,16 @@ func (h *htmlRewriter) startTag(b []byte) {
 }
 
 func (h *htmlRewriter) endTag(b []byte) {
-	a := lookupTag(b[2:h.sc.nameEnd])
+	a := elems.lookup(b[2:h.sc.nameEnd])
 	switch a {
-	case atom.Noscript:
+	case elNoscript:
 		h.noscript = max(h.noscript-1, 0)
-	case atom.Template:
+	case elTemplate:
 		h.template = max(h.template-1, 0)
-	case atom.Body, atom.Html:
+	case elBody, elHTML:
 		h.insertBody()
 	}
-	if a != atom.Title { // a title only passes while the head insert waits: it goes after it
+	if a != elTitle { // a title only passes while the head insert waits: it goes after it
 		h.insertHead()
 	}
 	h.out = append(h.out, b...)
@@ -310,28 +309,13 @@ func (h *htmlRewriter) insertBody() {
 }
 
 // inHead reports whether an element may come before the body without starting it.
-func inHead(a atom.Atom) bool {
+func inHead(a elem) bool {
 	switch a {
-	case atom.Html, atom.Head, atom.Meta, atom.Title, atom.Link, atom.Base, atom.Script,
-		atom.Style, atom.Noscript, atom.Template:
+	case elHTML, elHead, elMeta, elTitle, elLink, elBase, elScript,
+		elStyle, elNoscript, elTemplate:
 		return true
 	}
 	return false
-}
-
-// lookupTag returns the atom of a tag name in any case, or 0.
-func lookupTag(name []byte) atom.Atom {
-	var lower [16]byte
-	if len(name) > len(lower) {
-		return 0
-	}
-	for i, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower[i] = c
-	}
-	return atom.Lookup(lower[:len(name)])
 }
 
 func allSpace(b []byte) bool {

@@ -9,7 +9,7 @@ package replay
 func RewriteSrcset(v string, u *URLRewriter, mod string) string {
 	var rs resolver
 	rs.init(u)
-	b, ok := rs.appendSrcset(nil, v, mod)
+	b, ok := rs.appendSrcset(nil, []byte(v), mod)
 	if !ok {
 		return v
 	}
@@ -18,7 +18,7 @@ func RewriteSrcset(v string, u *URLRewriter, mod string) string {
 
 // appendSrcset appends the rewritten srcset value v to dst and reports whether any URL changed;
 // when none did, dst is returned unchanged.
-func (rs *resolver) appendSrcset(dst []byte, v, mod string) ([]byte, bool) {
+func (rs *resolver) appendSrcset(dst, v []byte, mod string) ([]byte, bool) {
 	start, copied, changed := len(dst), 0, false
 	pos := 0
 	for {
@@ -60,7 +60,7 @@ func (rs *resolver) appendSrcset(dst []byte, v, mod string) ([]byte, bool) {
 
 // srcsetDescriptorsEnd returns the index of the comma that ends the descriptors starting at pos (a
 // comma inside parentheses does not), or len(v).
-func srcsetDescriptorsEnd(v string, pos int) int {
+func srcsetDescriptorsEnd(v []byte, pos int) int {
 	inParens := false
 	for ; pos < len(v); pos++ {
 		switch c := v[pos]; {

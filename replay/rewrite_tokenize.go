@@ -191,13 +191,13 @@ func (s *scanner) enterRaw(name []byte) {
 
 // rawTextElement returns the lower-case name of the raw-text element named name, or "".
 func rawTextElement(name []byte) string {
-	for _, t := range [...]string{"script", "style", "title", "textarea", "iframe", "noembed", "noframes", "xmp", "plaintext"} {
-		if len(name) == len(t) && equalFoldASCII(name, t) {
-			return t
-		}
-	}
-	return ""
+	return rawTextNames[rawTextTable.lookup(name)]
 }
+
+var (
+	rawTextNames = []string{"", "script", "style", "title", "textarea", "iframe", "noembed", "noframes", "xmp", "plaintext"}
+	rawTextTable = newNameTable[uint8](rawTextNames)
+)
 
 // rawText returns the text of a raw-text element up to its end tag.
 func (s *scanner) rawText(b []byte, eof bool) (tokKind, int) {

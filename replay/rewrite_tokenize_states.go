@@ -20,112 +20,141 @@ const (
 
 // tagScan is where runTag stopped inside a tag.
 type tagScan struct {
-	st       tagState
-	quote    byte
-	keyFirst bool
-	attr     attrSpan // the attribute being read
+	st   tagState
+	attr attrSpan // the attribute being read
 }
+
+// tagBytes classifies the bytes that end a run inside a tag.
+var tagBytes = func() (t [256]uint8) {
+	for _, c := range []byte(" \n\r\t\f") {
+		t[c] |= tbSpace
+	}
+	t['/'] |= tbSlash
+	t['>'] |= tbGT
+	t['='] |= tbEq
+	return t
+}()
+
+const (
+	tbSpace = 1 << iota
+	tbSlash
+	tbGT
+	tbEq
+)
 
 // runTag runs the tag state machine over b from i, where t stands. It returns the index after the
 // tag's ">" and true, or len(b) and false when b ends first. With record set it appends the
 // attributes with non-empty names to s.attrs.
 func (s *scanner) runTag(t *tagScan, b []byte, i int, record bool) (int, bool) {
-	a := &t.attr
-	push := func() {
-		if record && a.keyEnd > a.keyStart {
-			s.attrs = append(s.attrs, *a)
-		}
-		t.st = tsBeforeAttr
-	}
+	st, a := t.st, t.attr // in locals while running
 	for i < len(b) {
-		c := b[i]
-		switch t.st {
+		switch st {
 		case tsName:
-			switch c {
-			case ' ', '\n', '\r', '\t', '\f':
-				s.nameEnd, t.st = i, tsBeforeAttr
+			for i < len(b) && tagBytes[b[i]]&(tbSpace|tbSlash|tbGT) == 0 {
 				i++
-			case '/', '>':
-				s.nameEnd, t.st = i, tsBeforeAttr
-			default:
+			}
+			if i == len(b) {
+				break
+			}
+			s.nameEnd, st = i, tsBeforeAttr
+			if tagBytes[b[i]]&tbSpace != 0 {
 				i++
 			}
 		case tsBeforeAttr:
-			switch c {
-			case ' ', '\n', '\r', '\t', '\f':
+			for i < len(b) && tagBytes[b[i]]&tbSpace != 0 {
 				i++
-			case '>':
+			}
+			if i == len(b) {
+				break
+			}
+			if b[i] == '>' {
+				t.st, t.attr = st, a
 				return i + 1, true
-			default:
-				*a = attrSpan{keyStart: i}
-				t.st, t.keyFirst = tsKey, true
+			}
+			a = attrSpan{keyStart: i}
+			st = tsKey
+			if b[i] == '=' { // "<a =x>": an "=" starting a name belongs to it
+				i++
 			}
 		case tsKey:
-			switch c {
-			case '=':
-				if t.keyFirst { // "<a =x>": the "=" starts the name
-					t.keyFirst = false
-					i++
-					continue
-				}
-				a.keyEnd, a.end, t.st = i, i, tsAfterKey
-			case ' ', '\n', '\r', '\t', '\f', '/', '>':
-				a.keyEnd, a.end, t.st = i, i, tsAfterKey
-			default:
-				t.keyFirst = false
+			for i < len(b) && tagBytes[b[i]] == 0 {
 				i++
 			}
+			if i < len(b) {
+				a.keyEnd, a.end, st = i, i, tsAfterKey
+			}
 		case tsAfterKey:
-			switch c {
-			case ' ', '\n', '\r', '\t', '\f':
+			for i < len(b) && tagBytes[b[i]]&tbSpace != 0 {
 				i++
+			}
+			if i == len(b) {
+				break
+			}
+			switch b[i] {
 			case '/':
 				i++
-				push()
+				s.pushAttr(&a, record)
+				st = tsBeforeAttr
 			case '=':
 				i++
 				a.hasVal, a.valStart, a.valEnd, a.end = true, i, i, i
-				t.st = tsBeforeVal
+				st = tsBeforeVal
 			default:
-				push()
+				s.pushAttr(&a, record)
+				st = tsBeforeAttr
 			}
 		case tsBeforeVal:
-			switch c {
-			case ' ', '\n', '\r', '\t', '\f':
-				i++
-			case '>':
-				push()
-			case '"', '\'':
-				i++
-				a.quote, a.valStart, t.quote, t.st = c, i, c, tsQuoted
-			default:
-				a.valStart, t.st = i, tsUnquoted
+			for i < len(b) && tagBytes[b[i]]&tbSpace != 0 {
 				i++
 			}
+			if i == len(b) {
+				break
+			}
+			switch c := b[i]; c {
+			case '>':
+				s.pushAttr(&a, record)
+				st = tsBeforeAttr
+			case '"', '\'':
+				i++
+				a.quote, a.valStart, st = c, i, tsQuoted
+			default:
+				a.valStart, st = i, tsUnquoted
+			}
 		case tsQuoted:
-			j := bytes.IndexByte(b[i:], t.quote)
+			j := bytes.IndexByte(b[i:], a.quote)
 			if j < 0 {
-				return len(b), false
+				i = len(b)
+				break
 			}
 			i += j
 			a.valEnd, a.end = i, i+1
 			i++
-			push()
+			s.pushAttr(&a, record)
+			st = tsBeforeAttr
 		case tsUnquoted:
-			switch c {
-			case ' ', '\n', '\r', '\t', '\f':
-				a.valEnd, a.end = i, i
-				i++
-				push()
-			case '>':
-				a.valEnd, a.end = i, i
-				push()
-			default:
+			for i < len(b) && tagBytes[b[i]]&(tbSpace|tbGT) == 0 {
 				i++
 			}
+			if i == len(b) {
+				break
+			}
+			a.valEnd, a.end = i, i
+			if b[i] != '>' {
+				i++
+			}
+			s.pushAttr(&a, record)
+			st = tsBeforeAttr
 		}
 	}
+	t.st, t.attr = st, a
 	return len(b), false
+}
+
+// pushAttr adds a to the attributes of the tag when recording and a has a name.
+func (s *scanner) pushAttr(a *attrSpan, record bool) {
+	if record && a.keyEnd > a.keyStart {
+		s.attrs = append(s.attrs, *a)
+	}
 }
 
 // scriptState is a state of the script data rules (WHATWG 13.2.5.4 and following, as x/net has

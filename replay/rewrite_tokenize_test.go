@@ -97,8 +97,8 @@ func scannerTokens(t testing.TB, in []byte, chunk int) []oracleToken {
 				k := strings.ReplaceAll(dedup, "\x00", "\ufffd")
 				if !seen[dedup] {
 					seen[dedup] = true
-					v, _ := decodeAttr(in[pos+a.valStart : pos+a.valEnd])
-					tok.attrs = append(tok.attrs, k+"="+v)
+					v, _ := decodeAttr(nil, in[pos+a.valStart:pos+a.valEnd])
+					tok.attrs = append(tok.attrs, k+"="+string(v))
 				}
 			}
 		case tokEndTag:
