@@ -107,7 +107,6 @@ func sortLines(f *os.File, size int64, w io.Writer) error {
 	if len(runs) == 0 {
 		return nil
 	}
-	chunk, lines = nil, nil // garbage before the merge
 	bw.Reset(w)
 	if err := mergeRuns(f, append(runs, size), bw); err != nil {
 		return err

@@ -13,8 +13,7 @@ import (
 )
 
 // fileBufferSize is the size of each of the two write buffers of an open file:
-// big enough that a write system call carries many small records, small
-// enough to stay in the CPU's cache.
+// a write system call carries many small records.
 const fileBufferSize = 256 << 10
 
 // flushAge is how long written records may wait in a file's buffer before the
