@@ -16,11 +16,15 @@ vet:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Components the tests use, installed when missing.
-# Internet Archive's `warc` (a go tool of this module) needs nothing installed.
+# Components the tests use, installed when missing: Debian's wget (other
+# tools' WARCs) and chromium (replay in a real browser), and the npm WARC
+# reader. Internet Archive's `warc` is a go tool of this module.
+DEBS := wget chromium
 test-tools: node_modules/.package-lock.json
-	@if ! command -v wget >/dev/null; then \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wget; \
+	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 node_modules/.package-lock.json: package.json package-lock.json

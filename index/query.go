@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -12,8 +13,21 @@ const captureCols = `urlkey, ts, url, type, mime, status, digest, length, offset
 const pageCols = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
 	canonical_url, language, description, image, text`
 
-// Captures returns the captures of one URL key (SURT), oldest first.
+// Captures returns the captures of one URL key (SURT), oldest first,
+// through the read pool and its cache (lookup.go): replay asks this on every
+// page for the previous and next captures.
 func (x *Index) Captures(ctx context.Context, urlkey string) ([]Capture, error) {
+	r, err := x.readers.get(ctx, x.path)
+	if err != nil {
+		return nil, err
+	}
+	all, ok, err := r.cache.captures(ctx, r, urlkey)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return slices.Clone(all), nil
+	}
 	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
 }
 

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// browser is a headless Chromium (Debian's chromium) driven over CDP, with
+// a log of every request the page made.
+type browser struct {
+	ctx context.Context
+
+	mu        sync.Mutex
+	requests  []string         // every URL requested, in order
+	responses map[string]int64 // URL → status
+	failed    map[string]string
+}
+
+// newBrowser starts Chromium for the test. `make test` installs it; a
+// missing browser fails the test.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		t.Fatalf("Chromium not found at %s; `make test` installs Debian's chromium", path)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions"),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	b := &browser{ctx: ctx, responses: map[string]int64{}, failed: map[string]string{}}
+	if err := chromedp.Listen(ctx, b.onEvent); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) onEvent(ev any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		b.requests = append(b.requests, e.Request.URL)
+	case *network.EventResponseReceived:
+		b.responses[e.Response.URL] = e.Response.Status
+	case *network.EventLoadingFailed:
+		b.failed[string(e.RequestID)] = e.ErrorText
+	}
+}
+
+// open loads url and waits until the page is loaded and the network has
+// been quiet for a moment (lazy loaders and fonts come after onload).
+func (b *browser) open(t *testing.T, url string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("navigate %s: %v", url, err)
+	}
+	b.settle()
+}
+
+// settle waits until no new request has started for 300 ms (at most 10 s).
+func (b *browser) settle() {
+	deadline := time.Now().Add(10 * time.Second)
+	last, since := -1, time.Now()
+	for time.Now().Before(deadline) {
+		b.mu.Lock()
+		n := len(b.requests)
+		b.mu.Unlock()
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) > 300*time.Millisecond {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// requestsOutside lists the requests that went anywhere but the allowed origins.
+func (b *browser) requestsOutside(origins ...string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, u := range b.requests {
+		ok := strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "blob:") || u == "about:blank"
+		for _, o := range origins {
+			if strings.HasPrefix(u, o+"/") || u == o {
+				ok = true
+			}
+		}
+		if !ok {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// status is the HTTP status the browser saw for a URL (0 when never fetched).
+func (b *browser) status(url string) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.responses[url]
+}
+
+func (b *browser) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.requests, b.responses, b.failed = nil, map[string]int64{}, map[string]string{}
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/replay"
+	"github.com/vellumhq/vellum/storage/local"
+)
+
+func newServeCmd() *cobra.Command {
+	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
+	var cpuProfile string
+	noBanner := false
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Replay the archive in a browser at Wayback-style URLs",
+		Long: "serve replays every capture of the archive at /web/<timestamp>/<url>, with a search page at /,\n" +
+			"calendars at /web/*/<url>, Memento TimeGates and TimeMaps, and the CDX API at /web/cdx.\n" +
+			"Replayed pages never reach the live web. With --content-addr, archived content is served from\n" +
+			"that second origin and the UI frames it, so archived scripts cannot act on the UI.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(logLevel)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
+			ctx := cmd.Context()
+			idx, err := openServeIndex(ctx, archive, logger)
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			ui, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("--addr %s: %w", addr, err)
+			}
+			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: "http://" + ui.Addr().String()}
+			var content net.Listener
+			if contentAddr != "" {
+				if content, err = net.Listen("tcp", contentAddr); err != nil {
+					ui.Close()
+					return fmt.Errorf("--content-addr %s: %w", contentAddr, err)
+				}
+				opts.ContentOrigin = "http://" + content.Addr().String()
+			}
+			srv := replay.NewServer(idx, local.New(archive), opts)
+			servers := []*http.Server{newHTTPServer(srv)}
+			listeners := []net.Listener{ui}
+			if content != nil {
+				servers = append(servers, newHTTPServer(srv.ContentHandler()))
+				listeners = append(listeners, content)
+			}
+			stopProfiles, err := startProfiles(cpuProfile, "")
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
+			defer stopProfiles()
+			fmt.Fprintf(cmd.OutOrStdout(), "Vellum replays %s at http://%s/\n", archive, ui.Addr())
+			if content != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Archived content is served from %s/\n", opts.ContentOrigin)
+			}
+			return runServers(ctx, servers, listeners)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&archive, "archive", archive, "archive directory")
+	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, without --content-addr)")
+	f.StringVar(&contentAddr, "content-addr", "", "serve archived content from this second address (its own origin)")
+	f.BoolVar(&noBanner, "no-banner", false, "no capture banner on replayed pages")
+	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the server to this file on exit")
+	_ = f.MarkHidden("cpuprofile")
+	return cmd
+}
+
+// openServeIndex opens the archive's index, building it from the WARC files
+// first when it is empty but WARC files are there.
+func openServeIndex(ctx context.Context, archive string, logger *slog.Logger) (*index.Index, error) {
+	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+	if err != nil {
+		return nil, err
+	}
+	n, err := idx.Count(ctx)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if files, _ := index.WARCFiles(archive); n == 0 && len(files) > 0 {
+		logger.Info("index is empty; building it from the WARC files", "files", len(files))
+		st, err := idx.Rebuild(ctx, archive)
+		if err != nil {
+			idx.Close()
+			return nil, err
+		}
+		for _, p := range st.Problems {
+			logger.Warn("WARC file damaged", "err", p)
+		}
+	}
+	return idx, nil
+}
+
+// newHTTPServer bounds what slow or idle clients can hold.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      30 * time.Minute, // long enough for a large video over a slow link
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// runServers serves until ctx ends, then shuts the servers down gracefully.
+func runServers(ctx context.Context, servers []*http.Server, listeners []net.Listener) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range servers {
+		l := listeners[i]
+		g.Go(func() error {
+			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var errs []error
+		for _, srv := range servers {
+			errs = append(errs, srv.Shutdown(sctx))
+		}
+		return errors.Join(errs...)
+	})
+	return g.Wait()
+}

@@ -1,0 +1,18 @@
+// The UI frame around archived content on its own origin: follows the
+// framed page as the reader clicks links, keeping the bar and the address
+// bar in step.
+(function () {
+  "use strict";
+  var frame = document.getElementById("vellum-content");
+  var origin = new URL(frame.src).origin;
+  window.addEventListener("message", function (ev) {
+    if (ev.origin !== origin || !ev.data || ev.data.vellum !== "location") return;
+    var url = String(ev.data.url || ""), ts = String(ev.data.ts || "");
+    if (!/^\d{14}$/.test(ts)) return;
+    document.getElementById("vellum-url").textContent = url;
+    document.getElementById("vellum-when").textContent =
+      ts.slice(0, 4) + "-" + ts.slice(4, 6) + "-" + ts.slice(6, 8) + " " + ts.slice(8, 10) + ":" + ts.slice(10, 12) + ":" + ts.slice(12, 14) + " UTC";
+    document.title = url + " · Vellum";
+    history.replaceState(null, "", "/web/" + ts + "/" + url);
+  });
+})();

@@ -1,0 +1,84 @@
+package replay
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vellumhq/vellum/warc"
+)
+
+// handleTimeGate answers /web/<url>: a 302 to the memento closest to the
+// Accept-Datetime header (RFC 7089), or to the latest one without it.
+func (s *Server) handleTimeGate(w http.ResponseWriter, r *http.Request, rest string) {
+	original, err := normalizeArchived(rest, r.URL.RawQuery)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	key, err := warc.SURT(original)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	want := "99991231235959"
+	if ad := r.Header.Get("Accept-Datetime"); ad != "" {
+		t, err := http.ParseTime(ad)
+		if err != nil {
+			s.badRequest(w, r, "Accept-Datetime: not an HTTP date: "+ad)
+			return
+		}
+		want = t.UTC().Format("20060102150405")
+	}
+	caps, err := s.idx.Closest(r.Context(), key, want, 1)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(caps) == 0 {
+		s.notArchived(w, r, original)
+		return
+	}
+	c := caps[0]
+	h := w.Header()
+	h.Set("Vary", "accept-datetime")
+	h.Set("Link", LinkHeader(s.uiPrefix(), c.URL, nil, nil, nil, nil))
+	redirect(w, mementoURL(Prefix, c.Timestamp, "", c.URL), http.StatusFound)
+}
+
+// handleTimeMap answers /web/timemap/<link|json|cdxj>/<url>.
+func (s *Server) handleTimeMap(w http.ResponseWriter, r *http.Request, rest string) {
+	format, target, ok := strings.Cut(rest, "/")
+	if !ok || (format != "link" && format != "json" && format != "cdxj") {
+		s.badRequest(w, r, "TimeMap format must be link, json or cdxj: /web/timemap/link/<url>")
+		return
+	}
+	original, err := normalizeArchived(target, r.URL.RawQuery)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	key, err := warc.SURT(original)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	caps, err := s.idx.Captures(r.Context(), key)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(caps) == 0 {
+		s.notArchived(w, r, original)
+		return
+	}
+	if err := TimeMap(w, format, original, s.uiPrefix(), caps); err != nil {
+		s.log.Debug("timemap", "err", err)
+	}
+}
+
+// captureTime parses a 14-digit timestamp.
+func captureTime(ts string) time.Time {
+	t, _ := time.Parse("20060102150405", ts)
+	return t
+}

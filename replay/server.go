@@ -1,0 +1,173 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+)
+
+// Prefix is where mementos live: /web/<ts><mod>/<url>.
+const Prefix = "/web/"
+
+// Options configure a Server.
+type Options struct {
+	// ContentOrigin, when set ("http://127.0.0.1:8081"), is the separate
+	// origin archived content is served from: the UI then frames it, so
+	// archived scripts can never act on the UI. Empty: one origin for both.
+	ContentOrigin string
+	// UIOrigin is the UI's own origin ("http://127.0.0.1:8080"), allowed to
+	// frame content when ContentOrigin is set.
+	UIOrigin string
+	// Banner shows the capture bar on replayed pages.
+	Banner bool
+	Logger *slog.Logger
+}
+
+// Server replays an archive over HTTP. It is an http.Handler for the UI
+// origin; ContentHandler serves the content origin when there is one.
+type Server struct {
+	idx   *index.Index
+	store storage.Store
+	opts  Options
+	log   *slog.Logger
+	ui    *http.ServeMux
+}
+
+// NewServer returns the replay server of an index whose records are read
+// through store (keys are the index's file names).
+func NewServer(idx *index.Index, store storage.Store, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.ContentOrigin = strings.TrimSuffix(opts.ContentOrigin, "/")
+	opts.UIOrigin = strings.TrimSuffix(opts.UIOrigin, "/")
+	s := &Server{idx: idx, store: store, opts: opts, log: opts.Logger.With("component", "replay")}
+	s.ui = http.NewServeMux()
+	s.ui.HandleFunc("GET /{$}", s.handleHome)
+	s.ui.HandleFunc("GET /search", s.handleSearch)
+	s.ui.HandleFunc("GET /_vellum/{file}", s.handleAsset)
+	s.ui.Handle("GET /web/cdx", CDXHandler(idx, CDXOptions{}))
+	return s
+}
+
+// framed reports whether content has an origin of its own.
+func (s *Server) framed() bool { return s.opts.ContentOrigin != "" }
+
+// contentPrefix is the prefix of memento URLs inside replayed content.
+func (s *Server) contentPrefix() string { return s.opts.ContentOrigin + Prefix }
+
+// ServeHTTP serves the UI origin. /web/ paths are routed by hand: their
+// archived URLs hold "//", which ServeMux would "clean" with a redirect.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := requestRest(r, Prefix); ok && rest != "cdx" {
+		s.serveWeb(w, r, rest, false)
+		return
+	}
+	s.ui.ServeHTTP(w, r)
+}
+
+// ContentHandler serves the content origin: mementos and the scripts
+// replayed pages load, nothing of the UI.
+func (s *Server) ContentHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := requestRest(r, Prefix); ok && rest != "cdx" {
+			s.serveWeb(w, r, rest, true)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/_vellum/") {
+			r.SetPathValue("file", strings.TrimPrefix(r.URL.Path, "/_vellum/"))
+			s.handleAsset(w, r)
+			return
+		}
+		s.notFound(w, r, "This address serves archived content only.")
+	})
+}
+
+// serveWeb dispatches a /web/ request: a memento, a TimeGate, a TimeMap or
+// a calendar. onContent is true on the content origin.
+func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, rest string, onContent bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	switch {
+	case strings.HasPrefix(rest, "timemap/"):
+		s.handleTimeMap(w, r, strings.TrimPrefix(rest, "timemap/"))
+		return
+	case strings.HasPrefix(rest, "*/"):
+		if onContent {
+			s.notFound(w, r, "Calendars are served by the UI.")
+			return
+		}
+		s.handleCalendar(w, r, strings.TrimPrefix(rest, "*/"))
+		return
+	}
+	mr, ok, err := parseMementoPath(rest, r.URL.RawQuery)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	if !ok {
+		s.handleTimeGate(w, r, rest)
+		return
+	}
+	if _, err := ParseRequestTimestamp(mr.Timestamp); err != nil {
+		s.badRequest(w, r, err.Error())
+		return
+	}
+	if !onContent && s.framed() && (mr.Mod == modNone || mr.Mod == modMain) {
+		s.handleFrame(w, r, mr)
+		return
+	}
+	if onContent && mr.Mod == modNone {
+		mr.Mod = modMain // a link followed inside the frame
+	}
+	s.serveMemento(w, r, mr)
+}
+
+// redirect sends a redirect to loc as given: http.Redirect would clean the
+// path and turn the archived URL's "//" into "/".
+func redirect(w http.ResponseWriter, loc string, code int) {
+	w.Header().Set("Location", loc)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "<a href=\"%s\">%s</a>\n", template.HTMLEscapeString(loc), http.StatusText(code))
+}
+
+// mementoURL is the replay URL of a capture.
+func mementoURL(prefix, ts, mod, original string) string {
+	return prefix + ts + mod + "/" + original
+}
+
+// httpDate formats a 14-digit timestamp as an HTTP date.
+func httpDate(ts14 string) string {
+	t, err := time.Parse("20060102150405", ts14)
+	if err != nil {
+		return ""
+	}
+	return t.UTC().Format(http.TimeFormat)
+}
+
+// normalizeArchived makes the archived URL of a TimeGate or calendar request.
+func normalizeArchived(rest, rawQuery string) (string, error) {
+	if rest == "" {
+		return "", errors.New("no URL given")
+	}
+	u, err := archivedURL(rest, rawQuery)
+	if err != nil {
+		return "", err
+	}
+	if _, err := url.Parse(u); err != nil {
+		return "", fmt.Errorf("not a URL: %q", u)
+	}
+	return u, nil
+}

@@ -1,0 +1,154 @@
+package replay
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/vellumhq/vellum/index"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets/*
+var assetFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// uiCSP is the policy of the UI's own pages: its scripts and styles only,
+// and frames from the content origin.
+func (s *Server) uiCSP() string {
+	frame := "'self'"
+	if s.framed() {
+		frame = s.opts.ContentOrigin
+	}
+	return "default-src 'self'; frame-src " + frame + "; img-src 'self' data:; form-action 'self'; base-uri 'self'; frame-ancestors 'none'"
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", s.uiCSP())
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	if err := templates.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Debug("template", "name", name, "err", err)
+	}
+}
+
+// handleAsset serves the UI's stylesheet and the scripts replayed pages load.
+func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	var body []byte
+	switch name {
+	case "runtime.js":
+		body = []byte(RuntimeScript())
+	default:
+		b, err := assetFS.ReadFile(path.Join("assets", path.Base(name)))
+		if err != nil || name != path.Base(name) {
+			http.NotFound(w, r)
+			return
+		}
+		body = b
+	}
+	ct := "application/javascript; charset=utf-8"
+	if strings.HasSuffix(name, ".css") {
+		ct = "text/css; charset=utf-8"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.Write(body)
+}
+
+// htmlInserts builds what goes into a replayed page's head: the runtime
+// settings and script, and the banner unless it is off or the UI frames
+// the page.
+func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Capture) HTMLOptions {
+	cfg := map[string]any{"prefix": s.prefixFor(mr), "ts": c.Timestamp, "url": c.URL, "mod": mr.Mod}
+	if s.opts.Banner && mr.Mod == modNone && !s.framed() {
+		b := map[string]string{
+			"date":     captureTime(c.Timestamp).Format("2 Jan 2006 15:04 UTC"),
+			"original": c.URL,
+			"calendar": Prefix + "*/" + c.URL,
+		}
+		for i := range all {
+			if all[i].Timestamp == c.Timestamp && all[i].Offset == c.Offset {
+				if i > 0 {
+					b["prev"] = mementoURL(Prefix, all[i-1].Timestamp, "", all[i-1].URL)
+				}
+				if i+1 < len(all) {
+					b["next"] = mementoURL(Prefix, all[i+1].Timestamp, "", all[i+1].URL)
+				}
+			}
+		}
+		cfg["banner"] = b
+	}
+	js, _ := json.Marshal(cfg) // escapes <, > and &: safe inside <script>
+	assets := s.opts.ContentOrigin + "/_vellum/"
+	if !s.framed() {
+		assets = "/_vellum/"
+	}
+	var b strings.Builder
+	b.WriteString(`<script>window.__vellum=`)
+	b.Write(js)
+	b.WriteString(`;</script>`)
+	if cfg["banner"] != nil { // before the runtime script, which would take its URL for the archived site's
+		b.WriteString(`<script src="` + assets + `banner.js" defer></script>`)
+	}
+	b.WriteString(`<script src="` + assets + `runtime.js"></script>`)
+	if s.framed() && (mr.Mod == modMain || mr.Mod == modNone) {
+		b.WriteString(`<script>if(window.parent!==window){window.parent.postMessage({vellum:"location",url:window.__vellum.url,ts:window.__vellum.ts},"*")}</script>`)
+	}
+	return HTMLOptions{HeadInsert: []byte(b.String())}
+}
+
+// errorPage is the data of the error template.
+type errorPage struct {
+	Title, Query, Heading, Message, URL, Calendar string
+}
+
+func (s *Server) notArchived(w http.ResponseWriter, r *http.Request, original string) {
+	s.render(w, http.StatusNotFound, "error.html", errorPage{
+		Title: "Not archived", Heading: "Not in this archive",
+		Message: "This URL has never been captured, so there is nothing to replay:", URL: original,
+	})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, msg string) {
+	s.render(w, http.StatusNotFound, "error.html", errorPage{Title: "Not found", Heading: "Not found", Message: msg})
+}
+
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, msg string) {
+	s.render(w, http.StatusBadRequest, "error.html", errorPage{Title: "Bad request", Heading: "Bad request", Message: msg})
+}
+
+// unreadable reports a capture whose WARC record cannot be read; the server
+// goes on serving everything else.
+func (s *Server) unreadable(w http.ResponseWriter, r *http.Request, original string, err error) {
+	msg := "The archive lists this capture, but its WARC record cannot be read."
+	if err != nil && errors.Is(err, errUnreadable) {
+		msg += " " + strings.TrimPrefix(err.Error(), errUnreadable.Error()+": ")
+	}
+	cal := ""
+	if original != "" {
+		cal = Prefix + "*/" + original
+	}
+	s.render(w, http.StatusBadGateway, "error.html", errorPage{
+		Title: "Capture unreadable", Heading: "This capture cannot be read", Message: msg, URL: original, Calendar: cal,
+	})
+}
+
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("replay", "path", r.URL.Path, "err", err)
+	s.render(w, http.StatusInternalServerError, "error.html", errorPage{
+		Title: "Error", Heading: "Something went wrong", Message: "The index could not be read; details are in the server log.",
+	})
+}
