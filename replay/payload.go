@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
@@ -61,7 +62,7 @@ func (s *Server) load(ctx context.Context, c index.Capture) (*payload, error) {
 	return nil, fmt.Errorf("%w: %s at %d is a %s record", errUnreadable, c.Filename, c.Offset, rec.Header.Get("WARC-Type"))
 }
 
-func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.ReadCloser, *warc.ReadRecord, error) {
+func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.Closer, *warc.ReadRecord, error) {
 	if err := storage.CheckKey(c.Filename); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUnreadable, err)
 	}
@@ -78,12 +79,13 @@ func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.ReadCloser
 		rc.Close()
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
+	both := multiCloser{rd, rc} // the reader's pooled buffers first, then the file
 	rec, err := rd.Next()
 	if err != nil {
-		rc.Close()
+		both.Close()
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
-	return rc, rec, nil
+	return both, rec, nil
 }
 
 // resolveRevisit finds the response a revisit stands for: the capture of
@@ -120,17 +122,24 @@ func (s *Server) resolveRevisit(ctx context.Context, c index.Capture) (*payload,
 // parseHTTP reads the HTTP response header of a record block; the body
 // reader removes chunked framing.
 func parseHTTP(block io.Reader, rc io.Closer, c index.Capture) (*payload, error) {
-	resp, err := http.ReadResponse(bufio.NewReaderSize(block, 16<<10), nil)
+	br := httpReaders.Get().(*bufio.Reader)
+	br.Reset(block)
+	release := closerFunc(func() error { br.Reset(nil); httpReaders.Put(br); return nil })
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		rc.Close()
+		release()
 		return nil, fmt.Errorf("%w: %s at %d: bad HTTP response: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
 	size := int64(-1)
 	if len(resp.TransferEncoding) == 0 {
 		size = resp.ContentLength
 	}
-	return &payload{status: resp.StatusCode, header: resp.Header, body: resp.Body, size: size, closer: rc}, nil
+	return &payload{status: resp.StatusCode, header: resp.Header, body: resp.Body, size: size, closer: multiCloser{rc, release}}, nil
 }
+
+// httpReaders are the buffered readers HTTP headers of records are parsed with.
+var httpReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
 
 func contentLength(v string) int64 {
 	var n int64

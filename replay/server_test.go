@@ -47,7 +47,7 @@ type archived struct {
 	typ   string // "" = response
 }
 
-func newFixture(t *testing.T, recs []archived, opts Options) *fixture {
+func newFixture(t testing.TB, recs []archived, opts Options) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	f := &fixture{root: root}
@@ -119,7 +119,7 @@ var (
 
 const story = "http://news.example/story.html"
 
-func storyArchive(t *testing.T, opts Options) *fixture {
+func storyArchive(t testing.TB, opts Options) *fixture {
 	page := `<html><head><title>Story</title><link rel="stylesheet" href="/s.css"></head><body><a href="/other.html">o</a><img src="img/a.png"></body></html>`
 	return newFixture(t, []archived{
 		{url: story, when: day1, block: resp(200, "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\nSet-Cookie: id=1\r\n", gz(page))},

@@ -27,6 +27,7 @@ const (
 // with "WARC/") so later records can still be read; the input advances on every
 // call, so such a loop always ends.
 type Reader struct {
+	closed     bool
 	src        *source
 	ms         *memberStream // nil for plain input
 	br         *bufio.Reader // decompressed bytes (src.br itself for plain input)
@@ -50,7 +51,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		rd.ms = &memberStream{src: src}
-		rd.br = bufio.NewReaderSize(rd.ms, readBufSize)
+		rd.br = getBufReader(rd.ms)
 	}
 	return rd, nil
 }
@@ -63,10 +64,36 @@ func (r *Reader) pos() int64 {
 	return r.ms.out - int64(r.br.Buffered())
 }
 
+// errReaderClosed is what a Reader says after Close.
+var errReaderClosed = errors.New("warc: reader closed")
+
+// Close gives the reader's buffers and decompressor back for reuse by later
+// readers. Neither the reader nor its records may be used afterwards. A
+// reader that is never closed is simply collected; Close never fails.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed, r.rec = true, nil
+	if r.ms != nil {
+		putBufReader(r.br)
+		if r.ms.zr != nil {
+			gzipReaders.Put(r.ms.zr)
+			r.ms.zr = nil
+		}
+	}
+	putBufReader(r.src.br)
+	r.src.br, r.br = nil, nil
+	return nil
+}
+
 // Next returns the next record. It returns io.EOF at a clean end of input, and
 // an error wrapping ErrTruncated or ErrMalformed for damage (including damage
 // found while skipping the rest of the previous record).
 func (r *Reader) Next() (*ReadRecord, error) {
+	if r.closed {
+		return nil, errReaderClosed
+	}
 	if rec := r.rec; rec != nil {
 		r.rec = nil
 		if err := rec.finish(); err != nil {

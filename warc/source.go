@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
@@ -33,9 +34,32 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Buffers and decompressors of readers are pooled: replay opens a reader for
+// every request, and allocating 64 KiB buffers and a gzip state each time
+// made the garbage collector the biggest cost of serving a record.
+var (
+	bufReaders  sync.Pool // *bufio.Reader of readBufSize
+	gzipReaders sync.Pool // *gzip.Reader
+)
+
+func getBufReader(r io.Reader) *bufio.Reader {
+	if br, ok := bufReaders.Get().(*bufio.Reader); ok {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, readBufSize)
+}
+
+func putBufReader(br *bufio.Reader) {
+	if br != nil {
+		br.Reset(nil)
+		bufReaders.Put(br)
+	}
+}
+
 func newSource(r io.Reader) *source {
 	s := &source{cr: countReader{r: r}}
-	s.br = bufio.NewReaderSize(&s.cr, readBufSize)
+	s.br = getBufReader(&s.cr)
 	if sk, ok := r.(io.Seeker); ok {
 		if base, err := sk.Seek(0, io.SeekCurrent); err == nil {
 			s.seeker, s.base = sk, base
@@ -117,7 +141,11 @@ func (m *memberStream) startMember() error {
 	m.memberC = c
 	var err error
 	if m.zr == nil {
-		m.zr, err = gzip.NewReader(m.src.br)
+		if zr, ok := gzipReaders.Get().(*gzip.Reader); ok {
+			m.zr, err = zr, zr.Reset(m.src.br)
+		} else {
+			m.zr, err = gzip.NewReader(m.src.br)
+		}
 	} else {
 		err = m.zr.Reset(m.src.br)
 	}
