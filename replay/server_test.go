@@ -313,3 +313,34 @@ func TestUIPages(t *testing.T) {
 		t.Errorf("UI pages have no CSP")
 	}
 }
+
+func TestNoBannerOption(t *testing.T) {
+	f := storyArchive(t, Options{Banner: false})
+	b := body(t, f.get(t, "/web/20140812093000/"+story))
+	if strings.Contains(b, "banner.js") || !strings.Contains(b, "runtime.js") {
+		t.Errorf("--no-banner page:\n%s", b)
+	}
+}
+
+func TestFramedModeServesAFramePageAndContentElsewhere(t *testing.T) {
+	f := storyArchive(t, Options{Banner: true, ContentOrigin: "http://127.0.0.1:9002", UIOrigin: "http://127.0.0.1:9001"})
+	r := f.get(t, "/web/20140812093000/"+story)
+	b := body(t, r)
+	if !strings.Contains(b, `src="http://127.0.0.1:9002/web/20140812093000mp_/http://news.example/story.html"`) ||
+		!strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-src http://127.0.0.1:9002") {
+		t.Errorf("frame page:\n%s", b)
+	}
+	w := httptest.NewRecorder()
+	f.srv.ContentHandler().ServeHTTP(w, httptest.NewRequest("GET", "/web/20140812093000mp_/"+story, nil))
+	cb := w.Body.String()
+	if w.Code != 200 || !strings.Contains(cb, `src="http://127.0.0.1:9002/web/20140812093000im_/http://news.example/img/a.png"`) ||
+		strings.Contains(cb, "banner.js") || !strings.Contains(w.Header().Get("Content-Security-Policy"), "frame-ancestors 'self' http://127.0.0.1:9001") {
+		t.Errorf("framed content: %d %v\n%s", w.Code, w.Header(), cb)
+	}
+	// The content origin serves no UI.
+	w = httptest.NewRecorder()
+	f.srv.ContentHandler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != 404 {
+		t.Errorf("content origin / : %d", w.Code)
+	}
+}

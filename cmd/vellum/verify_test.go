@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,6 +136,20 @@ func TestWgetWARCsVerifyAndIndex(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the article is not in the index built from wget's WARC: %+v", caps)
+	}
+	// And it replays, with its stylesheet rewritten into the archive.
+	site.Main.Close()
+	site.CDN.Close()
+	ui, _ := startServe(t, archive)
+	resp, err := http.Get(ui + "/web/2099/" + site.ArticleURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "<title>Borderland river floods") ||
+		!strings.Contains(string(page), "cs_/"+site.URL("/css/site.css")) {
+		t.Errorf("replay of wget's capture: %d\n%.300s", resp.StatusCode, page)
 	}
 }
 
