@@ -112,7 +112,7 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 		t.Errorf("CDN photo pixel %v, want blue", rgb)
 	}
 	// The web font, reached only through two stylesheets, came from the archive.
-	font := ui + "/web/" + ts + "im_/" + site.URL("/fonts/serif.woff2")
+	font := ui + "/web/" + ts + "im_/" + site.URL("/fonts/serif.ttf")
 	if st := b.status(font); st != 200 {
 		t.Errorf("font %s: status %d", font, st)
 	}

@@ -43,6 +43,6 @@ var (
 	Purple = color.RGBA{120, 40, 160, 255}
 )
 
-// WOFF2 is not generated: the fixture serves a small opaque font file with
-// the right media type; browsers only need to request it for the tests.
-var fontBytes = append([]byte("wOF2"), bytes.Repeat([]byte{0x42}, 60)...)
+// fontBytes is the web font the site serves: a real TrueType font a browser
+// decodes and uses, so replay tests can check the archived copy loads.
+var fontBytes = TrueTypeFont()

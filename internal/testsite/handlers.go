@@ -28,7 +28,7 @@ body { font-family: "Fixture Serif", serif; margin: 0 auto; max-width: 800px }
 
 const fontsCSS = `@font-face {
   font-family: "Fixture Serif";
-  src: url("/fonts/serif.woff2") format("woff2");
+  src: url("/fonts/serif.ttf") format("truetype");
 }
 `
 
@@ -61,8 +61,8 @@ func (s *Site) serveMain(w http.ResponseWriter, r *http.Request) {
 		text(w, "text/css", siteCSS)
 	case p == "/css/fonts.css":
 		text(w, "text/css", fontsCSS)
-	case p == "/fonts/serif.woff2":
-		blob(w, "font/woff2", fontBytes)
+	case p == "/fonts/serif.ttf":
+		blob(w, "font/ttf", fontBytes)
 	case p == "/js/app.js":
 		text(w, "application/javascript", appJS)
 	case p == "/js/preloaded.js":

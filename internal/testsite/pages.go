@@ -12,7 +12,7 @@ import (
 // a crawl of the article must fetch each of them.
 var (
 	MainRequisites = []string{
-		"/css/site.css", "/css/fonts.css", "/fonts/serif.woff2", "/favicon.ico", "/img/touch-icon.png",
+		"/css/site.css", "/css/fonts.css", "/fonts/serif.ttf", "/favicon.ico", "/img/touch-icon.png",
 		"/js/preloaded.js", "/js/app.js", "/img/hero-bg.png", "/img/inline-bg.png", "/img/logo.png",
 		"/img/lead-400.jpg", "/img/lead-800.jpg", "/img/pic-wide.png", "/img/pic-narrow.png",
 		"/img/pic-fallback.png", "/img/lazy.png", "/img/lazy-set.png", "/img/poster.png", "/media/clip.mp4",
