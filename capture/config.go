@@ -121,6 +121,8 @@ func (c Config) baseTransport(conns int) (*http.Transport, error) {
 		MaxConnsPerHost:       conns,
 		MaxIdleConnsPerHost:   conns,
 		IdleConnTimeout:       30 * time.Second,
-		ResponseHeaderTimeout: c.Limits.Timeout,
+		// The per-URL deadline (Limits.Timeout) governs; this only stops a
+		// transport-level wait outliving it, so the two never race.
+		ResponseHeaderTimeout: c.Limits.Timeout + 5*time.Second,
 	}, nil
 }

@@ -121,6 +121,10 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 			t.Errorf("%s: status %d from the archive", p, st)
 		}
 	}
+	// …and Chromium decoded it and uses it for the text.
+	if !eval[bool](t, b, `document.fonts.ready.then(() => document.fonts.check('16px "`+testsite.FontFamily+`"'))`) {
+		t.Errorf("the archived web font %q did not load", testsite.FontFamily)
+	}
 	if !eval[bool](t, b, `!!document.querySelector("vellum-banner")`) {
 		t.Errorf("no capture banner on the replayed page")
 	}
