@@ -115,12 +115,12 @@ func (c Config) baseTransport(conns int) (*http.Transport, error) {
 		d = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	}
 	return &http.Transport{
-		DialContext:           d.DialContext,
-		TLSClientConfig:       tlsConfig,
-		TLSHandshakeTimeout:   30 * time.Second,
-		MaxConnsPerHost:       conns,
-		MaxIdleConnsPerHost:   conns,
-		IdleConnTimeout:       30 * time.Second,
+		DialContext:         d.DialContext,
+		TLSClientConfig:     tlsConfig,
+		TLSHandshakeTimeout: 30 * time.Second,
+		MaxConnsPerHost:     conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     30 * time.Second,
 		// The per-URL deadline (Limits.Timeout) governs; this only stops a
 		// transport-level wait outliving it, so the two never race.
 		ResponseHeaderTimeout: c.Limits.Timeout + 5*time.Second,
