@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +343,41 @@ func TestFramedModeServesAFramePageAndContentElsewhere(t *testing.T) {
 	f.srv.ContentHandler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 	if w.Code != 404 {
 		t.Errorf("content origin / : %d", w.Code)
+	}
+}
+
+func TestMissingWARCFileIsAnErrorPage(t *testing.T) {
+	f := storyArchive(t, Options{})
+	os.Remove(filepath.Join(f.root, f.files[0]))
+	r := f.get(t, "/web/20140812093000im_/http://news.example/img/a.png")
+	if b := body(t, r); r.StatusCode != http.StatusBadGateway || !strings.Contains(b, "cannot be read") || !strings.Contains(b, "not found") {
+		t.Errorf("missing WARC file: %d\n%s", r.StatusCode, b)
+	}
+}
+
+// TestHugeResponsesStream replays a 48 MiB archived body: the server must
+// stream it, not hold it in memory.
+func TestHugeResponsesStream(t *testing.T) {
+	const size = 48 << 20
+	big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	f := newFixture(t, []archived{{url: "http://news.example/video.mp4", when: day1,
+		block: resp(200, "Content-Type: video/mp4\r\n", string(big))}}, Options{})
+	srv := httptest.NewServer(f.srv)
+	defer srv.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := http.Get(srv.URL + "/web/2014im_/http://news.example/video.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	runtime.ReadMemStats(&after)
+	if err != nil || n != size || res.Header.Get("Content-Length") != fmt.Sprint(size) {
+		t.Fatalf("got %d bytes (%v), Content-Length %q", n, err, res.Header.Get("Content-Length"))
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("serving %d MiB allocated %d MiB: not streamed", size>>20, grew>>20)
 	}
 }
