@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/vellumhq/vellum/warc"
 )
 
 // Version is Vellum's version, written into every warcinfo record.
@@ -42,8 +44,9 @@ type Config struct {
 	Operator     string        // who runs the capture, for warcinfo
 	RunID        string        // "" = made from the clock
 	Logger       *slog.Logger
-	OnProgress   func(Stats) // called a few times a second and once at the end; may be nil
-	Dialer       *net.Dialer // nil = a default dialer (tests inject a resolver)
+	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
+	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil
+	Dialer       *net.Dialer           // nil = a default dialer (tests inject a resolver)
 }
 
 // DefaultConfig returns the defaults of `vellum capture`.

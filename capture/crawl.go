@@ -107,6 +107,9 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 			filesMu.Lock()
 			res.Files = append(res.Files, f)
 			filesMu.Unlock()
+			if cfg.OnFileClosed != nil {
+				cfg.OnFileClosed(f)
+			}
 		},
 	})
 	if err != nil {

@@ -68,7 +68,7 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 		return st, err
 	}
 	err = x.inTx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{`DELETE FROM captures`, `DELETE FROM pages`} {
+		for _, q := range []string{`DELETE FROM captures`, `DELETE FROM pages`, `DELETE FROM remote_cdxj`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}

@@ -195,3 +195,26 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// PutFile copies a local file into the store and verifies the copy against
+// sha256hex by reading it back.
+func (s *Store) PutFile(ctx context.Context, key, path string, size int64, sha256hex string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("local: put %s: %w", key, err)
+	}
+	defer f.Close()
+	if err := s.Put(ctx, key, f, size); err != nil {
+		return err
+	}
+	p, _ := s.path(key)
+	got, err := storage.FileSHA256(p)
+	if err != nil {
+		return fmt.Errorf("local: verify %s: %w", key, err)
+	}
+	if got != sha256hex {
+		_ = s.Delete(ctx, key)
+		return fmt.Errorf("local: verify %s: sha256 %s, want %s", key, got, sha256hex)
+	}
+	return nil
+}
