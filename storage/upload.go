@@ -50,8 +50,8 @@ type UploaderConfig struct {
 	Root        string // local archive root
 	Open        Opener
 	State       FileState
-	Concurrency int  // files uploaded at once (default 2)
-	KeepLocal   bool // keep local copies after a verified upload
+	Concurrency int    // files uploaded at once (default 2)
+	KeepLocal   bool   // keep local copies after a verified upload
 	Remote      string // how to name the remote in messages (never with secrets)
 }
 
@@ -243,7 +243,9 @@ func groupByWARC(files []File) [][]File {
 	out := make([][]File, 0, len(stems))
 	for _, s := range stems {
 		g := groups[s]
-		sort.SliceStable(g, func(i, j int) bool { return !strings.HasSuffix(g[i].Name, ".cdxj") && strings.HasSuffix(g[j].Name, ".cdxj") })
+		sort.SliceStable(g, func(i, j int) bool {
+			return !strings.HasSuffix(g[i].Name, ".cdxj") && strings.HasSuffix(g[j].Name, ".cdxj")
+		})
 		out = append(out, g)
 	}
 	return out

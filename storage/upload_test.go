@@ -21,7 +21,9 @@ type memState struct {
 	done  map[string]bool
 }
 
-func newMemState() *memState { return &memState{files: map[string]storage.File{}, done: map[string]bool{}} }
+func newMemState() *memState {
+	return &memState{files: map[string]storage.File{}, done: map[string]bool{}}
+}
 
 func (m *memState) MarkPending(_ context.Context, f storage.File) error {
 	m.mu.Lock()
