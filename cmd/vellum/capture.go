@@ -15,8 +15,9 @@ import (
 
 func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
-	var scope, seedsFile, logLevel, cpuProfile, memProfile string
+	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag string
 	var noProgress bool
+	keepLocal := true
 	cmd := &cobra.Command{
 		Use:   "capture [flags] URL...",
 		Short: "Capture pages now, with their requisites and a metadata record each",
@@ -55,6 +56,18 @@ func newCaptureCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			rem, err := parseRemote(remoteFlag)
+			if err != nil {
+				return err
+			}
+			var up *uploadSession
+			if rem != nil {
+				if up, err = startUploads(cmd.Context(), cfg.Archive, rem, keepLocal, logger); err != nil {
+					return err
+				}
+				defer up.close()
+				cfg.OnFileClosed = up.closed
+			}
 			stopProfiles, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return &exitError{2, err.Error()}
@@ -74,13 +87,21 @@ func newCaptureCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var uploadErr error
+			if up != nil {
+				uploadErr = up.finish(cmd.Context(), cmd.OutOrStdout())
+			}
 			if cmd.Context().Err() != nil {
 				return &exitError{130, "capture interrupted; the WARC files written so far are closed and valid"}
 			}
 			if n := res.Failed(); n > 0 {
-				return &exitError{1, fmt.Sprintf("%d of %d seeds failed", n, len(res.Seeds))}
+				msg := fmt.Sprintf("%d of %d seeds failed", n, len(res.Seeds))
+				if uploadErr != nil {
+					msg += "; " + uploadErr.Error()
+				}
+				return &exitError{1, msg}
 			}
-			return nil
+			return uploadErr
 		},
 	}
 	f := cmd.Flags()
@@ -99,6 +120,8 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities to trust")
 	f.Int64Var(&cfg.MaxFileSize, "warc-size", cfg.MaxFileSize, "rotate WARC files at this many bytes")
 	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
+	f.StringVar(&remoteFlag, "remote", "", "also upload to this S3-compatible store, s3://bucket/prefix (endpoint and keys from AWS_*)")
+	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the capture to this file")

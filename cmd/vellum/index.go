@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -11,7 +12,7 @@ import (
 )
 
 func newIndexCmd() *cobra.Command {
-	archive := "archive"
+	archive, remoteFlag := "archive", ""
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Rebuild the index (vellum.db) from the WARC files alone",
@@ -20,6 +21,10 @@ func newIndexCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			rem, err := parseRemote(remoteFlag)
+			if err != nil {
+				return err
+			}
 			idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
 			if err != nil {
 				return err
@@ -41,6 +46,16 @@ func newIndexCmd() *cobra.Command {
 				fmt.Fprintln(out, p)
 			}
 			fmt.Fprintf(out, "indexed %d captures and %d pages from %d WARC files\n", st.Captures, st.Pages, st.Files)
+			if rem != nil {
+				n, err := idx.SyncRemote(ctx, lazyStore{rem}, func(name string) bool {
+					_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
+					return err == nil
+				})
+				if err != nil {
+					return fmt.Errorf("index from %s: %v", rem, oneLine(err))
+				}
+				fmt.Fprintf(out, "indexed %d remote CDXJ files from %s\n", n, rem)
+			}
 			if len(st.Problems) > 0 {
 				return &exitError{1, fmt.Sprintf("%d WARC files are damaged; their readable records are indexed (run vellum verify)", len(st.Problems))}
 			}
@@ -48,5 +63,6 @@ func newIndexCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&archive, "archive", archive, "archive directory")
+	cmd.Flags().StringVar(&remoteFlag, "remote", "", "also index the CDXJ files of this S3-compatible store, s3://bucket/prefix")
 	return cmd
 }

@@ -18,8 +18,15 @@ import (
 // origin when asked for one). The server stops when the test ends.
 func startServe(t *testing.T, archive string, extra ...string) (ui, content string) {
 	t.Helper()
+	return startServeEnv(t, nil, archive, extra...)
+}
+
+// startServeEnv is startServe with extra environment variables.
+func startServeEnv(t *testing.T, env []string, archive string, extra ...string) (ui, content string) {
+	t.Helper()
 	args := append([]string{"serve", "--archive", archive, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
 	cmd := exec.Command(vellumBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -15,12 +16,14 @@ import (
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/replay"
+	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/storage/local"
 )
 
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
-	var cpuProfile string
+	var cpuProfile, remoteFlag string
+	syncEvery := time.Minute
 	noBanner := false
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -36,11 +39,21 @@ func newServeCmd() *cobra.Command {
 				return &exitError{2, err.Error()}
 			}
 			ctx := cmd.Context()
+			rem, err := parseRemote(remoteFlag)
+			if err != nil {
+				return err
+			}
 			idx, err := openServeIndex(ctx, archive, logger)
 			if err != nil {
 				return err
 			}
 			defer idx.Close()
+			var store storage.Store = local.New(archive)
+			if rem != nil {
+				store = &storage.Layered{Local: local.New(archive), Remote: lazyStore{rem}}
+				syncRemote(ctx, archive, idx, rem, logger) // a fresh node serves the bucket from the start
+				go remoteLoop(ctx, archive, idx, rem, syncEvery, logger)
+			}
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
@@ -54,7 +67,7 @@ func newServeCmd() *cobra.Command {
 				}
 				opts.ContentOrigin = "http://" + content.Addr().String()
 			}
-			srv := replay.NewServer(idx, local.New(archive), opts)
+			srv := replay.NewServer(idx, store, opts)
 			servers := []*http.Server{newHTTPServer(srv)}
 			listeners := []net.Listener{ui}
 			if content != nil {
@@ -79,6 +92,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&contentAddr, "content-addr", "", "serve archived content from this second address (its own origin)")
 	f.BoolVar(&noBanner, "no-banner", false, "no capture banner on replayed pages")
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
+	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")
+	f.DurationVar(&syncEvery, "sync-interval", syncEvery, "how often to look for new remote CDXJ files and retry pending uploads")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the server to this file on exit")
 	_ = f.MarkHidden("cpuprofile")
 	return cmd
@@ -87,6 +102,9 @@ func newServeCmd() *cobra.Command {
 // openServeIndex opens the archive's index, building it from the WARC files
 // first when it is empty but WARC files are there.
 func openServeIndex(ctx context.Context, archive string, logger *slog.Logger) (*index.Index, error) {
+	if err := os.MkdirAll(archive, 0o755); err != nil {
+		return nil, fmt.Errorf("archive %s: %w", archive, err)
+	}
 	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
 	if err != nil {
 		return nil, err
@@ -108,6 +126,31 @@ func openServeIndex(ctx context.Context, archive string, logger *slog.Logger) (*
 		}
 	}
 	return idx, nil
+}
+
+// remoteLoop keeps a serving node in step with the remote store: it
+// imports CDXJ files other machines uploaded and retries pending uploads,
+// with backoff while the store is down.
+func remoteLoop(ctx context.Context, archive string, idx *index.Index, rem *remote, every time.Duration, log *slog.Logger) {
+	up := newUploader(archive, idx, rem, true)
+	wait := every
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		syncRemote(ctx, archive, idx, rem, log)
+		_, pending, err := up.UploadPending(ctx)
+		if err == nil && pending > 0 && up.LastError() != nil {
+			log.Warn("uploads still pending", "files", pending, "err", oneLine(up.LastError()))
+			wait = min(wait*2, 10*every) // back off while the store is down
+			continue
+		}
+		wait = every
+	}
 }
 
 // newHTTPServer bounds what slow or idle clients can hold.

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/storage/s3"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// remote is the S3-compatible store of --remote, connected lazily: a store
+// that is down when a command starts is used as soon as it answers.
+type remote struct {
+	cfg s3.Config
+
+	mu    sync.Mutex
+	store *s3.Store
+}
+
+// parseRemote reads --remote and the AWS_* variables; "" means no remote.
+func parseRemote(flag string) (*remote, error) {
+	if flag == "" {
+		return nil, nil
+	}
+	cfg, err := s3.ConfigFromEnv(flag, os.Getenv)
+	if err != nil {
+		return nil, &exitError{2, "--remote: " + err.Error()}
+	}
+	return &remote{cfg: cfg}, nil
+}
+
+func (r *remote) String() string { return r.cfg.String() }
+
+// connect returns the store, connecting (and creating the bucket) on first use.
+func (r *remote) connect(ctx context.Context) (*s3.Store, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.store != nil {
+		return r.store, nil
+	}
+	s, err := s3.New(ctx, r.cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.store = s
+	return s, nil
+}
+
+// putter adapts connect to the uploader.
+func (r *remote) putter(ctx context.Context) (storage.FilePutter, error) { return r.connect(ctx) }
+
+// newUploader uploads the archive's finished files to r, keeping their state in idx.
+func newUploader(archive string, idx *index.Index, r *remote, keepLocal bool) *storage.Uploader {
+	return storage.NewUploader(storage.UploaderConfig{
+		Root: archive, Open: r.putter, State: idx, KeepLocal: keepLocal, Remote: r.String(),
+	})
+}
+
+// markLocalFiles marks every finished local WARC and CDXJ file that is not
+// known to be uploaded as pending, so the next upload sends it.
+func markLocalFiles(ctx context.Context, archive string, idx *index.Index) error {
+	names, err := index.WARCFiles(archive)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		for _, name := range []string{n, cdxjName(n)} {
+			st, err := idx.FileState(ctx, name)
+			if err != nil {
+				return err
+			}
+			if st == index.StateUploaded {
+				continue
+			}
+			fi, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
+			if err != nil {
+				continue // a WARC of another tool has no CDXJ beside it
+			}
+			if err := idx.MarkPending(ctx, storage.File{Name: name, Size: fi.Size()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cdxjName is the name of the CDXJ file beside a WARC file.
+func cdxjName(warcName string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(warcName, ".gz"), ".warc") + ".cdxj"
+}
+
+// filesOf are the two files a closed WARC file makes.
+func filesOf(archive string, f warc.ClosedFile) []storage.File {
+	files := []storage.File{{Name: f.Filename, Size: f.Size, SHA256: f.SHA256}}
+	cn := cdxjName(f.Filename)
+	if fi, err := os.Stat(filepath.Join(archive, filepath.FromSlash(cn))); err == nil {
+		files = append(files, storage.File{Name: cn, Size: fi.Size()})
+	}
+	return files
+}
+
+// pendingReport is the line a command prints when files are still pending.
+func pendingReport(ctx context.Context, idx *index.Index, r *remote, up *storage.Uploader) error {
+	pending, err := idx.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	why := "not uploaded yet"
+	if e := up.LastError(); e != nil {
+		why = oneLine(e)
+	} else if p := pending[len(pending)-1]; p.LastError != "" {
+		why = p.LastError
+	}
+	return &exitError{1, fmt.Sprintf("%d files kept locally, pending upload to %s (%s); run `vellum upload`", len(pending), r, why)}
+}
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// lazyStore reads from the remote, connecting on first use; it backs
+// replay's fallback for records with no local copy.
+type lazyStore struct{ r *remote }
+
+var _ storage.Store = lazyStore{}
+
+func (l lazyStore) Put(ctx context.Context, key string, rd io.Reader, size int64) error {
+	s, err := l.r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, key, rd, size)
+}
+
+func (l lazyStore) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	s, err := l.r.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Open(ctx, key, off, n)
+}
+
+func (l lazyStore) Stat(ctx context.Context, key string) (storage.Info, error) {
+	s, err := l.r.connect(ctx)
+	if err != nil {
+		return storage.Info{}, err
+	}
+	return s.Stat(ctx, key)
+}
+
+func (l lazyStore) List(ctx context.Context, prefix string, fn func(storage.Info) error) error {
+	s, err := l.r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	return s.List(ctx, prefix, fn)
+}
+
+func (l lazyStore) Delete(ctx context.Context, key string) error {
+	s, err := l.r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Delete(ctx, key)
+}
+
+// syncRemote imports remote CDXJ files into idx, skipping WARCs that are local.
+func syncRemote(ctx context.Context, archive string, idx *index.Index, r *remote, log *slog.Logger) {
+	n, err := idx.SyncRemote(ctx, lazyStore{r}, func(name string) bool {
+		_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
+		return err == nil
+	})
+	if n > 0 {
+		log.Info("imported remote CDXJ files", "files", n, "remote", r.String())
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Warn("remote index sync", "remote", r.String(), "err", oneLine(err))
+	}
+}

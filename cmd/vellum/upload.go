@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/warc"
+)
+
+func newUploadCmd() *cobra.Command {
+	archive, remoteFlag, logLevel := "archive", "", "info"
+	keepLocal := true
+	attempts := 4
+	cmd := &cobra.Command{
+		Use:   "upload",
+		Short: "Upload every finished WARC and CDXJ file not yet in the remote store",
+		Long: "upload sends every finished WARC file of the archive, and its CDXJ file, that is not yet verified\n" +
+			"in the remote store (--remote s3://bucket/prefix; endpoint and credentials from AWS_ENDPOINT_URL,\n" +
+			"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION). Each upload counts only once the store's copy\n" +
+			"matches the local SHA-256. Failures are retried with backoff; what still fails stays pending.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(logLevel)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
+			if remoteFlag == "" {
+				return &exitError{2, "upload: no --remote given (s3://bucket/prefix)"}
+			}
+			rem, err := parseRemote(remoteFlag)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if fi, err := os.Stat(archive); err != nil || !fi.IsDir() {
+				return fmt.Errorf("upload: no archive directory %s", archive)
+			}
+			idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			if _, err := capture.RepairArchive(ctx, archive, idx); err != nil {
+				return err
+			}
+			if err := markLocalFiles(ctx, archive, idx); err != nil {
+				return err
+			}
+			up := newUploader(archive, idx, rem, keepLocal)
+			before, _ := idx.Pending(ctx)
+			pending, err := up.Retry(ctx, attempts, time.Second, 15*time.Second)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "uploaded %d files to %s; %d pending\n", len(before)-pending, rem, pending)
+			logger.Debug("upload done", "pending", pending)
+			return pendingReport(ctx, idx, rem, up)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&archive, "archive", archive, "archive directory")
+	f.StringVar(&remoteFlag, "remote", "", "S3-compatible store, s3://bucket/prefix")
+	f.BoolVar(&keepLocal, "keep-local", true, "keep local files after a verified upload")
+	f.IntVar(&attempts, "attempts", attempts, "rounds of attempts, with backoff, before giving up")
+	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
+	return cmd
+}
+
+// uploadSession uploads a capture's files while it runs.
+type uploadSession struct {
+	archive string
+	rem     *remote
+	idx     *index.Index
+	up      *storage.Uploader
+	ctx     context.Context
+	log     *slog.Logger
+}
+
+// startUploads opens the upload state and starts sending files left
+// pending by earlier runs, beside the capture.
+func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bool, log *slog.Logger) (*uploadSession, error) {
+	if err := os.MkdirAll(archive, 0o755); err != nil {
+		return nil, fmt.Errorf("archive %s: %w", archive, err)
+	}
+	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+	if err != nil {
+		return nil, err
+	}
+	s := &uploadSession{archive: archive, rem: rem, idx: idx, up: newUploader(archive, idx, rem, keepLocal), ctx: ctx, log: log}
+	if err := markLocalFiles(ctx, archive, idx); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	go func() {
+		if n, pending, err := s.up.UploadPending(ctx); n > 0 || err != nil {
+			log.Info("uploaded files left pending before", "files", n, "pending", pending, "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// closed is the capture's OnFileClosed: upload the WARC and its CDXJ.
+func (s *uploadSession) closed(f warc.ClosedFile) {
+	if err := s.up.Add(s.ctx, filesOf(s.archive, f)...); err != nil {
+		s.log.Error("cannot record a file for upload", "file", f.Filename, "err", err)
+	}
+}
+
+// finish waits for the uploads and reports what is still pending.
+func (s *uploadSession) finish(ctx context.Context, out io.Writer) error {
+	s.up.Wait()
+	return pendingReport(ctx, s.idx, s.rem, s.up)
+}
+
+func (s *uploadSession) close() { s.idx.Close() }
