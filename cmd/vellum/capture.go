@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -85,6 +87,9 @@ func newCaptureCmd() *cobra.Command {
 				}
 			}
 			if err != nil {
+				if diskFull(err) {
+					return &exitError{1, fmt.Sprintf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(err))}
+				}
 				return err
 			}
 			var uploadErr error
@@ -129,6 +134,11 @@ func newCaptureCmd() *cobra.Command {
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("memprofile")
 	return cmd
+}
+
+// diskFull reports a write that failed for want of space.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "disk is full")
 }
 
 // readSeeds reads one URL a line; blank lines and # comments are skipped.

@@ -219,3 +219,72 @@ func TestRemoteBadInput(t *testing.T) {
 		t.Errorf("unknown endpoint: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestPendingUploadsAreRetriedByTheNextCaptureAndByServe: files left
+// pending while the store was down go up with the next capture, and a
+// running serve sends them by itself once the store is back.
+func TestPendingUploadsAreRetriedByTheNextCaptureAndByServe(t *testing.T) {
+	m := miniotest.Start(t)
+	m.Stop(t)
+	site := testsite.New(t)
+	const remote = "s3://vellum-retry/p"
+	a := filepath.Join(t.TempDir(), "a")
+	if r := vellum(t, m.Env(), "capture", "--archive", a, "--delay", "0", "--remote", remote, site.URL("/about.html")); r.code != 1 {
+		t.Fatalf("capture with the store down: exit %d %s", r.code, r.stderr)
+	}
+	first := localFiles(t, a)
+	m.Restart(t)
+	if r := vellum(t, m.Env(), "capture", "--archive", a, "--delay", "0", "--remote", remote, site.URL("/2014/08/other.html")); r.code != 0 {
+		t.Fatalf("next capture: exit %d %s", r.code, r.stderr)
+	}
+	checkRemoteHas(t, remoteStore(t, m, remote), localFiles(t, a)) // the first capture's files too
+	if len(localFiles(t, a)) <= len(first) {
+		t.Fatalf("the second capture wrote no file")
+	}
+
+	// serve, started while the store is down, uploads once it is back.
+	m.Stop(t)
+	b := filepath.Join(t.TempDir(), "b")
+	if r := vellum(t, m.Env(), "capture", "--archive", b, "--delay", "0", "--remote", "s3://vellum-serve/p", site.URL("/")); r.code != 1 {
+		t.Fatalf("capture with the store down: exit %d %s", r.code, r.stderr)
+	}
+	startServeEnv(t, m.Env(), b, "--remote", "s3://vellum-serve/p", "--sync-interval", "200ms")
+	m.Restart(t)
+	st := remoteStore(t, m, "s3://vellum-serve/p")
+	files := localFiles(t, b)
+	deadline := time.Now().Add(20 * time.Second)
+	for key := range files {
+		for {
+			if _, err := st.Stat(context.Background(), key); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("serve did not upload %s within 20 s of the store coming back", key)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	checkRemoteHas(t, st, files)
+}
+
+// TestKeepLocalFalseRemovesOnlyVerifiedFiles: local copies go once the
+// store holds them, and the archive still replays (from the store).
+func TestKeepLocalFalseRemovesOnlyVerifiedFiles(t *testing.T) {
+	m := miniotest.Start(t)
+	site := testsite.New(t)
+	const remote = "s3://vellum-nolocal/p"
+	a := filepath.Join(t.TempDir(), "a")
+	r := vellum(t, m.Env(), "capture", "--archive", a, "--delay", "0", "--remote", remote, "--keep-local=false", site.ArticleURL())
+	if r.code != 0 {
+		t.Fatalf("capture: %s", r.stderr)
+	}
+	if files := localFiles(t, a); len(files) != 0 {
+		t.Errorf("--keep-local=false kept %d files", len(files))
+	}
+	site.Main.Close()
+	site.CDN.Close()
+	ui, _ := startServeEnv(t, m.Env(), a, "--remote", remote)
+	if body := getBody(t, ui+"/web/2099/"+site.ArticleURL()); !strings.Contains(body, "Borderland river floods") {
+		t.Errorf("an archive whose files live only in the store does not replay")
+	}
+}

@@ -1,9 +1,11 @@
 package testsite
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +73,8 @@ func (b *Bad) serve(w http.ResponseWriter, r *http.Request) {
 		rawThenClose(w, "HTTP/1.1 two hundred OK\r\nthis is not a header line\r\n\r\nhello")
 	case "/endless":
 		endless(w, r, 0, 32<<10)
+	case "/noise": // incompressible, without end
+		noise(w, r)
 	case "/trickle":
 		endless(w, r, 50*time.Millisecond, 512)
 	case "/loop":
@@ -141,6 +145,22 @@ func endless(w http.ResponseWriter, r *http.Request, pause time.Duration, size i
 		}
 		if pause > 0 {
 			time.Sleep(pause)
+		}
+	}
+}
+
+// noise streams pseudo-random bytes until the client goes away: a body no
+// gzip can shrink.
+func noise(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "video/mp4")
+	rng := rand.New(rand.NewPCG(7, 11))
+	buf := make([]byte, 64<<10)
+	for r.Context().Err() == nil {
+		for i := 0; i < len(buf); i += 8 {
+			binary.LittleEndian.PutUint64(buf[i:], rng.Uint64())
+		}
+		if _, err := w.Write(buf); err != nil {
+			return
 		}
 	}
 }
