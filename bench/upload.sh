@@ -65,7 +65,7 @@ day=warcs/2026/01/01
 mkdir -p "$tmp/files/$day"
 head -c $((BIG_MB << 20)) /dev/urandom >"$tmp/files/$day/big-00000.warc.gz"
 for i in $(seq -w 1 "$SMALL"); do
-	head -c $((64 << 10 + (10#$i * 7919) % (960 << 10))) /dev/urandom >"$tmp/files/$day/small-$i.warc.gz"
+	head -c $(((64 << 10) + (10#$i * 7919 * 131) % (960 << 10))) /dev/urandom >"$tmp/files/$day/small-$i.warc.gz"
 done
 names=$(cd "$tmp/files" && find warcs -type f | sort)
 bytes=$(cd "$tmp/files" && du -cb $names | tail -1 | cut -f1)
