@@ -86,10 +86,10 @@ func newCaptureCmd() *cobra.Command {
 					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
 				}
 			}
+			if full := fullDiskError(err, res); full != nil {
+				return &exitError{1, fmt.Sprintf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))}
+			}
 			if err != nil {
-				if diskFull(err) {
-					return &exitError{1, fmt.Sprintf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(err))}
-				}
 				return err
 			}
 			var uploadErr error
@@ -136,9 +136,23 @@ func newCaptureCmd() *cobra.Command {
 	return cmd
 }
 
-// diskFull reports a write that failed for want of space.
-func diskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "disk is full")
+// fullDiskError finds a write that failed for want of space, in the run's
+// own error or in a seed's.
+func fullDiskError(err error, res *capture.Result) error {
+	full := func(e error) bool {
+		return e != nil && (errors.Is(e, syscall.ENOSPC) || strings.Contains(e.Error(), "no space left") || strings.Contains(e.Error(), "disk is full"))
+	}
+	if full(err) {
+		return err
+	}
+	if res != nil {
+		for _, s := range res.Seeds {
+			if full(s.Err) {
+				return s.Err
+			}
+		}
+	}
+	return nil
 }
 
 // readSeeds reads one URL a line; blank lines and # comments are skipped.
