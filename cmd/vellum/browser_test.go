@@ -22,6 +22,7 @@ type browser struct {
 	requests  []string         // every URL requested, in order
 	responses map[string]int64 // URL → status
 	failed    map[string]string
+	inflight  map[network.RequestID]bool // sent, neither finished nor failed
 }
 
 // newBrowser starts Chromium for the test. `make test` installs it; a
@@ -51,7 +52,7 @@ func newBrowser(t *testing.T) *browser {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	b := &browser{ctx: ctx, responses: map[string]int64{}, failed: map[string]string{}}
+	b := &browser{ctx: ctx, responses: map[string]int64{}, failed: map[string]string{}, inflight: map[network.RequestID]bool{}}
 	if err := chromedp.Listen(ctx, b.onEvent); err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
@@ -67,10 +68,14 @@ func (b *browser) onEvent(ev any) {
 	switch e := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		b.requests = append(b.requests, e.Request.URL)
+		b.inflight[e.RequestID] = true
 	case *network.EventResponseReceived:
 		b.responses[e.Response.URL] = e.Response.Status
+	case *network.EventLoadingFinished:
+		delete(b.inflight, e.RequestID)
 	case *network.EventLoadingFailed:
 		b.failed[string(e.RequestID)] = e.ErrorText
+		delete(b.inflight, e.RequestID)
 	}
 }
 
@@ -84,15 +89,16 @@ func (b *browser) open(t *testing.T, url string) {
 	b.settle()
 }
 
-// settle waits until no new request has started for 300 ms (at most 10 s).
+// settle waits until every request has finished and none has started for
+// 300 ms (at most 10 s).
 func (b *browser) settle() {
 	deadline := time.Now().Add(10 * time.Second)
 	last, since := -1, time.Now()
 	for time.Now().Before(deadline) {
 		b.mu.Lock()
-		n := len(b.requests)
+		n, busy := len(b.requests), len(b.inflight) > 0
 		b.mu.Unlock()
-		if n != last {
+		if n != last || busy {
 			last, since = n, time.Now()
 		} else if time.Since(since) > 300*time.Millisecond {
 			return
@@ -141,4 +147,5 @@ func (b *browser) reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.requests, b.responses, b.failed = nil, map[string]int64{}, map[string]string{}
+	b.inflight = map[network.RequestID]bool{}
 }

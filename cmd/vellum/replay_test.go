@@ -93,6 +93,10 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 	b := newBrowser(t)
 	page := ui + "/web/" + ts + "/" + site.ArticleURL()
 	b.open(t, page)
+	// Fonts load when text needs them, after onload: wait for the face, then
+	// for the network to settle, before looking at requests.
+	fontLoaded := eval[bool](t, b, `document.fonts.load('16px "`+testsite.FontFamily+`"').then(() => document.fonts.check('16px "`+testsite.FontFamily+`"'))`)
+	b.settle()
 
 	if out := b.requestsOutside(ui); len(out) > 0 {
 		t.Errorf("the replayed page made requests outside the replay origin: %v", out)
@@ -123,14 +127,14 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 	if st := b.status(font); st != 200 {
 		t.Errorf("font %s: status %d", font, st)
 	}
+	// …and Chromium decoded it and uses it for the text.
+	if !fontLoaded {
+		t.Errorf("the archived web font %q did not load", testsite.FontFamily)
+	}
 	for _, p := range []string{"/img/hero-bg.png", "/img/inline-bg.png", "/img/poster.png"} {
 		if st := b.status(ui + "/web/" + ts + "im_/" + site.URL(p)); st != 200 {
 			t.Errorf("%s: status %d from the archive", p, st)
 		}
-	}
-	// …and Chromium decoded it and uses it for the text.
-	if !eval[bool](t, b, `document.fonts.ready.then(() => document.fonts.check('16px "`+testsite.FontFamily+`"'))`) {
-		t.Errorf("the archived web font %q did not load", testsite.FontFamily)
 	}
 	if !eval[bool](t, b, `!!document.querySelector("vellum-banner")`) {
 		t.Errorf("no capture banner on the replayed page")
