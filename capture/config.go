@@ -43,6 +43,7 @@ type Config struct {
 	Job          string        // job name for warcinfo ("" for an ad-hoc capture)
 	Operator     string        // who runs the capture, for warcinfo
 	RunID        string        // "" = made from the clock
+	Resume       bool          // carry on the unfinished run RunID (its seeds, frontier and WARCs) rather than start one
 	Logger       *slog.Logger
 	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
 	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil

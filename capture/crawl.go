@@ -24,6 +24,8 @@ import (
 // Result is the outcome of a run.
 type Result struct {
 	RunID    string
+	Run      index.Run      // the run as recorded in the index and in runs/<id>.json
+	Changes  []index.Change // what the run found of each page it archived
 	Seeds    []SeedResult
 	Stats    Stats
 	Files    []warc.ClosedFile // WARC files written, in order
@@ -43,14 +45,18 @@ func (r *Result) Failed() int {
 
 // crawl is the state of one run.
 type crawl struct {
-	cfg    Config
-	log    *slog.Logger
-	pageT  *Transport // one connection per host: pages and robots.txt
-	reqT   *Transport // cfg.ConnsPerHost connections per host: requisites
-	rec    *Recorder
-	robots *robotsCache
-	jar    http.CookieJar
-	stats  *counters
+	cfg     Config
+	log     *slog.Logger
+	pageT   *Transport // one connection per host: pages and robots.txt
+	reqT    *Transport // cfg.ConnsPerHost connections per host: requisites
+	rec     *Recorder
+	idx     *index.Index
+	prior   PriorFunc             // latest capture of a URL by another run
+	front   *index.FrontierWriter // the run's claimed and finished URLs, for resuming
+	archive *archived             // a resumed run's own captures; nil otherwise
+	robots  *robotsCache
+	jar     http.CookieJar
+	stats   *counters
 
 	seenMu sync.Mutex
 	seen   map[string]struct{}
@@ -62,7 +68,7 @@ type crawl struct {
 
 	lanesMu sync.Mutex
 	lanes   map[string]*queue[pageJob]
-	parses  chan parseJob
+	parses  chan parseItem
 	reqs    *queue[reqJob]
 
 	seedsMu sync.Mutex
@@ -97,6 +103,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	for _, r := range res.Repaired {
 		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes)
 	}
+	book, err := startRun(ctx, idx, cfg, seeds)
+	if err != nil {
+		return nil, err
+	}
+	seeds = book.run.Seeds
 	var filesMu sync.Mutex
 	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
 		Root:     cfg.Archive,
@@ -123,29 +134,46 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	reqBase, _ := cfg.baseTransport(cfg.ConnsPerHost)
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "capture", "run", cfg.RunID),
-		rec:    NewRecorder(fw, batch),
-		jar:    jar,
-		stats:  &counters{start: time.Now()},
-		seen:   map[string]struct{}{},
-		done:   make(chan struct{}),
-		lanes:  map[string]*queue[pageJob]{},
-		parses: make(chan parseJob, cfg.Parsers),
-		reqs:   newQueue[reqJob](),
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "capture", "run", cfg.RunID),
+		rec:     NewRecorder(fw, batch),
+		idx:     idx,
+		front:   book.front,
+		archive: book.archive,
+		jar:     jar,
+		stats:   &counters{start: time.Now()},
+		seen:    map[string]struct{}{},
+		done:    make(chan struct{}),
+		lanes:   map[string]*queue[pageJob]{},
+		parses:  make(chan parseItem, cfg.Parsers),
+		reqs:    newQueue[reqJob](),
 	}
 	c.pageT, c.reqT = NewTransport(pageBase, c.rec), NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
 	c.robots = newRobotsCache(c.fetchRobots)
+	c.prior = func(u string) (index.Capture, bool) {
+		key, err := warc.SURT(u)
+		if err != nil {
+			return index.Capture{}, false
+		}
+		p, ok, err := idx.Latest(context.WithoutCancel(ctx), key, u, cfg.RunID)
+		return p, ok && err == nil
+	}
+	c.rec.Dedup(c.prior)
 
-	c.run(ctx, seeds)
+	saving := book.saveWhileRunning(ctx, c.stats)
+	c.run(ctx, seeds, book.items)
+	saving()
 
 	c.pageT.CloseIdleConnections()
 	c.reqT.CloseIdleConnections()
 	closeErr := errors.Join(fw.Close(), batch.Close())
 	res.Seeds = c.seeds
 	res.Stats = c.stats.snapshot()
+	if err := book.finish(context.WithoutCancel(ctx), res, ctx.Err() != nil, closeErr); err != nil {
+		closeErr = errors.Join(closeErr, err)
+	}
 	if cfg.OnProgress != nil {
 		cfg.OnProgress(res.Stats)
 	}
@@ -155,7 +183,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	return res, nil
 }
 
-func (c *crawl) run(ctx context.Context, seeds []string) {
+func (c *crawl) run(ctx context.Context, seeds []string, resume []index.FrontierItem) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c.seeds = make([]SeedResult, len(seeds))
@@ -173,6 +201,7 @@ func (c *crawl) run(ctx context.Context, seeds []string) {
 		}
 		c.pushPage(ctx, pageJob{u: u, scope: u, seed: i})
 	}
+	c.resume(ctx, resume)
 	for range c.cfg.Parsers {
 		c.spawn(func() { c.parseLoop(ctx) })
 	}

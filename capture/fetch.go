@@ -110,6 +110,11 @@ func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, acc
 }
 
 func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
+	if c.archive != nil {
+		if f, ok := c.archive.fetch(ctx, u, c.cfg.Limits, c.prior); ok {
+			return f, nil
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -131,6 +136,9 @@ func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept,
 		return nil, err
 	}
 	c.stats.bytes.Add(f.Size)
+	if f.Records.Revisit {
+		c.stats.revisits.Add(1)
+	}
 	if cks := (&http.Response{Header: f.Header}).Cookies(); len(cks) > 0 {
 		c.jar.SetCookies(u, cks)
 	}

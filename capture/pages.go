@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // pageJob is a page to fetch: a seed or a link within scope.
@@ -16,8 +19,8 @@ type pageJob struct {
 	seed  int // index into the seeds; -1 for a linked page
 }
 
-// parseJob is a fetched HTML page waiting to be parsed.
-type parseJob struct {
+// parseItem is a fetched HTML page waiting to be parsed.
+type parseItem struct {
 	job pageJob
 	ch  chain
 }
@@ -25,6 +28,9 @@ type parseJob struct {
 // pushPage queues a page in its host's lane, starting the lane when new.
 // Pages of one host are fetched one at a time with the delay between them.
 func (c *crawl) pushPage(ctx context.Context, j pageJob) {
+	if c.front != nil {
+		c.front.Claim(index.FrontierItem{URL: j.u.String(), Kind: index.KindPage, Depth: j.depth, Seed: j.seed, Scope: j.scope.String()})
+	}
 	c.work.Add(1)
 	c.stats.queued.Add(1)
 	host := j.u.Host
@@ -69,16 +75,18 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 		c.log.Warn("page failed", "url", j.u.String(), "err", ch.err)
 	}
 	if ch.final == nil {
+		c.markDone(ctx, j.u, nil)
 		c.finish()
 		return
 	}
 	c.stats.pages.Add(1)
 	if ch.final.Entity == nil || !isHTML(ch.final.Header.Get("Content-Type")) {
+		c.markDone(ctx, j.u, c.classify(ctx, ch, nil))
 		c.finish()
 		return
 	}
 	select {
-	case c.parses <- parseJob{job: j, ch: ch}:
+	case c.parses <- parseItem{job: j, ch: ch}:
 	case <-ctx.Done():
 		c.finish()
 	}
@@ -88,7 +96,7 @@ func (c *crawl) parseLoop(ctx context.Context) {
 	for {
 		select {
 		case p := <-c.parses:
-			c.parsePage(ctx, p)
+			c.markDone(ctx, p.job.u, c.parsePage(ctx, p))
 			c.finish()
 		case <-c.done:
 			return
@@ -98,19 +106,19 @@ func (c *crawl) parseLoop(ctx context.Context) {
 	}
 }
 
-// parsePage queues a page's requisites and in-scope links and writes its
-// metadata record.
-func (c *crawl) parsePage(ctx context.Context, p parseJob) {
+// parsePage queues a page's requisites and in-scope links, writes its
+// metadata record and says what changed since its latest earlier capture.
+func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	f, pageURL := p.ch.final, p.ch.finalURL
 	body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
 	if err != nil {
 		c.log.Warn("cannot decode page", "url", pageURL.String(), "err", err)
-		return
+		return c.classify(ctx, p.ch, nil)
 	}
 	doc, err := ParseHTML(body, f.Header.Get("Content-Type"))
 	if err != nil {
 		c.log.Warn("cannot parse page", "url", pageURL.String(), "err", err)
-		return
+		return c.classify(ctx, p.ch, nil)
 	}
 	links := ExtractLinks(doc, pageURL)
 	c.queueRequisites(ctx, links.Requisites, pageURL)
@@ -128,13 +136,74 @@ func (c *crawl) parsePage(ctx context.Context, p parseJob) {
 	if md.Authors == nil {
 		md.Authors = []string{}
 	}
+	change := c.classify(ctx, p.ch, &md.Text)
+	// A revisit's page is the one its earlier capture describes; a resumed
+	// run's page read back from its WARC may have its metadata already.
+	if f.Records.Revisit || (f.FromArchive && c.archive.withMeta[f.Records.ResponseID]) {
+		return change
+	}
 	block, err := json.Marshal(md)
 	if err != nil {
-		return
+		return change
 	}
 	resp := f.Records.Response
 	if _, err := c.rec.WriteMetadata(pageURL.String(), resp.Date, f.Records.ResponseID, block); err != nil {
 		c.log.Error("metadata record not written", "url", pageURL.String(), "err", err)
+	}
+	return change
+}
+
+// classify compares a fetched page with the latest earlier capture of its
+// URL (by another run): new when there is none, unchanged when the payload
+// is identical (it was written as a revisit) or, given the page's main text,
+// when that text is the same; changed otherwise.
+func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Change {
+	f := ch.final
+	if f == nil || ch.finalURL == nil || f.Status < 200 || f.Status > 299 {
+		return nil
+	}
+	out := &index.Change{URL: ch.finalURL.String(), TS: warc.Timestamp14(f.Records.Response.Date)}
+	prior := f.Records.Prior
+	switch {
+	case prior == nil:
+		out.Change = index.ChangeNew
+		c.stats.newPages.Add(1)
+		return out
+	case f.Records.Revisit:
+		out.Change, out.PrevTS = index.ChangeUnchanged, prior.Timestamp
+		c.stats.unchanged.Add(1)
+		return out
+	}
+	out.Change, out.PrevTS = index.ChangeChanged, prior.Timestamp
+	if text != nil && c.idx != nil {
+		if key, err := warc.SURT(out.URL); err == nil {
+			if prev, ok, err := c.idx.LatestPage(ctx, key, c.cfg.RunID); err == nil && ok {
+				out.PrevTS = prev.Timestamp
+				if sameText(prev.Text, *text) {
+					out.Change = index.ChangeUnchanged
+				}
+			}
+		}
+	}
+	if out.Change == index.ChangeUnchanged {
+		c.stats.unchanged.Add(1)
+	} else {
+		c.stats.changed.Add(1)
+	}
+	return out
+}
+
+// sameText compares two main texts ignoring how whitespace was laid out.
+func sameText(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+}
+
+// markDone records in the frontier that the run is finished with u, unless
+// the run is stopping: then u may be half done, and a resumed run takes it
+// up again.
+func (c *crawl) markDone(ctx context.Context, u *url.URL, change *index.Change) {
+	if c.front != nil && ctx.Err() == nil {
+		c.front.Done(u.String(), change)
 	}
 }
 

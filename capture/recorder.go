@@ -35,7 +35,12 @@ type ExchangeRecords struct {
 	RequestID  string
 	ResponseID string
 	Response   warc.Entry
+	Prior      *index.Capture // the latest earlier capture of the URL; nil when there was none (or no dedup)
+	Revisit    bool           // the response was identical to Prior and written as a revisit record
 }
+
+// PriorFunc finds the latest earlier capture of a URL, for deduplication.
+type PriorFunc func(url string) (index.Capture, bool)
 
 // Recorder is the RecordWriter of a capture: it writes request/response pairs
 // and metadata records into rotating WARC files and queues their index rows.
@@ -43,6 +48,7 @@ type Recorder struct {
 	fw    *warc.FileWriter
 	index *index.Batcher // nil: no index
 	newID func() string
+	prior PriorFunc // nil: no deduplication
 }
 
 var _ RecordWriter = (*Recorder)(nil)
@@ -51,6 +57,13 @@ var _ RecordWriter = (*Recorder)(nil)
 func NewRecorder(fw *warc.FileWriter, b *index.Batcher) *Recorder {
 	return &Recorder{fw: fw, index: b, newID: newRecordID}
 }
+
+// Dedup makes the recorder write a response whose payload is identical to
+// the latest earlier capture of its URL (same payload digest and status) as
+// a revisit record (DESIGN §4): the HTTP header only, with
+// WARC-Refers-To-Target-URI and WARC-Refers-To-Date naming the capture that
+// holds the payload.
+func (r *Recorder) Dedup(prior PriorFunc) { r.prior = prior }
 
 func newRecordID() string { return "<urn:uuid:" + uuid.NewString() + ">" }
 
@@ -67,9 +80,35 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 	if ex.Truncated != "" {
 		respHdr.Add("WARC-Truncated", ex.Truncated)
 	}
-	if ex.Digest != nil {
+	resp := &warc.Record{
+		Type: warc.TypeResponse, ID: respID, TargetURI: ex.TargetURI, Date: ex.Date,
+		ContentType: "application/http; msgtype=response", Header: respHdr,
+		Block: ex.Response, BlockSize: ex.RespSize,
+	}
+	orig, found := r.lookup(ex)
+	dup := found && orig.Digest == ex.Digest.PayloadDigest() && orig.Status == ex.Digest.Status()
+	switch {
+	case dup:
+		refURI, refTS := orig.URL, orig.Timestamp
+		if orig.Type == warc.TypeRevisit && orig.RefersToURL != "" && orig.RefersToTimestamp != "" {
+			refURI, refTS = orig.RefersToURL, orig.RefersToTimestamp
+		}
+		resp.Type = warc.TypeRevisit
+		resp.Block, resp.BlockSize = io.NewSectionReader(ex.Response, 0, int64(ex.Digest.HeaderLen())), int64(ex.Digest.HeaderLen())
+		respHdr.Add("WARC-Profile", warc.ProfileIdenticalPayloadDigest)
+		respHdr.Add("WARC-Refers-To-Target-URI", refURI)
+		if t, err := time.Parse("20060102150405", refTS); err == nil {
+			respHdr.Add("WARC-Refers-To-Date", t.UTC().Format(time.RFC3339))
+		}
+		if orig.Type == warc.TypeResponse && orig.RecordID != "" {
+			respHdr.Add("WARC-Refers-To", orig.RecordID)
+		}
+		respHdr.Add("WARC-Payload-Digest", ex.Digest.PayloadDigest())
+		resp.Header = respHdr
+	case ex.Digest != nil:
 		respHdr.Add("WARC-Block-Digest", ex.Digest.BlockDigest())
 		respHdr.Add("WARC-Payload-Digest", ex.Digest.PayloadDigest())
+		resp.Header = respHdr
 	}
 	entries, err := r.fw.Write(
 		&warc.Record{
@@ -77,22 +116,31 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 			ContentType: "application/http; msgtype=request", Header: reqHdr,
 			Block: bytes.NewReader(ex.Request), BlockSize: int64(len(ex.Request)),
 		},
-		&warc.Record{
-			Type: warc.TypeResponse, ID: respID, TargetURI: ex.TargetURI, Date: ex.Date,
-			ContentType: "application/http; msgtype=response", Header: respHdr,
-			Block: ex.Response, BlockSize: ex.RespSize,
-		},
+		resp,
 	)
 	if err != nil {
 		return ExchangeRecords{}, fmt.Errorf("write %s: %w", ex.TargetURI, err)
 	}
 	out := ExchangeRecords{RequestID: reqID, ResponseID: respID}
+	if found {
+		out.Prior, out.Revisit = &orig, dup
+	}
 	for _, e := range entries {
 		if e.ID == respID {
 			out.Response = e
 		}
 	}
 	return out, r.addToIndex(entries, nil)
+}
+
+// lookup finds the latest earlier capture of ex's URL. A response that
+// carries the same payload with the same status is written as a revisit of
+// it; cut-off responses never are, so they are not looked up.
+func (r *Recorder) lookup(ex *Exchange) (index.Capture, bool) {
+	if r.prior == nil || ex.Digest == nil || ex.Truncated != "" || ex.Digest.HeaderLen() <= 0 {
+		return index.Capture{}, false
+	}
+	return r.prior(ex.TargetURI)
 }
 
 // WriteMetadata writes the metadata record of a page: its JSON block, the

@@ -12,6 +12,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
+
+	"github.com/vellumhq/vellum/index"
 )
 
 // reqJob is a requisite to fetch for the page at referer.
@@ -26,6 +28,9 @@ func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url
 		u, ok := parseLink(s)
 		if !ok || !c.claim(u) {
 			continue
+		}
+		if c.front != nil {
+			c.front.Claim(index.FrontierItem{URL: u.String(), Kind: index.KindRequisite, Seed: -1, Referer: referer.String()})
 		}
 		c.work.Add(1)
 		c.stats.queued.Add(1)
@@ -42,6 +47,7 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 			return
 		}
 		c.requisite(ctx, j)
+		c.markDone(ctx, j.u, nil)
 		c.finish()
 	}
 }

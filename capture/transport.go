@@ -113,6 +113,9 @@ type Fetched struct {
 	Size      int64  // response bytes recorded
 	Records   ExchangeRecords
 	BodyErr   error // why the body ended early, if it did
+	// FromArchive: a resumed run's own earlier capture, read back from its
+	// WARC file rather than fetched (nothing new was written).
+	FromArchive bool
 }
 
 // RoundTrip implements http.RoundTripper: it records the exchange and returns

@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	if _, err := db.ExecContext(ctx, schema+filesSchema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+filesSchema+runsSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}

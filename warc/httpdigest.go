@@ -79,6 +79,15 @@ func (d *HTTPDigester) PayloadDigest() string { return formatSHA256(d.payload.Su
 // no complete header, no valid status line).
 func (d *HTTPDigester) Status() int { return d.head.Status() }
 
+// HeaderLen returns the length of the HTTP header, blank line included, or -1
+// while it has not completed.
+func (d *HTTPDigester) HeaderLen() int {
+	if !d.head.done {
+		return -1
+	}
+	return d.head.n
+}
+
 // MIME returns the media type of the HTTP Content-Type, lowercased and without
 // parameters, or "" when there is none or the header did not complete.
 func (d *HTTPDigester) MIME() string { return d.head.MIME() }

@@ -51,7 +51,7 @@ func newRoot() *cobra.Command {
 			return flagsFromEnv(cmd.Flags())
 		},
 	}
-	root.AddCommand(newCaptureCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd())
+	root.AddCommand(newCaptureCmd(), newRunCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd())
 	return root
 }
 

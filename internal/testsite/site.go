@@ -29,6 +29,7 @@ type Site struct {
 	mu      sync.Mutex
 	hits    []Hit
 	cdn     string // CDN base URL as the article names it
+	edit    func(string) string
 	article []byte // the article's raw response
 }
 
@@ -66,7 +67,24 @@ func (s *Site) SetCDNBase(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cdn = strings.TrimSuffix(base, "/")
-	s.article = rawArticle(articleHTML(s.cdn))
+	s.render()
+}
+
+// EditArticle changes the article's HTML from now on (nil: back to the
+// original), as a newsroom edits a story between two runs.
+func (s *Site) EditArticle(edit func(html string) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.edit = edit
+	s.render()
+}
+
+func (s *Site) render() {
+	html := articleHTML(s.cdn)
+	if s.edit != nil {
+		html = s.edit(html)
+	}
+	s.article = rawArticle(html)
 }
 
 // ArticleBytes is exactly what the server writes for the article

@@ -1,0 +1,446 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/robfig/cron/v3"
+)
+
+// Job is one entry of a jobs file: a capture to run now (`vellum run`) or on
+// a schedule (`vellum serve --jobs`).
+type Job struct {
+	Name         string         // unique in the file; [A-Za-z0-9._-]+, used in logs and file names
+	Schedule     string         // 5-field cron, an @ descriptor or "@every D"; "" = run only on demand
+	Seeds        []string       // `seeds`, then the seeds file's URLs, in order and as written
+	SeedsFile    string         // `seeds_file` as written; relative to the jobs file's directory
+	Depth        int            // link hops from the seeds
+	Scope        Scope          // ScopeHost when not given
+	Delay        *time.Duration // nil = not set (the capture default applies)
+	MaxPages     int            // 0 = no limit
+	Remote       string         // s3://bucket[/prefix], or "" for none
+	IgnoreRobots bool           // fetch what robots.txt disallows
+	UserAgent    string         // "" = the capture default
+	Webhook      string         // notify.webhook: an absolute http(s) URL, or ""
+	Line         int            // line of the job's entry in the jobs file
+}
+
+// minEvery is the shortest "@every" interval: anything shorter would hammer
+// the sites being preserved.
+const minEvery = time.Second
+
+var jobNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// LoadJobs reads and validates the jobs file at path; seeds files are
+// resolved relative to its directory. See ParseJobs for the errors.
+func LoadJobs(path string) ([]Job, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("jobs file: %w", err)
+	}
+	return ParseJobs(path, data, filepath.Dir(path))
+}
+
+// ParseJobs parses and validates the jobs file data, named file in errors;
+// relative seeds files are read from dir. The first problem found is
+// returned as one line, "FILE:LINE: job "NAME": reason", or "FILE:LINE:
+// reason" when the problem is not inside a named job.
+func ParseJobs(file string, data []byte, dir string) ([]Job, error) {
+	f, err := parser.ParseBytes(data, 0) // refuses duplicate keys too
+	if err != nil {
+		return nil, yamlError(file, nil, err)
+	}
+	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
+		return nil, lineError(file, 1, "", "empty jobs file (want a jobs: list)")
+	}
+	if len(f.Docs) > 1 {
+		return nil, lineError(file, nodeLine(f.Docs[1].Body), "", "more than one YAML document")
+	}
+	body := f.Docs[0].Body
+	// The document is decoded whole so that anchors and aliases resolve;
+	// the entries' nodes only give line numbers. Duplicate keys were
+	// refused by the parser: here they can only come from merge keys (<<),
+	// whose values explicit keys override.
+	var entries []ast.Node
+	if kv, ok := keyNodes(body)["jobs"]; ok {
+		entries = items(kv.Value)
+	}
+	var top struct {
+		Jobs []rawJob `yaml:"jobs"`
+	}
+	if err := yaml.NodeToValue(body, &top, yaml.Strict(), yaml.AllowDuplicateMapKey()); err != nil {
+		return nil, yamlError(file, entries, err)
+	}
+	if len(top.Jobs) == 0 {
+		return nil, lineError(file, nodeLine(body), "", "no jobs (want a jobs: list with at least one job)")
+	}
+	jobs := make([]Job, 0, len(top.Jobs))
+	first := make(map[string]int) // name → line
+	for i, r := range top.Jobs {
+		var n ast.Node = body
+		if len(entries) == len(top.Jobs) {
+			n = entries[i]
+		}
+		j, err := checkJob(file, dir, r, n)
+		if err != nil {
+			return nil, err
+		}
+		if at, ok := first[j.Name]; ok {
+			return nil, lineError(file, j.Line, j.Name, "job %q defined again (first at line %d)", j.Name, at)
+		}
+		first[j.Name] = j.Line
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// rawJob is a job as written in the file.
+type rawJob struct {
+	Name         string   `yaml:"name"`
+	Schedule     string   `yaml:"schedule"`
+	Seeds        []string `yaml:"seeds"`
+	SeedsFile    string   `yaml:"seeds_file"`
+	Depth        int      `yaml:"depth"`
+	Scope        string   `yaml:"scope"`
+	Delay        *string  `yaml:"delay"`
+	MaxPages     int      `yaml:"max_pages"`
+	Remote       string   `yaml:"remote"`
+	IgnoreRobots bool     `yaml:"ignore_robots"`
+	UserAgent    string   `yaml:"user_agent"`
+	Notify       struct {
+		Webhook string `yaml:"webhook"`
+	} `yaml:"notify"`
+}
+
+// checkJob checks the job r, written at node n, and reads its seeds file.
+// Errors point at the line of the offending key (or seed) when there is
+// one, else at the entry.
+func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
+	keys := keyNodes(n)
+	j := Job{
+		Name: r.Name, Schedule: r.Schedule, SeedsFile: r.SeedsFile,
+		Depth: r.Depth, Scope: ScopeHost, MaxPages: r.MaxPages, Remote: r.Remote,
+		IgnoreRobots: r.IgnoreRobots, UserAgent: r.UserAgent, Webhook: r.Notify.Webhook,
+		Line: nodeLine(n),
+	}
+	// at is the line of the key at path (e.g. "notify", "webhook"), or of
+	// its nearest parent in the file.
+	at := func(path ...string) int {
+		l, kv := j.Line, keys[path[0]]
+		for i := 1; kv != nil; i++ {
+			l = nodeLine(kv.Key)
+			if i == len(path) {
+				break
+			}
+			kv = keyNodes(kv.Value)[path[i]]
+		}
+		return l
+	}
+	fail := func(key, format string, args ...any) (Job, error) {
+		return Job{}, lineError(file, at(key), j.Name, format, args...)
+	}
+
+	switch {
+	case j.Name == "":
+		return fail("name", "job without a name")
+	case !jobNameRE.MatchString(j.Name) || j.Name == "." || j.Name == "..":
+		return Job{}, lineError(file, at("name"), "", "invalid job name %q (want letters, digits, '.', '_' or '-')", j.Name)
+	case j.Depth < 0:
+		return fail("depth", "depth %d: must be 0 or more", j.Depth)
+	case j.MaxPages < 0:
+		return fail("max_pages", "max_pages %d: must be 0 or more", j.MaxPages)
+	}
+	if j.Schedule != "" {
+		if _, err := parseSchedule(j.Schedule); err != nil {
+			return fail("schedule", "%w", err)
+		}
+	}
+	if r.Scope != "" {
+		sc, err := ParseScope(r.Scope)
+		if err != nil {
+			return fail("scope", "%w", err)
+		}
+		j.Scope = sc
+	}
+	if r.Delay != nil {
+		d, err := time.ParseDuration(*r.Delay)
+		if err != nil {
+			return fail("delay", "delay %q: want a duration like 2s or 500ms", *r.Delay)
+		}
+		if d < 0 {
+			return fail("delay", "delay %s: must not be negative", d)
+		}
+		j.Delay = &d
+	}
+	if j.Remote != "" {
+		if err := checkRemote(j.Remote); err != nil {
+			return fail("remote", "%w", err)
+		}
+	}
+	if j.Webhook != "" {
+		if u, err := url.Parse(j.Webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// The URL is not shown: webhooks often carry a token.
+			return Job{}, lineError(file, at("notify", "webhook"), j.Name, "notify.webhook: want an absolute http or https URL")
+		}
+	}
+
+	var seedNodes []ast.Node
+	if kv, ok := keys["seeds"]; ok {
+		seedNodes = items(kv.Value)
+	}
+	for i, s := range r.Seeds {
+		if _, err := ParseSeed(s); err != nil {
+			l := at("seeds")
+			if i < len(seedNodes) {
+				l = nodeLine(seedNodes[i])
+			}
+			return Job{}, lineError(file, l, j.Name, "%w", err)
+		}
+	}
+	j.Seeds = r.Seeds
+	if j.SeedsFile != "" {
+		more, err := readSeedsFile(dir, j.SeedsFile)
+		if err != nil {
+			return fail("seeds_file", "%w", err)
+		}
+		j.Seeds = append(j.Seeds, more...)
+	}
+	if len(j.Seeds) == 0 {
+		key := "seeds"
+		if j.SeedsFile != "" {
+			key = "seeds_file" // an empty file is the likelier surprise
+		}
+		return fail(key, "no seeds (give seeds, or a seeds_file with at least one URL)")
+	}
+	return j, nil
+}
+
+// parseSchedule checks a schedule; for "@every D" it returns D, for cron
+// expressions and the other @ descriptors 0.
+func parseSchedule(spec string) (every time.Duration, err error) {
+	if rest, ok := strings.CutPrefix(spec, "@every"); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil {
+			return 0, fmt.Errorf("schedule %q: want @every and a duration like 10m", spec)
+		}
+		if d < minEvery {
+			return 0, fmt.Errorf("schedule %q: interval must be at least %s", spec, minEvery)
+		}
+		return d, nil
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return 0, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return 0, fmt.Errorf("schedule %q: never fires", spec)
+	}
+	return 0, nil
+}
+
+// checkRemote checks the syntax of a remote, s3://bucket[/prefix]; the full
+// check (bucket naming rules, credentials) is the store's, when it connects.
+func checkRemote(remote string) error {
+	rest, ok := strings.CutPrefix(remote, "s3://")
+	if bucket, _, _ := strings.Cut(rest, "/"); !ok || bucket == "" {
+		return fmt.Errorf("remote %q: want s3://bucket[/prefix]", remote)
+	}
+	return nil
+}
+
+// readSeedsFile reads one URL a line from name (relative to dir), skipping
+// blank lines and lines starting with '#', and checks each URL.
+func readSeedsFile(dir, name string) ([]string, error) {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("seeds_file: %w", err)
+	}
+	var seeds []string
+	n := 0
+	for l := range strings.Lines(string(data)) {
+		n++
+		s := strings.TrimSpace(l)
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if _, err := ParseSeed(s); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
+		}
+		seeds = append(seeds, s)
+	}
+	return seeds, nil
+}
+
+// SelectJobs returns the jobs named, in the order named and each once; all
+// of them when names is empty. An unknown name is an error that lists the
+// known ones.
+func SelectJobs(jobs []Job, names []string) ([]Job, error) {
+	if len(names) == 0 {
+		return jobs, nil
+	}
+	byName := make(map[string]int, len(jobs))
+	known := make([]string, len(jobs))
+	for i, j := range jobs {
+		byName[j.Name] = i
+		known[i] = j.Name
+	}
+	var sel []Job
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		i, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown job %q (known: %s)", name, strings.Join(known, ", "))
+		}
+		if !seen[name] {
+			seen[name] = true
+			sel = append(sel, jobs[i])
+		}
+	}
+	return sel, nil
+}
+
+// Definition turns the job's schedule into a gocron job definition: a
+// DurationJob for "@every D", a CronJob for anything else.
+func (j Job) Definition() (gocron.JobDefinition, error) {
+	if j.Schedule == "" {
+		return nil, fmt.Errorf("job %q: no schedule", j.Name)
+	}
+	every, err := parseSchedule(j.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("job %q: %w", j.Name, err)
+	}
+	if every > 0 {
+		return gocron.DurationJob(every), nil
+	}
+	return gocron.CronJob(j.Schedule, false), nil
+}
+
+// Apply sets the job's capture settings on cfg; a delay or user agent the
+// job does not set leaves cfg's.
+func (j Job) Apply(cfg *Config) {
+	cfg.Job = j.Name
+	cfg.Depth = j.Depth
+	if j.Scope != "" {
+		cfg.Scope = j.Scope
+	}
+	if j.Delay != nil {
+		cfg.Delay = *j.Delay
+	}
+	cfg.MaxPages = j.MaxPages
+	cfg.IgnoreRobots = j.IgnoreRobots
+	if j.UserAgent != "" {
+		cfg.UserAgent = j.UserAgent
+	}
+}
+
+// lineError formats a jobs file problem as "FILE:LINE: job "NAME": reason",
+// leaving out the job part when name is "". It wraps the errors that args wrap.
+func lineError(file string, line int, name, format string, args ...any) error {
+	reason := fmt.Errorf(format, args...)
+	if name != "" {
+		return fmt.Errorf("%s:%d: job %q: %w", file, line, name, reason)
+	}
+	return fmt.Errorf("%s:%d: %w", file, line, reason)
+}
+
+// yamlError turns a go-yaml error into one line with its line number,
+// without the source excerpt and colours go-yaml adds, naming the job
+// among entries where it happened.
+func yamlError(file string, entries []ast.Node, err error) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) || ye.GetToken() == nil {
+		return fmt.Errorf("%s: %s", file, oneLine(err.Error()))
+	}
+	tk := ye.GetToken()
+	var name string
+	for _, n := range entries { // the last entry starting at or before the error
+		if nodeLine(n) > tk.Position.Line {
+			break
+		}
+		name = ""
+		if kv, ok := keyNodes(n)["name"]; ok {
+			_ = yaml.NodeToValue(kv.Value, &name) // a name that is not a string labels nothing
+		}
+	}
+	msg := ye.GetMessage()
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		got := fmt.Sprintf("%q", tk.Value)
+		if k := te.SrcType.Kind(); k == reflect.Slice || k == reflect.Map {
+			got = kindName(te.SrcType)
+		}
+		msg = fmt.Sprintf("want %s, not %s", kindName(te.DstType), got)
+	}
+	return lineError(file, tk.Position.Line, name, "%s", oneLine(msg))
+}
+
+// kindName says what a value of type t looks like in YAML.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", `\n`) }
+
+// keyNodes indexes the key/value pairs of a mapping node by key.
+func keyNodes(n ast.Node) map[string]*ast.MappingValueNode {
+	var pairs []*ast.MappingValueNode
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		pairs = m.Values
+	case *ast.MappingValueNode:
+		pairs = []*ast.MappingValueNode{m}
+	case *ast.AnchorNode:
+		return keyNodes(m.Value)
+	}
+	keys := make(map[string]*ast.MappingValueNode, len(pairs))
+	for _, kv := range pairs {
+		keys[kv.Key.GetToken().Value] = kv
+	}
+	return keys
+}
+
+// items returns the entries of a sequence node, nil for anything else.
+func items(n ast.Node) []ast.Node {
+	if a, ok := n.(*ast.AnchorNode); ok {
+		n = a.Value
+	}
+	if seq, ok := n.(*ast.SequenceNode); ok {
+		return seq.Values
+	}
+	return nil
+}
+
+// nodeLine is the line where n starts.
+func nodeLine(n ast.Node) int {
+	if tk := n.GetToken(); tk != nil {
+		return tk.Position.Line
+	}
+	return 1
+}

@@ -1,0 +1,165 @@
+package capture
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// archived serves a resumed run the URLs it captured before it was stopped:
+// they are read back from its own WARC files rather than fetched again, so
+// that no URL is captured twice and the pages among them still yield their
+// links and requisites.
+type archived struct {
+	root     string
+	idx      *index.Index
+	runID    string
+	caps     map[string]index.Capture // URL → latest capture of the run
+	withMeta map[string]bool          // response record IDs that have their metadata record
+}
+
+func loadArchived(ctx context.Context, root string, idx *index.Index, runID string) (*archived, error) {
+	caps, err := idx.CapturesOfRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := idx.PagesOfRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	a := &archived{root: root, idx: idx, runID: runID, caps: make(map[string]index.Capture, len(caps)), withMeta: map[string]bool{}}
+	for _, c := range caps { // in file and offset order: a retry's capture replaces the attempt before it
+		a.caps[c.URL] = c
+	}
+	for _, p := range pages {
+		a.withMeta[p.ConcurrentTo] = true
+	}
+	return a, nil
+}
+
+// fetch returns the run's own capture of u, read from its WARC file; ok is
+// false when the run has none worth keeping (a 429 or 5xx is fetched again,
+// as the retry it was waiting for).
+func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior PriorFunc) (*Fetched, bool) {
+	c, ok := a.caps[u.String()]
+	if !ok || retryableStatus(c.Status) {
+		return nil, false
+	}
+	status, header, entity, err := a.read(ctx, c, limits.MaxKeep)
+	if err != nil {
+		return nil, false // unreadable: capture it again
+	}
+	date, _ := time.Parse("20060102150405", c.Timestamp)
+	f := &Fetched{
+		Status: status, Header: header, Entity: entity, FromArchive: true,
+		Records: ExchangeRecords{
+			ResponseID: c.RecordID,
+			Response: warc.Entry{ID: c.RecordID, Type: c.Type, TargetURI: c.URL, Date: date, Filename: c.Filename,
+				Offset: c.Offset, Length: c.Length, PayloadDigest: c.Digest, MIME: c.MIME, Status: c.Status},
+			Revisit: c.Type == warc.TypeRevisit,
+		},
+	}
+	if prior != nil {
+		if p, ok := prior(c.URL); ok {
+			f.Records.Prior = &p
+		}
+	}
+	return f, true
+}
+
+// read returns the HTTP status, header and (up to keep bytes of) entity of a
+// capture; a revisit's entity is that of the response it refers to.
+func (a *archived) read(ctx context.Context, c index.Capture, keep int64) (int, http.Header, []byte, error) {
+	resp, closeFn, err := a.open(c)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer closeFn()
+	status, header := resp.StatusCode, resp.Header
+	body := resp.Body
+	if c.Type == warc.TypeRevisit {
+		orig, err := a.idx.ResponseWithDigest(ctx, c.Digest, c.RefersToURL)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		oresp, oclose, err := a.open(orig)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		defer oclose()
+		body = oresp.Body
+	}
+	if keep <= 0 {
+		keep = DefaultLimits().MaxKeep
+	}
+	entity, err := io.ReadAll(io.LimitReader(body, keep))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return 0, nil, nil, err
+	}
+	return status, header, entity, nil
+}
+
+func (a *archived) open(c index.Capture) (*http.Response, func(), error) {
+	if strings.Contains(c.Filename, "..") {
+		return nil, nil, fmt.Errorf("capture file %q outside the archive", c.Filename)
+	}
+	f, err := os.Open(filepath.Join(a.root, filepath.FromSlash(c.Filename)))
+	if err != nil {
+		return nil, nil, err
+	}
+	n := c.Length
+	if n <= 0 {
+		n = 1 << 62
+	}
+	rd, err := warc.NewReader(io.NewSectionReader(f, c.Offset, n))
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	closeFn := func() { rd.Close(); f.Close() }
+	rec, err := rd.Next()
+	if err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(rec.Block), nil)
+	if err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("%s at %d: %w", c.Filename, c.Offset, err)
+	}
+	return resp, closeFn, nil
+}
+
+// FindResumable returns the run of job that should be resumed: the latest
+// one, when it did not end — its process died (crash, kill -9, power cut)
+// or, with interrupted, it was stopped by a signal. ok is false when the
+// latest run of the job ended, or runs on in a live process.
+func FindResumable(ctx context.Context, idx *index.Index, job string, interrupted bool) (index.Run, bool, error) {
+	runs, err := idx.Runs(ctx, job, 1)
+	if err != nil || len(runs) == 0 {
+		return index.Run{}, false, err
+	}
+	r := runs[0]
+	switch r.Status {
+	case index.RunInterrupted:
+		return r, interrupted, nil
+	case index.RunRunning:
+		host, _ := os.Hostname()
+		if r.Host == host && processAlive(r.PID) {
+			return r, false, nil
+		}
+		return r, true, nil
+	}
+	return r, false, nil
+}

@@ -1,0 +1,235 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vellumhq/vellum/index"
+)
+
+// RunsDir is where each run's summary is written as <run-id>.json, inside
+// the archive directory.
+const RunsDir = "runs"
+
+// runBook keeps a run's entry in the run history: started in the index,
+// its counts saved while it runs, and ended with its outcome, changes and a
+// runs/<id>.json summary.
+type runBook struct {
+	idx     *index.Index
+	cfg     Config
+	run     index.Run
+	base    index.RunCounts // counts of the earlier part of a resumed run
+	front   *index.FrontierWriter
+	archive *archived
+	items   []index.FrontierItem // a resumed run's frontier
+}
+
+func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (*runBook, error) {
+	b := &runBook{idx: idx, cfg: cfg}
+	var seq int64
+	if cfg.Resume {
+		r, ok, err := idx.GetRun(ctx, cfg.RunID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("resume: no run %s in %s", cfg.RunID, idx.Path())
+		}
+		if r.Status != index.RunRunning && r.Status != index.RunInterrupted {
+			return nil, fmt.Errorf("resume: run %s already ended (%s)", r.ID, r.Status)
+		}
+		if b.archive, err = loadArchived(ctx, cfg.Archive, idx, r.ID); err != nil {
+			return nil, err
+		}
+		if b.items, err = idx.Frontier(ctx, r.ID); err != nil {
+			return nil, err
+		}
+		if seq, err = idx.FrontierSize(ctx, r.ID); err != nil {
+			return nil, err
+		}
+		r.Resumes++
+		b.run, b.base = r, r.Counts
+	} else {
+		b.run = index.Run{ID: cfg.RunID, Job: cfg.Job, Seeds: seeds, Started: time.Now().UTC()}
+	}
+	if b.run.Seeds == nil {
+		b.run.Seeds = []string{}
+	}
+	b.run.Status, b.run.Ended, b.run.Error = index.RunRunning, time.Time{}, ""
+	b.run.Host, _ = os.Hostname()
+	b.run.PID = os.Getpid()
+	if err := idx.SaveRun(ctx, b.run); err != nil {
+		return nil, err
+	}
+	b.front = idx.NewFrontierWriter(b.run.ID, seq)
+	return b, nil
+}
+
+// counts adds what this process did to what earlier parts of the run did.
+func (b *runBook) counts(s Stats) index.RunCounts {
+	c := b.base
+	c.Pages += s.Pages
+	c.Requisites += s.Requisites
+	c.Bytes += s.Bytes
+	c.Errors += s.Errors
+	c.Revisits += s.Revisits
+	return c
+}
+
+// saveWhileRunning saves the run's counts every few seconds, so the history
+// shows a long run's progress and a crashed run keeps most of its counts.
+// The returned function stops it.
+func (b *runBook) saveWhileRunning(ctx context.Context, st *counters) func() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r := b.run
+				r.Counts = b.counts(st.snapshot())
+				_ = b.idx.SaveRun(context.WithoutCancel(ctx), r)
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
+
+// finish ends the run: interrupted (resumable) when it was stopped, failed
+// when a seed failed or the files could not be closed, ok otherwise.
+func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeErr error) error {
+	ferr := b.front.Close()
+	r := b.run
+	r.Ended = time.Now().UTC()
+	r.Counts = b.counts(res.Stats)
+	r.Counts.Files = len(res.Files)
+	if b.archive != nil {
+		r.Counts.Files += b.base.Files
+	}
+	switch {
+	case stopped:
+		r.Status = index.RunInterrupted
+	case closeErr != nil || ferr != nil:
+		r.Status, r.Error = index.RunFailed, errors.Join(closeErr, ferr).Error()
+	case res.Failed() > 0:
+		r.Status = index.RunFailed
+		r.Error = fmt.Sprintf("%d of %d seeds failed", res.Failed(), len(res.Seeds))
+	default:
+		r.Status = index.RunOK
+	}
+	var err error
+	if r.Status == index.RunInterrupted {
+		res.Changes, err = b.idx.FrontierChanges(ctx, r.ID)
+	} else {
+		if err = b.idx.FinishFrontier(ctx, r.ID); err == nil {
+			res.Changes, err = b.idx.Changes(ctx, r.ID, "")
+		}
+	}
+	r.Counts.New, r.Counts.Changed, r.Counts.Unchanged = 0, 0, 0
+	for _, ch := range res.Changes {
+		switch ch.Change {
+		case index.ChangeNew:
+			r.Counts.New++
+		case index.ChangeChanged:
+			r.Counts.Changed++
+		case index.ChangeUnchanged:
+			r.Counts.Unchanged++
+		}
+	}
+	res.Stats.New, res.Stats.Changed, res.Stats.Unchanged = r.Counts.New, r.Counts.Changed, r.Counts.Unchanged
+	res.Run = r
+	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res))
+}
+
+// RunSummary is the content of runs/<id>.json.
+type RunSummary struct {
+	index.Run
+	Files   []string       `json:"files"`
+	Changes []index.Change `json:"changes"`
+	Failed  []SeedFailure  `json:"failed_seeds,omitempty"`
+}
+
+// SeedFailure is a seed that was not archived, and why.
+type SeedFailure struct {
+	Seed  string `json:"seed"`
+	Error string `json:"error"`
+}
+
+func writeRunJSON(archive string, r index.Run, res *Result) error {
+	s := RunSummary{Run: r, Files: []string{}, Changes: res.Changes}
+	if s.Changes == nil {
+		s.Changes = []index.Change{}
+	}
+	for _, f := range res.Files {
+		s.Files = append(s.Files, f.Filename)
+	}
+	for _, sr := range res.Seeds {
+		if sr.Err != nil {
+			s.Failed = append(s.Failed, SeedFailure{Seed: sr.Seed, Error: sr.Err.Error()})
+		}
+	}
+	dir := filepath.Join(archive, RunsDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("run summary: %w", err)
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, r.ID+".json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("run summary: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("run summary: %w", err)
+	}
+	return nil
+}
+
+// resume queues what a resumed run had claimed but not finished. The seeds
+// were queued again (their results come from the archive); everything else
+// the run claimed counts as visited.
+func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
+	for _, it := range items {
+		u, err := url.Parse(it.URL)
+		if err != nil {
+			continue
+		}
+		if !c.claim(u) {
+			continue
+		}
+		if it.Kind == index.KindPage {
+			c.seenMu.Lock()
+			c.pages++ // toward MaxPages, done or not
+			c.seenMu.Unlock()
+		}
+		if it.Done {
+			continue
+		}
+		switch it.Kind {
+		case index.KindPage:
+			scope, err := url.Parse(it.Scope)
+			if err != nil {
+				scope = u
+			}
+			c.pushPage(ctx, pageJob{u: u, scope: scope, depth: it.Depth, seed: -1})
+		default:
+			c.work.Add(1)
+			c.stats.queued.Add(1)
+			c.reqs.push(reqJob{u: u, referer: it.Referer})
+		}
+	}
+}

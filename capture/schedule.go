@@ -1,0 +1,103 @@
+package capture
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+)
+
+// Scheduler runs jobs on their schedules (gocron v2), each in singleton
+// mode: a job still running when it is due again is not started twice, and
+// that skipped turn is logged and counted. A failing run does not affect the
+// other jobs or the job's next turns.
+type Scheduler struct {
+	s       gocron.Scheduler
+	log     *slog.Logger
+	skipped sync.Map // job name → *atomic.Int64
+	runs    sync.WaitGroup
+}
+
+// NewScheduler schedules every job that has a schedule; run is called for
+// each turn with a context that ends when the scheduler stops. Jobs without
+// a schedule are left to `vellum run`.
+func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Logger) (*Scheduler, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sc := &Scheduler{log: log.With("component", "scheduler")}
+	s, err := gocron.NewScheduler(gocron.WithMonitor(monitor{sc}), gocron.WithStopTimeout(time.Minute))
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	sc.s = s
+	for _, j := range jobs {
+		if j.Schedule == "" {
+			continue
+		}
+		def, err := j.Definition()
+		if err != nil {
+			_ = s.Shutdown()
+			return nil, err
+		}
+		sc.skipped.Store(j.Name, new(atomic.Int64))
+		// gocron passes each turn a context that Shutdown cancels.
+		_, err = s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
+			sc.runs.Add(1)
+			defer sc.runs.Done()
+			run(ctx, j)
+		}), gocron.WithName(j.Name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		if err != nil {
+			_ = s.Shutdown()
+			return nil, fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Schedule, err)
+		}
+	}
+	return sc, nil
+}
+
+// Start starts the schedules.
+func (sc *Scheduler) Start() { sc.s.Start() }
+
+// Shutdown stops the schedules and waits (a minute at most) for running
+// turns, whose contexts are cancelled so they stop cleanly.
+func (sc *Scheduler) Shutdown() error { return sc.s.Shutdown() }
+
+// Skipped reports how many turns of a job were skipped because it was still
+// running.
+func (sc *Scheduler) Skipped(job string) int64 {
+	if v, ok := sc.skipped.Load(job); ok {
+		return v.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+// NextRun is when a job runs next; zero when it has no schedule.
+func (sc *Scheduler) NextRun(job string) time.Time {
+	for _, j := range sc.s.Jobs() {
+		if j.Name() == job {
+			t, _ := j.NextRun()
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// monitor hears from gocron about each turn; it logs the skipped ones.
+type monitor struct{ sc *Scheduler }
+
+func (m monitor) IncrementJob(_ uuid.UUID, name string, _ []string, status gocron.JobStatus) {
+	if status != gocron.SingletonRescheduled && status != gocron.Skip {
+		return
+	}
+	if v, ok := m.sc.skipped.Load(name); ok {
+		v.(*atomic.Int64).Add(1)
+	}
+	m.sc.log.Warn("job still running when due again: this turn is skipped", "job", name)
+}
+
+func (monitor) RecordJobTiming(time.Time, time.Time, uuid.UUID, string, []string) {}

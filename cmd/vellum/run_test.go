@@ -1,0 +1,274 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/internal/testsite"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// warcRecord is one record of an archive, as a reader finds it.
+type warcRecord struct {
+	file, typ, uri, profile, refersTo string
+	blockLen                          int64
+}
+
+// archiveRecords reads every record of every WARC file of an archive whose
+// name contains match ("" for all).
+func archiveRecords(t *testing.T, archive, match string) []warcRecord {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", "*.warc.gz"))
+	var out []warcRecord
+	for _, path := range files {
+		if !strings.Contains(filepath.Base(path), match) {
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := warc.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			n, _ := io.Copy(io.Discard, rec.Block)
+			h := rec.Header
+			out = append(out, warcRecord{file: filepath.Base(path), typ: h.Get("WARC-Type"), uri: h.Get("WARC-Target-URI"),
+				profile: h.Get("WARC-Profile"), refersTo: h.Get("WARC-Refers-To-Target-URI"), blockLen: n})
+		}
+		rd.Close()
+		f.Close()
+	}
+	return out
+}
+
+// hook is a webhook receiver on loopback.
+type hook struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	bodies []capture.ChangeNotice
+}
+
+func newHook(t *testing.T) *hook {
+	h := &hook{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n capture.ChangeNotice
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(w, "want a JSON POST", http.StatusBadRequest)
+			return
+		}
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.bodies = append(h.bodies, n)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hook) notices() []capture.ChangeNotice {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]capture.ChangeNotice(nil), h.bodies...)
+}
+
+func writeJobs(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "jobs.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var runLine = regexp.MustCompile(`(?m)^run (\S+)  job (\S+)  (\S+)  (\d+) pages \((\d+) new, (\d+) changed, (\d+) unchanged\), (\d+) requisites, (\d+) revisits`)
+
+// runSummary parses the summary line of `vellum run`.
+type runSummary struct {
+	id, job, status                                      string
+	pages, new, changed, unchanged, requisites, revisits int
+}
+
+func parseRunLine(t *testing.T, stdout string) runSummary {
+	t.Helper()
+	m := runLine.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no run summary in stdout:\n%s", stdout)
+	}
+	n := func(i int) int {
+		var v int
+		fmt.Sscan(m[i], &v)
+		return v
+	}
+	return runSummary{id: m[1], job: m[2], status: m[3], pages: n(4), new: n(5), changed: n(6), unchanged: n(7),
+		requisites: n(8), revisits: n(9)}
+}
+
+func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
+	site := testsite.New(t)
+	h := newHook(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	jobs := writeJobs(t, fmt.Sprintf(`jobs:
+  - name: gazette
+    schedule: "@daily"
+    seeds: [%s]
+    delay: 0s
+    notify:
+      webhook: %s/hook
+`, site.ArticleURL(), h.srv.URL))
+	replayBase := "http://replay.example:8080"
+
+	first := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--replay-url", replayBase, "--no-progress")
+	if first.code != 0 {
+		t.Fatalf("first run: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	}
+	r1 := parseRunLine(t, first.stdout)
+	if r1.job != "gazette" || r1.status != "OK" || r1.pages != 1 || r1.new != 1 || r1.revisits != 0 {
+		t.Errorf("first run summary: %+v\n%s", r1, first.stdout)
+	}
+	if n := h.notices(); len(n) != 0 {
+		t.Errorf("webhook notified after a first run with nothing changed: %+v", n)
+	}
+	firstRecords := archiveRecords(t, archive, r1.id)
+
+	// The newsroom corrects a figure; nothing else on the site changes.
+	// (Replay URLs name captures to the second: the next run starts in a new one.)
+	nextSecond()
+	site.EditArticle(func(html string) string {
+		return strings.Replace(html, "rose by more than two metres", "rose by more than three metres", 1)
+	})
+	second := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--replay-url", replayBase, "--no-progress")
+	if second.code != 0 {
+		t.Fatalf("second run: exit %d\n%s%s", second.code, second.stdout, second.stderr)
+	}
+	r2 := parseRunLine(t, second.stdout)
+	if r2.id == r1.id || r2.changed != 1 || r2.new != 0 || r2.unchanged != 0 || r2.requisites != r1.requisites {
+		t.Errorf("second run summary: %+v (first %+v)\n%s", r2, r1, second.stdout)
+	}
+	diffURL := replayBase + capture.DiffPath(r2.id, site.ArticleURL())
+	if !strings.Contains(second.stdout, "changed  "+site.ArticleURL()+"  "+diffURL) {
+		t.Errorf("stdout does not list the changed article with its diff link:\n%s", second.stdout)
+	}
+
+	// Bytes in the WARC: the article is a new response with its metadata;
+	// every unchanged requisite (and robots.txt) is a revisit of the first run's capture.
+	recs := archiveRecords(t, archive, r2.id)
+	responses, revisits := map[string]bool{}, map[string]bool{}
+	for _, r := range recs {
+		switch r.typ {
+		case warc.TypeResponse:
+			responses[r.uri] = true
+		case warc.TypeRevisit:
+			revisits[r.uri] = true
+			if r.profile != warc.ProfileIdenticalPayloadDigest || r.refersTo != r.uri {
+				t.Errorf("revisit of %s: profile %q, refers to %q", r.uri, r.profile, r.refersTo)
+			}
+		}
+	}
+	if len(responses) != 1 || !responses[site.ArticleURL()] {
+		t.Errorf("second run's responses: %v; want only the edited article", keys(responses))
+	}
+	firstResponses := 0
+	for _, r := range firstRecords {
+		if r.typ == warc.TypeResponse {
+			firstResponses++
+			if r.uri != site.ArticleURL() && !revisits[r.uri] {
+				t.Errorf("%s unchanged but not written as a revisit in the second run", r.uri)
+			}
+		}
+	}
+	if len(revisits) != firstResponses-1 || r2.revisits != len(revisits) {
+		t.Errorf("%d revisits (summary says %d) for %d unchanged URLs", len(revisits), r2.revisits, firstResponses-1)
+	}
+
+	// The webhook got one JSON POST naming the article with both captures.
+	notes := h.notices()
+	if len(notes) != 1 {
+		t.Fatalf("webhook got %d notices, want 1", len(notes))
+	}
+	n := notes[0]
+	if n.Job != "gazette" || n.Run != r2.id || len(n.Changed) != 1 || n.Changed[0].URL != site.ArticleURL() {
+		t.Fatalf("notice: %+v", n)
+	}
+	c := n.Changed[0]
+	before := regexp.MustCompile(`^` + regexp.QuoteMeta(replayBase) + `/web/(\d{14})/` + regexp.QuoteMeta(site.ArticleURL()) + `$`)
+	if !before.MatchString(c.Before) || !before.MatchString(c.After) || c.Before == c.After || c.Diff != diffURL {
+		t.Errorf("notice links: before %s after %s diff %s", c.Before, c.After, c.Diff)
+	}
+
+	// Each run is in runs/<id>.json with its counts and changes.
+	var sum capture.RunSummary
+	data, err := os.ReadFile(filepath.Join(archive, "runs", r2.id+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Job != "gazette" || sum.Status != "ok" || sum.Counts.Changed != 1 || len(sum.Changes) != 1 ||
+		sum.Changes[0].Change != "changed" || len(sum.Files) == 0 || sum.Ended.Before(sum.Started) {
+		t.Errorf("runs/%s.json: %s", r2.id, data)
+	}
+	if _, err := os.Stat(filepath.Join(archive, "runs", r1.id+".json")); err != nil {
+		t.Errorf("first run's summary: %v", err)
+	}
+	if v := vellum(t, nil, "verify", archive); v.code != 0 {
+		t.Errorf("verify after two runs: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
+
+	// A third run after a change that leaves the article's text alone (a new
+	// tracking comment) is a new response, yet the page is unchanged.
+	site.EditArticle(func(html string) string {
+		html = strings.Replace(html, "rose by more than two metres", "rose by more than three metres", 1)
+		return strings.Replace(html, "</body>", "<!-- build 4711 --></body>", 1)
+	})
+	nextSecond()
+	third := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--replay-url", replayBase, "--no-progress")
+	r3 := parseRunLine(t, third.stdout)
+	if third.code != 0 || r3.unchanged != 1 || r3.changed != 0 {
+		t.Errorf("third run: exit %d, %+v\n%s%s", third.code, r3, third.stdout, third.stderr)
+	}
+	if len(h.notices()) != 1 {
+		t.Errorf("webhook notified of a page whose text did not change")
+	}
+}
+
+// nextSecond waits for the clock's next second, so two captures of one URL
+// get different 14-digit timestamps.
+func nextSecond() {
+	now := time.Now()
+	time.Sleep(now.Truncate(time.Second).Add(time.Second).Sub(now))
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
