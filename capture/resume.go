@@ -48,6 +48,15 @@ func loadArchived(ctx context.Context, root string, idx *index.Index, runID stri
 	return a, nil
 }
 
+// has reports whether the run captured u before it stopped.
+func (a *archived) has(u string) bool {
+	if a == nil {
+		return false
+	}
+	_, ok := a.caps[u]
+	return ok
+}
+
 // fetch returns the run's own capture of u, read from its WARC file; ok is
 // false when the run has none worth keeping (a 429 or 5xx is fetched again,
 // as the retry it was waiting for).

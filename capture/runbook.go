@@ -72,10 +72,11 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 }
 
 // counts adds what this process did to what earlier parts of the run did.
+// Pages and requisites a resumed run counts itself: those finished before
+// are counted from its frontier, the rest as it goes.
 func (b *runBook) counts(s Stats) index.RunCounts {
 	c := b.base
-	c.Pages += s.Pages
-	c.Requisites += s.Requisites
+	c.Pages, c.Requisites = s.Pages, s.Requisites
 	c.Bytes += s.Bytes
 	c.Errors += s.Errors
 	c.Revisits += s.Revisits
@@ -199,9 +200,10 @@ func writeRunJSON(archive string, r index.Run, res *Result) error {
 	return nil
 }
 
-// resume queues what a resumed run had claimed but not finished. The seeds
-// were queued again (their results come from the archive); everything else
-// the run claimed counts as visited.
+// resume queues what a resumed run had claimed but not finished, and what it
+// finished but whose records a crash lost (they were still in the WARC
+// writer's buffer). The seeds were queued again (their results come from the
+// archive); everything else the run claimed counts as visited.
 func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 	for _, it := range items {
 		u, err := url.Parse(it.URL)
@@ -216,7 +218,13 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 			c.pages++ // toward MaxPages, done or not
 			c.seenMu.Unlock()
 		}
-		if it.Done {
+		if it.Done && c.archive.has(it.URL) {
+			// Finished, and its records reached the WARC before the crash.
+			if it.Kind == index.KindPage {
+				c.stats.pages.Add(1)
+			} else {
+				c.stats.requisites.Add(1)
+			}
 			continue
 		}
 		switch it.Kind {
