@@ -20,6 +20,7 @@ type Scheduler struct {
 	s       gocron.Scheduler
 	log     *slog.Logger
 	skipped sync.Map // job name → *atomic.Int64
+	names   []string
 	runs    sync.WaitGroup
 }
 
@@ -46,6 +47,7 @@ func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 			return nil, err
 		}
 		sc.skipped.Store(j.Name, new(atomic.Int64))
+		sc.names = append(sc.names, j.Name)
 		// gocron passes each turn a context that Shutdown cancels.
 		_, err = s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
 			sc.runs.Add(1)
@@ -75,6 +77,9 @@ func (sc *Scheduler) Skipped(job string) int64 {
 	}
 	return 0
 }
+
+// Jobs names the scheduled jobs.
+func (sc *Scheduler) Jobs() []string { return sc.names }
 
 // NextRun is when a job runs next; zero when it has no schedule.
 func (sc *Scheduler) NextRun(job string) time.Time {

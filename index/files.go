@@ -126,3 +126,12 @@ func (x *Index) ImportCDXJ(ctx context.Context, cdxjName string, size int64, war
 }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339) }
+
+// CountFiles counts the finished files in a state (StatePending, StateUploaded).
+func (x *Index) CountFiles(ctx context.Context, state string) (int64, error) {
+	var n int64
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE state = ?`, state).Scan(&n); err != nil {
+		return 0, fmt.Errorf("index: count %s files: %w", state, err)
+	}
+	return n, nil
+}

@@ -510,3 +510,23 @@ func (x *Index) ResponseWithDigest(ctx context.Context, digest, url string) (Cap
 	}
 	return caps[0], nil
 }
+
+// RunTotals sums the counts of every run, for metrics.
+func (x *Index) RunTotals(ctx context.Context) (RunCounts, error) {
+	var c RunCounts
+	err := x.db.QueryRowContext(ctx, `SELECT
+		coalesce(sum(json_extract(counts, '$.pages')), 0), coalesce(sum(json_extract(counts, '$.requisites')), 0),
+		coalesce(sum(json_extract(counts, '$.bytes')), 0), coalesce(sum(json_extract(counts, '$.errors')), 0),
+		coalesce(sum(json_extract(counts, '$.new')), 0), coalesce(sum(json_extract(counts, '$.changed')), 0),
+		coalesce(sum(json_extract(counts, '$.unchanged')), 0), coalesce(sum(json_extract(counts, '$.revisits')), 0)
+		FROM runs`).Scan(&c.Pages, &c.Requisites, &c.Bytes, &c.Errors, &c.New, &c.Changed, &c.Unchanged, &c.Revisits)
+	if err != nil {
+		return RunCounts{}, fmt.Errorf("index: run totals: %w", err)
+	}
+	return c, nil
+}
+
+// LastRuns returns the latest run of each job.
+func (x *Index) LastRuns(ctx context.Context) ([]Run, error) {
+	return x.runs(ctx, `SELECT `+runCols+` FROM runs r WHERE started = (SELECT max(started) FROM runs WHERE job = r.job) ORDER BY job`)
+}

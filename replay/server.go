@@ -55,6 +55,9 @@ func NewServer(idx *index.Index, store storage.Store, opts Options) *Server {
 	s.ui.HandleFunc("GET /search", s.handleSearch)
 	s.ui.HandleFunc("GET /_vellum/{file}", s.handleAsset)
 	s.ui.Handle("GET /web/cdx", CDXHandler(idx, CDXOptions{}))
+	s.ui.HandleFunc("GET /runs", s.handleRuns)
+	s.ui.HandleFunc("GET /runs/{id}", s.handleRun)
+	s.ui.HandleFunc("GET /runs/{id}/diff", s.handleDiff)
 	return s
 }
 

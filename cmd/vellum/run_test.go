@@ -240,6 +240,30 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 		t.Errorf("verify after two runs: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 
+	// The replay UI lists the run and shows the word diff of the article;
+	// the unchanged requisites replay from the second run's revisits.
+	ui, _ := startServe(t, archive)
+	runPage := getBody(t, ui+"/runs/"+r2.id)
+	if !strings.Contains(runPage, capture.DiffPath(r2.id, site.ArticleURL())) || !strings.Contains(runPage, "changed") {
+		t.Errorf("/runs/%s does not link the diff:\n%s", r2.id, runPage)
+	}
+	diff := getBody(t, ui+capture.DiffPath(r2.id, site.ArticleURL()))
+	if !strings.Contains(diff, "<del>two</del>") || !strings.Contains(diff, "<ins>three</ins>") ||
+		!strings.Contains(diff, "overnight, flooding the high street") {
+		t.Errorf("diff page does not show two → three in context:\n%s", diff)
+	}
+	ts2 := regexp.MustCompile(`/web/(\d{14})/`).FindStringSubmatch(c.After)[1]
+	photo := site.CDN.URL + "/cdn/photo.jpg"
+	orig, err := http.Get(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := io.ReadAll(orig.Body)
+	orig.Body.Close()
+	if got := getBody(t, ui+"/web/"+ts2+"id_/"+photo); got != string(want) || !revisits[photo] {
+		t.Errorf("the photo's revisit of %s replays %d bytes, want the original %d", ts2, len(got), len(want))
+	}
+
 	// A third run after a change that leaves the article's text alone (a new
 	// tracking comment) is a new response, yet the page is unchanged.
 	site.EditArticle(func(html string) string {

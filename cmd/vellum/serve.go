@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/storage"
@@ -22,7 +23,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
-	var cpuProfile, remoteFlag string
+	var cpuProfile, remoteFlag, jobsFile string
 	syncEvery := time.Minute
 	noBanner := false
 	cmd := &cobra.Command{
@@ -42,6 +43,13 @@ func newServeCmd() *cobra.Command {
 			rem, err := parseRemote(remoteFlag)
 			if err != nil {
 				return err
+			}
+			var jobs []capture.Job
+			if jobsFile != "" {
+				// An invalid jobs file stops serve before it listens.
+				if jobs, err = capture.LoadJobs(jobsFile); err != nil {
+					return &exitError{2, err.Error()}
+				}
 			}
 			idx, err := openServeIndex(ctx, archive, logger)
 			if err != nil {
@@ -68,10 +76,38 @@ func newServeCmd() *cobra.Command {
 				opts.ContentOrigin = "http://" + content.Addr().String()
 			}
 			srv := replay.NewServer(idx, store, opts)
-			servers := []*http.Server{newHTTPServer(srv)}
+			var sched *capture.Scheduler
+			met := newMetrics(idx, func() *capture.Scheduler { return sched })
+			mux := http.NewServeMux()
+			mux.Handle("GET /metrics", met.handler())
+			mux.Handle("/", srv)
+			if len(jobs) > 0 {
+				runner := &jobRunner{archive: archive, replayBase: opts.UIOrigin, resume: true, remote: remoteFlag,
+					keepLocal: true, log: logger}
+				if sched, err = capture.NewScheduler(jobs, func(ctx context.Context, j capture.Job) {
+					res, err := runner.run(ctx, j)
+					switch {
+					case err != nil:
+						logger.Error("run failed", "job", j.Name, "err", oneLine(err))
+					case res != nil:
+						c := res.Run.Counts
+						logger.Info("run ended", "job", j.Name, "run", res.Run.ID, "status", res.Run.Status, "pages", c.Pages,
+							"new", c.New, "changed", c.Changed, "unchanged", c.Unchanged, "revisits", c.Revisits, "errors", c.Errors)
+					}
+				}, logger); err != nil {
+					ui.Close()
+					return &exitError{2, err.Error()}
+				}
+				sched.Start()
+				defer sched.Shutdown()
+				for _, name := range sched.Jobs() {
+					logger.Info("job scheduled", "job", name, "next", sched.NextRun(name))
+				}
+			}
+			servers := []*http.Server{newHTTPServer(met.wrap(mux))}
 			listeners := []net.Listener{ui}
 			if content != nil {
-				servers = append(servers, newHTTPServer(srv.ContentHandler()))
+				servers = append(servers, newHTTPServer(met.wrap(srv.ContentHandler())))
 				listeners = append(listeners, content)
 			}
 			stopProfiles, err := startProfiles(cpuProfile, "")
@@ -94,6 +130,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")
 	f.DurationVar(&syncEvery, "sync-interval", syncEvery, "how often to look for new remote CDXJ files and retry pending uploads")
+	f.StringVar(&jobsFile, "jobs", "", "also run the jobs of this jobs file (YAML) on their schedules")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the server to this file on exit")
 	_ = f.MarkHidden("cpuprofile")
 	return cmd

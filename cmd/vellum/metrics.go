@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/index"
+)
+
+// metrics is what `vellum serve` exports at /metrics: the run history and
+// upload state read from vellum.db at each scrape (so runs made by `vellum
+// run` in other processes count too), and the replay requests it served.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(idx *index.Index, sched func() *capture.Scheduler) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vellum_replay_requests_total",
+		Help: "Replay HTTP requests served, by kind of page and status code.",
+	}, []string{"kind", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "vellum_replay_request_duration_seconds",
+		Help:    "Time to serve a replay HTTP request, by kind of page.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"kind"})
+	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &archiveCollector{idx: idx, sched: sched})
+	return m
+}
+
+// handler serves /metrics.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// wrap counts and times the requests h serves.
+func (m *metrics) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		kind := requestKind(r.URL.Path)
+		m.requests.WithLabelValues(kind, strconv.Itoa(sw.code)).Inc()
+		m.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	})
+}
+
+// requestKind names what a request asked for, with few distinct values.
+func requestKind(p string) string {
+	switch {
+	case p == "/metrics":
+		return "metrics"
+	case strings.HasPrefix(p, "/web/cdx"):
+		return "cdx"
+	case strings.HasPrefix(p, "/web/timemap/"):
+		return "timemap"
+	case strings.HasPrefix(p, "/web/*/"):
+		return "calendar"
+	case strings.HasPrefix(p, "/web/"):
+		rest := strings.TrimPrefix(p, "/web/")
+		if i := strings.IndexByte(rest, '/'); i > 0 && rest[0] >= '0' && rest[0] <= '9' {
+			return "memento"
+		}
+		return "timegate"
+	case strings.HasPrefix(p, "/runs"):
+		return "runs"
+	case strings.HasPrefix(p, "/_vellum/"):
+		return "asset"
+	}
+	return "ui"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushes, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// archiveCollector reads the run history and the upload state at scrape time.
+type archiveCollector struct {
+	idx   *index.Index
+	sched func() *capture.Scheduler
+}
+
+var (
+	descRuns      = prometheus.NewDesc("vellum_runs", "Runs in the history, by status (ok, failed, interrupted, running).", []string{"status"}, nil)
+	descPages     = prometheus.NewDesc("vellum_run_pages_total", "Pages archived by all runs.", nil, nil)
+	descReqs      = prometheus.NewDesc("vellum_run_requisites_total", "Requisites archived by all runs.", nil, nil)
+	descBytes     = prometheus.NewDesc("vellum_run_bytes_total", "Response bytes fetched by all runs.", nil, nil)
+	descErrors    = prometheus.NewDesc("vellum_run_errors_total", "URLs that failed in all runs.", nil, nil)
+	descChanges   = prometheus.NewDesc("vellum_run_pages_by_change_total", "Pages archived by all runs, by what changed since their previous capture.", []string{"change"}, nil)
+	descRevisits  = prometheus.NewDesc("vellum_run_revisits_total", "Responses written as revisit records (identical payload) by all runs.", nil, nil)
+	descPending   = prometheus.NewDesc("vellum_uploads_pending", "Finished files waiting for a verified upload to the remote store.", nil, nil)
+	descCaptures  = prometheus.NewDesc("vellum_captures", "Replayable captures in the index.", nil, nil)
+	descLastEnd   = prometheus.NewDesc("vellum_job_last_run_end_timestamp_seconds", "When the latest run of each job ended (0 while it runs), with its status.", []string{"job", "status"}, nil)
+	descSkipped   = prometheus.NewDesc("vellum_job_skipped_turns_total", "Scheduled turns skipped because the job's previous run was still going.", []string{"job"}, nil)
+	descScrapeErr = prometheus.NewDesc("vellum_metrics_errors", "1 when reading the index for these metrics failed.", nil, nil)
+)
+
+func (c *archiveCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRuns, descPages, descReqs, descBytes, descErrors, descChanges, descRevisits,
+		descPending, descCaptures, descLastEnd, descSkipped, descScrapeErr} {
+		ch <- d
+	}
+}
+
+func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	failed := 0.0
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	if by, err := c.idx.RunsByStatus(ctx); err == nil {
+		for _, s := range []string{index.RunOK, index.RunFailed, index.RunInterrupted, index.RunRunning} {
+			gauge(descRuns, float64(by[s]), s)
+		}
+	} else {
+		failed = 1
+	}
+	if t, err := c.idx.RunTotals(ctx); err == nil {
+		counter(descPages, float64(t.Pages))
+		counter(descReqs, float64(t.Requisites))
+		counter(descBytes, float64(t.Bytes))
+		counter(descErrors, float64(t.Errors))
+		counter(descRevisits, float64(t.Revisits))
+		counter(descChanges, float64(t.New), index.ChangeNew)
+		counter(descChanges, float64(t.Changed), index.ChangeChanged)
+		counter(descChanges, float64(t.Unchanged), index.ChangeUnchanged)
+	} else {
+		failed = 1
+	}
+	if n, err := c.idx.CountFiles(ctx, index.StatePending); err == nil {
+		gauge(descPending, float64(n))
+	} else {
+		failed = 1
+	}
+	if n, err := c.idx.Count(ctx); err == nil {
+		gauge(descCaptures, float64(n))
+	} else {
+		failed = 1
+	}
+	if last, err := c.idx.LastRuns(ctx); err == nil {
+		for _, r := range last {
+			end := 0.0
+			if !r.Ended.IsZero() {
+				end = float64(r.Ended.Unix())
+			}
+			gauge(descLastEnd, end, r.Job, r.Status)
+		}
+	} else {
+		failed = 1
+	}
+	if c.sched != nil {
+		if s := c.sched(); s != nil {
+			for _, job := range s.Jobs() {
+				counter(descSkipped, float64(s.Skipped(job)), job)
+			}
+		}
+	}
+	gauge(descScrapeErr, failed)
+}
