@@ -48,13 +48,22 @@ func loadArchived(ctx context.Context, root string, idx *index.Index, runID stri
 	return a, nil
 }
 
-// has reports whether the run captured u before it stopped.
-func (a *archived) has(u string) bool {
+// complete reports whether the run captured u before it stopped, with the
+// metadata record an HTML page gets after its response (a crash can keep
+// the one and lose the other).
+func (a *archived) complete(u string) bool {
 	if a == nil {
 		return false
 	}
-	_, ok := a.caps[u]
-	return ok
+	c, ok := a.caps[u]
+	if !ok {
+		return false
+	}
+	page := c.MIME == "text/html" || c.MIME == "application/xhtml+xml"
+	if !page || c.Type == warc.TypeRevisit || (c.Status >= 300 && c.Status <= 399) {
+		return true
+	}
+	return a.withMeta[c.RecordID]
 }
 
 // fetch returns the run's own capture of u, read from its WARC file; ok is

@@ -218,7 +218,7 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 			c.pages++ // toward MaxPages, done or not
 			c.seenMu.Unlock()
 		}
-		if it.Done && c.archive.has(it.URL) {
+		if it.Done && c.archive.complete(it.URL) {
 			// Finished, and its records reached the WARC before the crash.
 			if it.Kind == index.KindPage {
 				c.stats.pages.Add(1)
@@ -240,4 +240,47 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 			c.reqs.push(reqJob{u: u, referer: it.Referer})
 		}
 	}
+}
+
+// ImportRunHistory restores the run history of vellum.db from the
+// runs/<id>.json summaries of an archive (after vellum.db was lost or
+// deleted): runs the index lacks are added with their page changes. It
+// returns how many it added; a summary it cannot read is reported and skipped.
+func ImportRunHistory(ctx context.Context, idx *index.Index, archive string) (int, []string, error) {
+	files, err := filepath.Glob(filepath.Join(archive, RunsDir, "*.json"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var problems []string
+	n := 0
+	for _, f := range files {
+		var s RunSummary
+		data, err := os.ReadFile(f)
+		if err == nil {
+			err = json.Unmarshal(data, &s)
+		}
+		if err == nil && s.ID == "" {
+			err = errors.New("no run id")
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", f, err))
+			continue
+		}
+		if _, ok, err := idx.GetRun(ctx, s.ID); err != nil {
+			return n, problems, err
+		} else if ok {
+			continue
+		}
+		for i := range s.Changes {
+			s.Changes[i].RunID = s.ID
+		}
+		if err := idx.SaveRun(ctx, s.Run); err != nil {
+			return n, problems, err
+		}
+		if err := idx.AddChanges(ctx, s.Changes); err != nil {
+			return n, problems, err
+		}
+		n++
+	}
+	return n, problems, nil
 }

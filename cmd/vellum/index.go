@@ -46,6 +46,16 @@ func newIndexCmd() *cobra.Command {
 				fmt.Fprintln(out, p)
 			}
 			fmt.Fprintf(out, "indexed %d captures and %d pages from %d WARC files\n", st.Captures, st.Pages, st.Files)
+			runs, bad, err := capture.ImportRunHistory(ctx, idx, archive)
+			if err != nil {
+				return err
+			}
+			for _, p := range bad {
+				fmt.Fprintln(out, "run summary unreadable:", p)
+			}
+			if runs > 0 {
+				fmt.Fprintf(out, "restored %d runs from %s/\n", runs, capture.RunsDir)
+			}
 			if rem != nil {
 				n, err := idx.SyncRemote(ctx, lazyStore{rem}, func(name string) bool {
 					_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))

@@ -296,3 +296,31 @@ func keys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestRunRefusesInvalidJobsFiles(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"unknown field", "jobs:\n  - name: a\n    seeds: [http://127.0.0.1/]\n    dept: 1\n", `jobs.yaml:4: job "a": unknown field "dept"`},
+		{"bad cron", "jobs:\n  - name: a\n    schedule: \"61 * * * *\"\n    seeds: [http://127.0.0.1/]\n", `jobs.yaml:3: job "a": schedule "61 * * * *"`},
+		{"bad every", "jobs:\n  - name: a\n    schedule: \"@every soon\"\n    seeds: [http://127.0.0.1/]\n", `jobs.yaml:3: job "a": schedule "@every soon"`},
+		{"duplicate name", "jobs:\n  - name: a\n    seeds: [http://127.0.0.1/]\n  - name: a\n    seeds: [http://127.0.0.1/]\n", `jobs.yaml:4: job "a": job "a" defined again (first at line 2)`},
+		{"no seeds", "jobs:\n  - name: a\n    schedule: \"@daily\"\n", `jobs.yaml:2: job "a": no seeds`},
+		{"bad seed", "jobs:\n  - name: a\n    seeds: [\"ftp://example.org/\"]\n", `jobs.yaml:3: job "a": invalid URL "ftp://example.org/": scheme must be http or https`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			archive := filepath.Join(t.TempDir(), "archive")
+			r := vellum(t, nil, "run", "--archive", archive, "--jobs", writeJobs(t, c.yaml))
+			msg := strings.TrimSpace(r.stderr)
+			if r.code != 2 || !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", r.code, msg, c.want)
+			}
+			if _, err := os.Stat(archive); err == nil {
+				t.Errorf("an invalid jobs file still touched the archive")
+			}
+		})
+	}
+	r := vellum(t, nil, "run", "--jobs", writeJobs(t, "jobs:\n  - name: a\n    seeds: [http://127.0.0.1/]\n"), "nope")
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown job "nope" (known: a)`) {
+		t.Errorf("unknown job: exit %d, %s", r.code, r.stderr)
+	}
+}

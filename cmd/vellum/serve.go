@@ -78,9 +78,15 @@ func newServeCmd() *cobra.Command {
 			srv := replay.NewServer(idx, store, opts)
 			var sched *capture.Scheduler
 			met := newMetrics(idx, func() *capture.Scheduler { return sched })
-			mux := http.NewServeMux()
-			mux.Handle("GET /metrics", met.handler())
-			mux.Handle("/", srv)
+			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
+			metricsHandler := met.handler()
+			mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/metrics" {
+					metricsHandler.ServeHTTP(w, r)
+					return
+				}
+				srv.ServeHTTP(w, r)
+			})
 			if len(jobs) > 0 {
 				runner := &jobRunner{archive: archive, replayBase: opts.UIOrigin, resume: true, remote: remoteFlag,
 					keepLocal: true, log: logger}

@@ -159,6 +159,7 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 	site := testsite.New(t)
 	archive, _ := captureArticle(t, site)
 	ctx := context.Background()
+	var runs []index.Run
 	rows := func() ([]index.Capture, []index.Page) {
 		idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
 		if err != nil {
@@ -173,11 +174,15 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if runs, err = idx.Runs(ctx, index.JobAny, 0); err != nil {
+			t.Fatal(err)
+		}
 		return c, p
 	}
 	caps, pages := rows()
-	if len(caps) < 20 || len(pages) < 5 {
-		t.Fatalf("index after capture: %d captures, %d pages", len(caps), len(pages))
+	runs1 := runs
+	if len(caps) < 20 || len(pages) < 5 || len(runs1) != 1 {
+		t.Fatalf("index after capture: %d captures, %d pages, %d runs", len(caps), len(pages), len(runs1))
 	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(filepath.Join(archive, index.FileName+suffix))
@@ -189,5 +194,9 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 	caps2, pages2 := rows()
 	if !reflect.DeepEqual(caps, caps2) || !reflect.DeepEqual(pages, pages2) {
 		t.Errorf("rebuilt rows differ: %d/%d captures, %d/%d pages", len(caps), len(caps2), len(pages), len(pages2))
+	}
+	// The run history comes back from runs/<id>.json.
+	if !reflect.DeepEqual(runs1, runs) {
+		t.Errorf("run history after rebuild:\n%+v\nwant\n%+v", runs, runs1)
 	}
 }
