@@ -41,6 +41,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "generator seed; the same seed and -pages give the same site")
 	probe := flag.String("probe", "", "instead of serving, fetch every URL of the site at this loopback `host:port` and print the rate")
 	conns := flag.Int("conns", 1, "keep-alive connections the probe uses")
+	imageKB := flag.Int("image-kb", 0, "mean image size in KB (each image is half to one and a half times it); 0 = 2–6 KB")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("benchsite: ")
@@ -54,7 +55,7 @@ func main() {
 	if *probe != "" {
 		err = runProbe(ctx, *probe, *pages, *conns)
 	} else {
-		err = serve(ctx, *addr, *pages, *seed)
+		err = serve(ctx, *addr, *pages, *seed, *imageKB)
 	}
 	if err != nil {
 		log.Fatal(err)
@@ -77,12 +78,12 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-func serve(ctx context.Context, addr string, pages int, seed uint64) error {
+func serve(ctx context.Context, addr string, pages int, seed uint64, imageKB int) error {
 	if err := checkLoopback(addr); err != nil {
 		return err
 	}
 	start := time.Now()
-	s, err := newSite(pages, seed)
+	s, err := newSite(pages, seed, imageKB)
 	if err != nil {
 		return err
 	}

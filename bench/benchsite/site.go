@@ -46,8 +46,8 @@ func sitePaths(n int) []string {
 
 // newSite generates a site of n articles from seed; the same seed and n give
 // the same bytes.
-func newSite(n int, seed uint64) (*site, error) {
-	g := &gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+func newSite(n int, seed uint64, imageKB int) (*site, error) {
+	g := &gen{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), imageKB: imageKB}
 	s := &site{res: make(map[string]*resource, 4+6*n)}
 	add := func(path, ct string, body []byte) error {
 		r := &resource{contentType: ct, body: body}
@@ -117,7 +117,8 @@ func gzipBytes(b []byte) ([]byte, error) {
 
 // gen makes the site's content from one seeded generator.
 type gen struct {
-	rng *rand.Rand
+	rng     *rand.Rand
+	imageKB int // mean image size; 0 = 4 (2–6 KB)
 }
 
 var (
@@ -177,9 +178,14 @@ func (g *gen) paragraph() string {
 	return strings.Join(s, " ")
 }
 
-// image returns 2–6 KB of random bytes behind the format's magic number.
+// image returns random bytes behind the format's magic number: 2–6 KB, or
+// with imageKB set, imageKB/2 to 3·imageKB/2 KB.
 func (g *gen) image(magic []byte) []byte {
-	b := make([]byte, 2048+g.rng.IntN(4097))
+	lo, span := 2048, 4097
+	if g.imageKB > 0 {
+		lo, span = g.imageKB<<9, g.imageKB<<10+1
+	}
+	b := make([]byte, lo+g.rng.IntN(span))
 	for i := range b {
 		b[i] = byte(g.rng.Uint32())
 	}
