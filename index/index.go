@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -20,6 +21,10 @@ type Index struct {
 	db      *sql.DB
 	path    string
 	readers readers // the read-only pool of lookups (lookup.go)
+
+	latestOnce sync.Once // Latest's statement, prepared on first use
+	latest     *sql.Stmt
+	latestErr  error
 }
 
 const schema = `
@@ -77,6 +82,11 @@ func Open(ctx context.Context, path string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
+	// Writes are serialised by SQLite anyway; a few connections serve the
+	// crawl's writers and its dedup lookups without each of a dozen
+	// workers holding a connection (and its page cache) of its own.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	if _, err := db.ExecContext(ctx, schema+filesSchema+runsSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
@@ -85,7 +95,13 @@ func Open(ctx context.Context, path string) (*Index, error) {
 }
 
 // Close closes the database.
-func (x *Index) Close() error { return errors.Join(x.readers.close(), x.db.Close()) }
+func (x *Index) Close() error {
+	var err error
+	if x.latest != nil {
+		err = x.latest.Close()
+	}
+	return errors.Join(err, x.readers.close(), x.db.Close())
+}
 
 // Path is the database file's path.
 func (x *Index) Path() string { return x.path }

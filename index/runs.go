@@ -201,10 +201,22 @@ func likeEscape(s string) string {
 
 // Latest returns the latest capture of exactly url (response or revisit)
 // that another run than notRun wrote, for deduplication.
+// A crawl asks it once per URL: the statement is prepared once.
 func (x *Index) Latest(ctx context.Context, urlkey, url, notRun string) (Capture, bool, error) {
-	caps, err := x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = ? AND url = ?
-		AND type IN ('response', 'revisit') AND filename NOT LIKE ? ESCAPE '\'
-		ORDER BY ts DESC, filename DESC, offset DESC LIMIT 1`, urlkey, url, runFiles(notRun))
+	x.latestOnce.Do(func() {
+		x.latest, x.latestErr = x.db.PrepareContext(context.WithoutCancel(ctx), `SELECT `+captureCols+` FROM captures
+			WHERE urlkey = ? AND url = ? AND type IN ('response', 'revisit') AND filename NOT LIKE ? ESCAPE '\'
+			ORDER BY ts DESC, filename DESC, offset DESC LIMIT 1`)
+	})
+	if x.latestErr != nil {
+		return Capture{}, false, fmt.Errorf("index: prepare: %w", x.latestErr)
+	}
+	rows, err := x.latest.QueryContext(ctx, urlkey, url, runFiles(notRun))
+	if err != nil {
+		return Capture{}, false, fmt.Errorf("index: query captures: %w", err)
+	}
+	defer rows.Close()
+	caps, err := scanCaptures(rows)
 	if err != nil || len(caps) == 0 {
 		return Capture{}, false, err
 	}
