@@ -288,3 +288,31 @@ func TestKeepLocalFalseRemovesOnlyVerifiedFiles(t *testing.T) {
 		t.Errorf("an archive whose files live only in the store does not replay")
 	}
 }
+
+// TestRunUploadsToTheJobsRemote runs a job whose jobs-file entry names a
+// remote: its WARCs (a second run's revisits too) land in the bucket, and a
+// fresh node replays the revisited article from the bucket alone.
+func TestRunUploadsToTheJobsRemote(t *testing.T) {
+	m := miniotest.Start(t)
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	const remote = "s3://vellum-test/jobs"
+	jobs := writeJobs(t, "jobs:\n  - name: gazette\n    seeds: ["+site.ArticleURL()+"]\n    delay: 0s\n    remote: "+remote+"\n")
+	for i := range 2 {
+		if i > 0 {
+			nextSecond()
+		}
+		if r := vellum(t, m.Env(), "run", "--jobs", jobs, "--archive", archive, "--no-progress"); r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s%s", i+1, r.code, r.stdout, r.stderr)
+		}
+	}
+	checkRemoteHas(t, remoteStore(t, m, remote), localFiles(t, archive))
+
+	site.Main.Close()
+	site.CDN.Close()
+	ui, _ := startServeEnv(t, m.Env(), filepath.Join(t.TempDir(), "empty"), "--remote", remote)
+	photo := getBody(t, ui+"/web/2099id_/"+site.CDN.URL+"/cdn/photo.jpg")
+	if len(photo) < 100 || !strings.HasPrefix(photo, "\xff\xd8") {
+		t.Errorf("the photo's latest capture (a revisit) replays %d bytes from S3, not the JPEG", len(photo))
+	}
+}
