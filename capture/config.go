@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -44,6 +45,7 @@ type Config struct {
 	Operator     string        // who runs the capture, for warcinfo
 	RunID        string        // "" = made from the clock
 	Resume       bool          // carry on the unfinished run RunID (its seeds, frontier and WARCs) rather than start one
+	Records      storage.Store // where a resumed run reads back its own records (keys as in the index); nil = the local files
 	Logger       *slog.Logger
 	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
 	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil

@@ -103,6 +103,12 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	for _, r := range res.Repaired {
 		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes)
 	}
+	// A setting that cannot work (a bad --ca-file) fails before the run starts.
+	pageBase, err := cfg.baseTransport(1)
+	if err != nil {
+		return nil, err
+	}
+	reqBase, _ := cfg.baseTransport(cfg.ConnsPerHost)
 	book, err := startRun(ctx, idx, cfg, seeds)
 	if err != nil {
 		return nil, err
@@ -124,14 +130,9 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, book.abort(context.WithoutCancel(ctx), err)
 	}
 	batch := idx.NewBatcher()
-	pageBase, err := cfg.baseTransport(1)
-	if err != nil {
-		return nil, errors.Join(err, fw.Close(), batch.Close())
-	}
-	reqBase, _ := cfg.baseTransport(cfg.ConnsPerHost)
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
 		cfg:     cfg,

@@ -179,7 +179,9 @@ func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Cha
 		if key, err := warc.SURT(out.URL); err == nil {
 			if prev, ok, err := c.idx.LatestPage(ctx, key, c.cfg.RunID); err == nil && ok {
 				out.PrevTS = prev.Timestamp
-				if sameText(prev.Text, *text) {
+				// No main text (an image gallery, a page its scripts fill):
+				// the payload changed, and nothing says the page did not.
+				if strings.TrimSpace(*text) != "" && sameText(prev.Text, *text) {
 					out.Change = index.ChangeUnchanged
 				}
 			}

@@ -8,12 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -22,28 +20,25 @@ import (
 // that no URL is captured twice and the pages among them still yield their
 // links and requisites.
 type archived struct {
-	root     string
+	store    storage.Store // where the run's WARC files are read
 	idx      *index.Index
 	runID    string
 	caps     map[string]index.Capture // URL → latest capture of the run
 	withMeta map[string]bool          // response record IDs that have their metadata record
 }
 
-func loadArchived(ctx context.Context, root string, idx *index.Index, runID string) (*archived, error) {
+func loadArchived(ctx context.Context, store storage.Store, idx *index.Index, runID string) (*archived, error) {
 	caps, err := idx.CapturesOfRun(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := idx.PagesOfRun(ctx, runID)
+	withMeta, err := idx.ResponsesWithMetadata(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	a := &archived{root: root, idx: idx, runID: runID, caps: make(map[string]index.Capture, len(caps)), withMeta: map[string]bool{}}
+	a := &archived{store: store, idx: idx, runID: runID, caps: make(map[string]index.Capture, len(caps)), withMeta: withMeta}
 	for _, c := range caps { // in file and offset order: a retry's capture replaces the attempt before it
 		a.caps[c.URL] = c
-	}
-	for _, p := range pages {
-		a.withMeta[p.ConcurrentTo] = true
 	}
 	return a, nil
 }
@@ -59,8 +54,13 @@ func (a *archived) complete(u string) bool {
 	if !ok {
 		return false
 	}
+	if c.Status >= 300 && c.Status <= 399 {
+		// Its target is not in the frontier: walk the chain again (from the
+		// archive as far as it goes) so the target is not lost.
+		return false
+	}
 	page := c.MIME == "text/html" || c.MIME == "application/xhtml+xml"
-	if !page || c.Type == warc.TypeRevisit || (c.Status >= 300 && c.Status <= 399) {
+	if !page || c.Type == warc.TypeRevisit {
 		return true
 	}
 	return a.withMeta[c.RecordID]
@@ -99,7 +99,7 @@ func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior P
 // read returns the HTTP status, header and (up to keep bytes of) entity of a
 // capture; a revisit's entity is that of the response it refers to.
 func (a *archived) read(ctx context.Context, c index.Capture, keep int64) (int, http.Header, []byte, error) {
-	resp, closeFn, err := a.open(c)
+	resp, closeFn, err := a.open(ctx, c)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -111,7 +111,7 @@ func (a *archived) read(ctx context.Context, c index.Capture, keep int64) (int, 
 		if err != nil {
 			return 0, nil, nil, err
 		}
-		oresp, oclose, err := a.open(orig)
+		oresp, oclose, err := a.open(ctx, orig)
 		if err != nil {
 			return 0, nil, nil, err
 		}
@@ -128,24 +128,24 @@ func (a *archived) read(ctx context.Context, c index.Capture, keep int64) (int, 
 	return status, header, entity, nil
 }
 
-func (a *archived) open(c index.Capture) (*http.Response, func(), error) {
-	if strings.Contains(c.Filename, "..") {
-		return nil, nil, fmt.Errorf("capture file %q outside the archive", c.Filename)
-	}
-	f, err := os.Open(filepath.Join(a.root, filepath.FromSlash(c.Filename)))
-	if err != nil {
+func (a *archived) open(ctx context.Context, c index.Capture) (*http.Response, func(), error) {
+	if err := storage.CheckKey(c.Filename); err != nil {
 		return nil, nil, err
 	}
 	n := c.Length
 	if n <= 0 {
-		n = 1 << 62
+		n = -1
 	}
-	rd, err := warc.NewReader(io.NewSectionReader(f, c.Offset, n))
+	rc, err := a.store.Open(ctx, c.Filename, c.Offset, n)
 	if err != nil {
-		f.Close()
 		return nil, nil, err
 	}
-	closeFn := func() { rd.Close(); f.Close() }
+	rd, err := warc.NewReader(rc)
+	if err != nil {
+		rc.Close()
+		return nil, nil, err
+	}
+	closeFn := func() { rd.Close(); rc.Close() }
 	rec, err := rd.Next()
 	if err != nil {
 		closeFn()
@@ -162,8 +162,8 @@ func (a *archived) open(c index.Capture) (*http.Response, func(), error) {
 // FindResumable returns the run of job that should be resumed: the latest
 // one, when it did not end — its process died (crash, kill -9, power cut)
 // or, with interrupted, it was stopped by a signal. ok is false when the
-// latest run of the job ended, or runs on in a live process.
-func FindResumable(ctx context.Context, idx *index.Index, job string, interrupted bool) (index.Run, bool, error) {
+// latest run of the job ended, or goes on in a live process.
+func FindResumable(ctx context.Context, idx *index.Index, archive, job string, interrupted bool) (index.Run, bool, error) {
 	runs, err := idx.Runs(ctx, job, 1)
 	if err != nil || len(runs) == 0 {
 		return index.Run{}, false, err
@@ -173,11 +173,7 @@ func FindResumable(ctx context.Context, idx *index.Index, job string, interrupte
 	case index.RunInterrupted:
 		return r, interrupted, nil
 	case index.RunRunning:
-		host, _ := os.Hostname()
-		if r.Host == host && processAlive(r.PID) {
-			return r, false, nil
-		}
-		return r, true, nil
+		return r, !runLive(archive, r.ID), nil
 	}
 	return r, false, nil
 }

@@ -8,9 +8,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage/local"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // RunsDir is where each run's summary is written as <run-id>.json, inside
@@ -28,10 +31,21 @@ type runBook struct {
 	front   *index.FrontierWriter
 	archive *archived
 	items   []index.FrontierItem // a resumed run's frontier
+	lock    *runLock             // held while the run goes on
 }
 
-func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (*runBook, error) {
+func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (_ *runBook, err error) {
 	b := &runBook{idx: idx, cfg: cfg}
+	// Held before the run is looked at: two processes resuming one run
+	// (`vellum run` and a scheduled turn) cannot both go on with it.
+	if b.lock, err = lockRun(cfg.Archive, cfg.RunID); err != nil {
+		return nil, fmt.Errorf("run %s: %w", cfg.RunID, err)
+	}
+	defer func() {
+		if err != nil {
+			b.lock.release()
+		}
+	}()
 	var seq int64
 	if cfg.Resume {
 		r, ok, err := idx.GetRun(ctx, cfg.RunID)
@@ -44,7 +58,11 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 		if r.Status != index.RunRunning && r.Status != index.RunInterrupted {
 			return nil, fmt.Errorf("resume: run %s already ended (%s)", r.ID, r.Status)
 		}
-		if b.archive, err = loadArchived(ctx, cfg.Archive, idx, r.ID); err != nil {
+		store := cfg.Records
+		if store == nil {
+			store = local.New(cfg.Archive)
+		}
+		if b.archive, err = loadArchived(ctx, store, idx, r.ID); err != nil {
 			return nil, err
 		}
 		if b.items, err = idx.Frontier(ctx, r.ID); err != nil {
@@ -108,17 +126,25 @@ func (b *runBook) saveWhileRunning(ctx context.Context, st *counters) func() {
 	return func() { close(stop); <-done }
 }
 
+// abort ends a run that could not get going: failed, with the reason.
+func (b *runBook) abort(ctx context.Context, cause error) error {
+	defer b.lock.release()
+	ferr := b.front.Close()
+	r := b.run
+	r.Ended, r.Status, r.Error = time.Now().UTC(), index.RunFailed, cause.Error()
+	return errors.Join(cause, ferr, b.idx.SaveRun(ctx, r))
+}
+
 // finish ends the run: interrupted (resumable) when it was stopped, failed
 // when a seed failed or the files could not be closed, ok otherwise.
 func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeErr error) error {
+	defer b.lock.release()
 	ferr := b.front.Close()
 	r := b.run
 	r.Ended = time.Now().UTC()
 	r.Counts = b.counts(res.Stats)
-	r.Counts.Files = len(res.Files)
-	if b.archive != nil {
-		r.Counts.Files += b.base.Files
-	}
+	files := runFiles(b.cfg.Archive, r.ID, res.Files)
+	r.Counts.Files = len(files)
 	switch {
 	case stopped:
 		r.Status = index.RunInterrupted
@@ -151,7 +177,7 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 	}
 	res.Stats.New, res.Stats.Changed, res.Stats.Unchanged = r.Counts.New, r.Counts.Changed, r.Counts.Unchanged
 	res.Run = r
-	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res))
+	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res, files))
 }
 
 // RunSummary is the content of runs/<id>.json.
@@ -168,13 +194,36 @@ type SeedFailure struct {
 	Error string `json:"error"`
 }
 
-func writeRunJSON(archive string, r index.Run, res *Result) error {
-	s := RunSummary{Run: r, Files: []string{}, Changes: res.Changes}
+// runFiles lists the WARC files of a run, earlier parts of a resumed run
+// included: those on disk, and those this process wrote (uploaded and
+// removed with --keep-local=false, perhaps).
+func runFiles(archive, id string, written []warc.ClosedFile) []string {
+	seen := map[string]bool{}
+	var out []string
+	paths, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", id+"-*.warc.gz"))
+	for _, p := range paths {
+		if rel, err := filepath.Rel(archive, p); err == nil && !seen[filepath.ToSlash(rel)] {
+			seen[filepath.ToSlash(rel)] = true
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	for _, f := range written {
+		if !seen[f.Filename] {
+			seen[f.Filename] = true
+			out = append(out, f.Filename)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func writeRunJSON(archive string, r index.Run, res *Result, files []string) error {
+	s := RunSummary{Run: r, Files: files, Changes: res.Changes}
 	if s.Changes == nil {
 		s.Changes = []index.Change{}
 	}
-	for _, f := range res.Files {
-		s.Files = append(s.Files, f.Filename)
+	if s.Files == nil {
+		s.Files = []string{}
 	}
 	for _, sr := range res.Seeds {
 		if sr.Err != nil {

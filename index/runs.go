@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS frontier (
 	done     INTEGER NOT NULL DEFAULT 0,
 	seq      INTEGER NOT NULL,
 	change   TEXT NOT NULL DEFAULT '',
+	page_url TEXT NOT NULL DEFAULT '',
 	ts       TEXT NOT NULL DEFAULT '',
 	prev_ts  TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (run_id, url)
@@ -180,20 +181,50 @@ func (x *Index) runs(ctx context.Context, q string, args ...any) ([]Run, error) 
 }
 
 // CapturesOfRun returns the captures written by a run: those in its WARC
-// files, named "<run-id>-<serial>.warc.gz".
+// files, named "<run-id>-<serial>.warc.gz" in the folders of the days from
+// its start on.
 func (x *Index) CapturesOfRun(ctx context.Context, runID string) ([]Capture, error) {
-	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE filename LIKE ? ESCAPE '\' ORDER BY filename, offset`,
-		runFiles(runID))
+	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE filename >= ? AND filename LIKE ? ESCAPE '\'
+		ORDER BY filename, offset`, runFilesFrom(runID), runFiles(runID))
+}
+
+// ResponsesWithMetadata returns the record IDs of the responses a run wrote
+// a metadata record for.
+func (x *Index) ResponsesWithMetadata(ctx context.Context, runID string) (map[string]bool, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT concurrent_to FROM pages WHERE filename >= ? AND filename LIKE ? ESCAPE '\'`,
+		runFilesFrom(runID), runFiles(runID))
+	if err != nil {
+		return nil, fmt.Errorf("index: query pages: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("index: read pages: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// runFilesFrom is the least file name a run can have: its files lie in the
+// folders of the days from its start (the date its ID begins with) on, so
+// the primary key's order skips everything older.
+func runFilesFrom(runID string) string {
+	if len(runID) < 8 {
+		return ""
+	}
+	for _, c := range runID[:8] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return "warcs/" + runID[:4] + "/" + runID[4:6] + "/" + runID[6:8] + "/"
 }
 
 // runFiles is the LIKE pattern of the file names of a run.
 func runFiles(runID string) string { return "%/" + likeEscape(runID) + "-%" }
-
-// PagesOfRun returns the pages (metadata) written by a run.
-func (x *Index) PagesOfRun(ctx context.Context, runID string) ([]Page, error) {
-	return x.pages(ctx, `SELECT `+pageCols+` FROM pages WHERE filename LIKE ? ESCAPE '\' ORDER BY filename, offset`,
-		runFiles(runID))
-}
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -351,7 +382,7 @@ func (x *Index) Frontier(ctx context.Context, runID string) ([]FrontierItem, err
 func (x *Index) FinishFrontier(ctx context.Context, runID string) error {
 	err := x.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO changes (run_id, url, change, ts, prev_ts)
-			SELECT run_id, url, change, ts, prev_ts FROM frontier WHERE run_id = ? AND change != ''`, runID); err != nil {
+			SELECT run_id, `+changeURL+`, change, ts, prev_ts FROM frontier WHERE run_id = ? AND change != ''`, runID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM frontier WHERE run_id = ?`, runID)
@@ -366,8 +397,13 @@ func (x *Index) FinishFrontier(ctx context.Context, runID string) error {
 // FrontierChanges returns the page changes a run has recorded so far in its
 // frontier (the run is still going, or was interrupted).
 func (x *Index) FrontierChanges(ctx context.Context, runID string) ([]Change, error) {
-	return x.changes(ctx, `SELECT run_id, url, change, ts, prev_ts FROM frontier WHERE run_id = ? AND change != '' ORDER BY url`, runID)
+	return x.changes(ctx, `SELECT run_id, `+changeURL+` AS u, change, ts, prev_ts FROM frontier
+		WHERE run_id = ? AND change != '' ORDER BY u`, runID)
 }
+
+// changeURL is the page a frontier row's change is about: the URL its
+// redirects led to, when they did.
+const changeURL = `CASE WHEN page_url != '' THEN page_url ELSE url END`
 
 // FrontierWriter writes a run's frontier in batches from many goroutines:
 // claimed URLs and finished ones, in the order they were reported, so that
@@ -428,12 +464,13 @@ func (w *FrontierWriter) loop() {
 	t := time.NewTicker(FlushInterval)
 	defer t.Stop()
 	write := func() {
-		if len(batch) > 0 {
-			if err := w.write(batch); err != nil && w.err == nil {
-				w.err = err
-			}
-			batch = batch[:0]
+		// After a failed batch nothing more is written: the database keeps a
+		// consistent prefix (a URL done only after the URLs it led to were
+		// claimed), which is what a resumed run relies on.
+		if len(batch) > 0 && w.err == nil {
+			w.err = w.write(batch)
 		}
+		batch = batch[:0]
 		for _, ch := range waiting {
 			close(ch)
 		}
@@ -473,7 +510,7 @@ func (w *FrontierWriter) write(batch []frontierOp) error {
 			return err
 		}
 		defer claim.Close()
-		done, err := tx.PrepareContext(ctx, `UPDATE frontier SET done = 1, change = ?, ts = ?, prev_ts = ? WHERE run_id = ? AND url = ?`)
+		done, err := tx.PrepareContext(ctx, `UPDATE frontier SET done = 1, change = ?, page_url = ?, ts = ?, prev_ts = ? WHERE run_id = ? AND url = ?`)
 		if err != nil {
 			return err
 		}
@@ -485,7 +522,7 @@ func (w *FrontierWriter) write(batch []frontierOp) error {
 				if op.change != nil {
 					c = *op.change
 				}
-				_, err = done.ExecContext(ctx, c.Change, c.TS, c.PrevTS, w.runID, it.URL)
+				_, err = done.ExecContext(ctx, c.Change, c.URL, c.TS, c.PrevTS, w.runID, it.URL)
 			} else {
 				w.seq++
 				_, err = claim.ExecContext(ctx, w.runID, it.URL, it.Kind, it.Depth, it.Seed, it.Scope, it.Referer, w.seq)

@@ -16,7 +16,7 @@ import (
 const runsLimit = 200
 
 type runRow struct {
-	ID, Link, Job, Status, Started, Took string
+	ID, Link, Job, JobLink, Status, Started, Took string
 	index.RunCounts
 	Size string
 }
@@ -26,11 +26,11 @@ func newRunRow(r index.Run) runRow {
 	if !r.Ended.IsZero() {
 		took = r.Ended.Sub(r.Started).Round(time.Second / 10).String()
 	}
-	job := r.Job
+	job, jobLink := r.Job, "/runs?job="+url.QueryEscape(r.Job)
 	if job == "" {
-		job = "(capture)"
+		job, jobLink = "(capture)", ""
 	}
-	return runRow{ID: r.ID, Link: "/runs/" + url.PathEscape(r.ID), Job: job, Status: r.Status,
+	return runRow{ID: r.ID, Link: "/runs/" + url.PathEscape(r.ID), Job: job, JobLink: jobLink, Status: r.Status,
 		Started: r.Started.UTC().Format("2006-01-02 15:04:05"), Took: took, RunCounts: r.Counts, Size: humanSize(r.Counts.Bytes)}
 }
 

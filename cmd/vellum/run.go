@@ -14,6 +14,8 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/storage/local"
 )
 
 func newRunCmd() *cobra.Command {
@@ -125,6 +127,9 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 		}
 		defer up.close()
 		cfg.OnFileClosed = up.closed
+		// A resumed run reads back what it captured from the store when
+		// --keep-local=false removed the local copy.
+		cfg.Records = &storage.Layered{Local: local.New(cfg.Archive), Remote: lazyStore{rem}}
 	}
 	res, err := capture.Run(ctx, cfg, j.Seeds)
 	if prog != nil {
@@ -163,7 +168,7 @@ func (r *jobRunner) resumable(ctx context.Context, job string) (index.Run, bool,
 		return index.Run{}, false, err
 	}
 	defer idx.Close()
-	return capture.FindResumable(ctx, idx, job, r.resume)
+	return capture.FindResumable(ctx, idx, r.archive, job, r.resume)
 }
 
 // printRun prints a run's summary: one line of counts, then the changed pages.

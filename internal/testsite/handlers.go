@@ -52,6 +52,8 @@ func (s *Site) serveMain(w http.ResponseWriter, r *http.Request) {
 		html(w, fmt.Sprintf(simplePage, "About us", "About us", "A small newspaper for a small valley."))
 	case p == "/private/secret.html":
 		html(w, fmt.Sprintf(simplePage, "Members", "Members", "Robots must never see this."))
+	case p == "/latest":
+		http.Redirect(w, r, ArticlePath, http.StatusFound)
 	case p == "/old-story":
 		http.Redirect(w, r, "/2014/08/story2.html", http.StatusMovedPermanently)
 	case p == "/latin1.html":
