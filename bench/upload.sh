@@ -112,7 +112,7 @@ report="bench/out/upload-$(date -u +%Y-%m-%d-%H%M%S).txt"
 	echo "machine: $(nproc) cores, $(go version | cut -d' ' -f3-); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "store: MinIO (pinned build in .bin) on 127.0.0.1, data on local disk"
 	echo "files: 1 x ${BIG_MB} MiB + $SMALL x 64 KiB-1 MiB, $((bytes / 1000000)) MB in all, random bytes"
-	echo "vellum: vellum upload (64 MiB parts, 4 parts at once, 2 files at once, SHA-256 per part, composite checksum verified)"
+	echo "vellum: vellum upload (64 MiB parts, 4 parts at once, 2 files at once, CRC32C per part and composite checked by the store, whole-file SHA-256 checked locally)"
 	echo "bare:   bench/fputobject: minio-go FPutObject, 64 MiB parts, 4 threads, 2 files at once, no verification"
 	echo "runs: $RUNS (medians; tool order alternates)"
 	echo

@@ -20,6 +20,7 @@ import (
 // from PutObjectOptions.UserMetadata as they are.
 const (
 	hdrChecksumSHA256 = "X-Amz-Checksum-Sha256"
+	hdrChecksumCRC32C = "X-Amz-Checksum-Crc32c"
 	hdrChecksumAlgo   = "X-Amz-Checksum-Algorithm"
 	hdrChecksumType   = "X-Amz-Checksum-Type"
 )
@@ -35,11 +36,11 @@ const abortTimeout = 15 * time.Second
 //
 // A file of at most PartSize goes up in one PUT that carries the SHA-256
 // as x-amz-checksum-sha256, so the server refuses a body that differs.
-// A larger file goes up in parts: a first pass over the file hashes each
-// part (and the whole file, which must equal sha256hex) and each part is
-// sent with its SHA-256 while the pass goes on; the completion carries the
-// composite checksum, SHA-256 over the parts' SHA-256s, which the server
-// checks too. Either way PutFile then compares the checksum the store
+// A larger file goes up in parts: one pass over the file hashes the whole
+// file (which must equal sha256hex) and each part, which is sent with its
+// CRC32C while the pass goes on; the completion carries the composite
+// checksum, CRC32C over the parts' CRC32Cs, which the server checks too
+// (putMultipart says why CRC32C). Either way PutFile then compares the checksum the store
 // reports for the object (in the upload's response, else from StatObject
 // with checksum mode on) with the local one; a store that reports none
 // has the object read back and hashed.
@@ -81,7 +82,11 @@ func (s *Store) PutFile(ctx context.Context, key, path string, size int64, sha25
 	if err != nil {
 		return s.fail("put", key, err, true)
 	}
-	return s.verify(ctx, key, name, size, exp, info.ChecksumSHA256)
+	reported := info.ChecksumSHA256
+	if exp.parts > 0 {
+		reported = info.ChecksumCRC32C
+	}
+	return s.verify(ctx, key, name, size, exp, reported)
 }
 
 // putSingle uploads f in one PUT with its SHA-256 in a header: the body is
@@ -100,7 +105,7 @@ func (s *Store) putSingle(ctx context.Context, name string, f *os.File, size int
 // expected is what the server should report for an uploaded object.
 type expected struct {
 	whole     []byte // SHA-256 of the file
-	composite []byte // multipart only: SHA-256 over the parts' SHA-256s
+	composite []byte // multipart only: CRC32C over the parts' CRC32Cs
 	parts     int    // multipart only: the number of parts
 }
 
@@ -115,7 +120,11 @@ func (s *Store) verify(ctx context.Context, key, name string, size int64, exp ex
 		if err != nil {
 			return s.fail("verify", key, err, false)
 		}
-		problem, ok = compareChecksum(oi.ChecksumSHA256, exp)
+		stored := oi.ChecksumSHA256
+		if exp.parts > 0 {
+			stored = oi.ChecksumCRC32C
+		}
+		problem, ok = compareChecksum(stored, exp)
 		if oi.Size != size {
 			problem, ok = fmt.Sprintf("stored %d bytes, the file has %d", oi.Size, size), true
 		}
@@ -152,7 +161,7 @@ func compareChecksum(got string, exp expected) (problem string, ok bool) {
 		}
 	case exp.parts > 0 && parts == exp.parts:
 		if want := b64(exp.composite); sum != want {
-			return fmt.Sprintf("stored composite SHA-256 %s-%d, the file's is %s-%d", sum, parts, want, exp.parts), true
+			return fmt.Sprintf("stored composite CRC32C %s-%d, the file's is %s-%d", sum, parts, want, exp.parts), true
 		}
 	default:
 		return "", false

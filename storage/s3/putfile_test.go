@@ -89,13 +89,19 @@ func TestPutFileVerifies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d bytes: x-amz-checksum-sha256 %s (%s)", tc.size, oi.ChecksumSHA256, oi.ChecksumMode)
+			// One PUT: the object's SHA-256 is the file's. Parts: the
+			// composite CRC32C of as many parts.
+			stored := oi.ChecksumSHA256
 			wantParts := 0
 			if tc.size > MinPartSize {
 				wantParts = (tc.size + MinPartSize - 1) / MinPartSize
+				stored = oi.ChecksumCRC32C
+			} else if want, _ := hex.DecodeString(sum); stored != b64(want) {
+				t.Errorf("stored SHA-256 %q, the file's is %q", stored, b64(want))
 			}
-			if _, parts := splitPartCount(oi.ChecksumSHA256); parts != wantParts {
-				t.Errorf("stored checksum %q, want one of %d parts", oi.ChecksumSHA256, wantParts)
+			t.Logf("%d bytes: stored checksum %s (%s)", tc.size, stored, oi.ChecksumMode)
+			if _, parts := splitPartCount(stored); parts != wantParts {
+				t.Errorf("stored checksum %q, want one of %d parts", stored, wantParts)
 			}
 			if ids := incomplete(t, s, key); len(ids) > 0 {
 				t.Errorf("unfinished uploads left: %v", ids)
