@@ -153,9 +153,10 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
 	c.robots = newRobotsCache(c.fetchRobots)
+	hosts := newHostsSeen(idx, cfg.RunID)
 	c.prior = func(u string) (index.Capture, bool) {
 		key, err := warc.SURT(u)
-		if err != nil {
+		if err != nil || !hosts.captured(context.WithoutCancel(ctx), key) {
 			return index.Capture{}, false
 		}
 		p, ok, err := idx.Latest(context.WithoutCancel(ctx), key, u, cfg.RunID)

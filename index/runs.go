@@ -579,3 +579,19 @@ func (x *Index) RunTotals(ctx context.Context) (RunCounts, error) {
 func (x *Index) LastRuns(ctx context.Context) ([]Run, error) {
 	return x.runs(ctx, `SELECT `+runCols+` FROM runs r WHERE started = (SELECT max(started) FROM runs WHERE job = r.job) ORDER BY job`)
 }
+
+// HasCapturesUnder reports whether any run but notRun captured a URL whose
+// key starts with prefix (a host's "com,example)/"): when none did, a crawl
+// need not look up each of the host's URLs for deduplication.
+func (x *Index) HasCapturesUnder(ctx context.Context, prefix, notRun string) (bool, error) {
+	var one int
+	err := x.db.QueryRowContext(ctx, `SELECT 1 FROM captures WHERE urlkey >= ? AND urlkey < ? AND filename NOT LIKE ? ESCAPE '\'
+		LIMIT 1`, prefix, prefix+"\xff", runFiles(notRun)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("index: captures under %s: %w", prefix, err)
+	}
+	return true, nil
+}
