@@ -39,6 +39,7 @@ func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 	sc.s = s
 	for _, j := range jobs {
 		if j.Schedule == "" {
+			sc.log.Info("job has no schedule: `vellum run` runs it", "job", j.Name)
 			continue
 		}
 		def, err := j.Definition()
