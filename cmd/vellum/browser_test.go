@@ -142,10 +142,3 @@ func (b *browser) status(url string) int64 {
 	defer b.mu.Unlock()
 	return b.responses[url]
 }
-
-func (b *browser) reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.requests, b.responses, b.failed = nil, map[string]int64{}, map[string]string{}
-	b.inflight = map[network.RequestID]bool{}
-}
