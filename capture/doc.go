@@ -14,4 +14,12 @@
 //	for _, s := range res.Seeds {
 //		fmt.Println(s.Line())
 //	}
+//
+// Every Run is a run in the archive's history (vellum.db and runs/<id>.json).
+// A response whose payload equals the latest capture of its URL by another
+// run is written as a revisit record, and each page is classified new,
+// changed or unchanged against that capture. The run's frontier is kept in
+// vellum.db as it goes, so a run killed outright is resumed (Config.Resume)
+// without capturing a URL twice. Jobs (LoadJobs) name what to capture and
+// when; a Scheduler runs them on their schedules, one run of a job at a time.
 package capture

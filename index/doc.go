@@ -1,7 +1,8 @@
 // Package index is Vellum's capture index: a SQLite database (vellum.db in the
 // archive directory) that says, for every archived URL and time, which WARC
 // file holds the record and at which offset, plus the article metadata of
-// each captured page.
+// each captured page; and the run history (runs, the pages each run found
+// changed, and a running run's frontier, for resuming it).
 //
 // The WARC files and their CDXJ files are the truth; the index is derived
 // from them and Rebuild makes it again from the WARCs alone:
