@@ -132,6 +132,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	if err != nil {
 		return nil, book.abort(context.WithoutCancel(ctx), err)
 	}
+	book.front.SetBarrier(fw.Sync)
 	batch := idx.NewBatcher()
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,10 +82,11 @@ type FrontierWriter struct {
 	idx   *Index
 	runID string
 
-	ops  chan frontierOp
-	done chan struct{}
-	err  error
-	seq  int64
+	ops     chan frontierOp
+	done    chan struct{}
+	err     error
+	seq     int64
+	barrier atomic.Pointer[func() error]
 }
 
 type frontierOp struct {
@@ -101,6 +103,11 @@ func (x *Index) NewFrontierWriter(runID string, seq int64) *FrontierWriter {
 	go w.loop()
 	return w
 }
+
+// SetBarrier sets a function called before a batch that marks URLs done is
+// written: the crawl's WARC writer hands its buffered records to the file
+// there, so that a URL recorded as done has its records on disk.
+func (w *FrontierWriter) SetBarrier(f func() error) { w.barrier.Store(&f) }
 
 // Claim records a URL the run will fetch.
 func (w *FrontierWriter) Claim(it FrontierItem) { w.ops <- frontierOp{item: it} }
@@ -167,6 +174,16 @@ func (w *FrontierWriter) loop() {
 }
 
 func (w *FrontierWriter) write(batch []frontierOp) error {
+	if b := w.barrier.Load(); b != nil {
+		for _, op := range batch {
+			if op.done {
+				if err := (*b)(); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
 	// Written even when the run's context is cancelled: the frontier must
 	// match what the WARCs hold.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -283,6 +283,18 @@ func (fw *FileWriter) abandon(c *openFile) {
 	fw.cur, fw.infoID = nil, fw.enc.newID()
 }
 
+// Sync hands every record written so far to the operating system (no
+// fsync): once it returns, a crash of the process — not of the machine —
+// keeps them. A resumable crawl calls it before it records URLs as done.
+func (fw *FileWriter) Sync() error {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if fw.cur == nil {
+		return nil
+	}
+	return fw.cur.out.sync()
+}
+
 // create opens the next file and writes its warcinfo record.
 func (fw *FileWriter) create() error {
 	now := fw.cfg.Now().UTC()

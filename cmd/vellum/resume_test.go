@@ -186,11 +186,12 @@ func TestRunKilledMidCrawlIsResumedWithoutCapturingAURLTwice(t *testing.T) {
 	if sum.status != "OK" || sum.pages != 501 {
 		t.Errorf("resumed run summary: %+v", sum)
 	}
-	// Only what had not reached the disk when the process died (in flight,
-	// or in the WARC writer's buffer of about a second) is fetched again.
+	// Only what was in flight when the process died, or finished in the
+	// last frontier batch (250 ms), is fetched again: a URL recorded as done
+	// has its records on disk.
 	again := site.articlesServed() - 500
 	t.Logf("%d of the %d articles served before the kill were fetched again", again, before)
-	if again > before/2 {
+	if again > before/4 {
 		t.Errorf("%d articles fetched twice (%d before the kill): the run started over", again, before)
 	}
 }
