@@ -202,6 +202,9 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 		if !c.claim(u) {
 			continue // listed twice: it shares the first listing's result
 		}
+		c.seenMu.Lock()
+		c.pages++ // seeds count toward MaxPages (and are always captured)
+		c.seenMu.Unlock()
 		c.pushPage(ctx, pageJob{u: u, scope: u, seed: i})
 	}
 	c.resume(ctx, resume)

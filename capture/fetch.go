@@ -47,6 +47,9 @@ func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept
 		}
 		if !c.cfg.IgnoreRobots && !c.robotsAllowed(ctx, u) {
 			ch.err = ErrRobots
+			if ctx.Err() != nil { // stopping: robots.txt was not read, nothing was refused
+				ch.err = ctx.Err()
+			}
 			return ch
 		}
 		f, err := c.fetchRetrying(ctx, t, u, accept, referer)

@@ -161,6 +161,14 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 	case j.MaxPages < 0:
 		return fail("max_pages", "max_pages %d: must be 0 or more", j.MaxPages)
 	}
+	// The decoder truncates 1.5 into an int field without a word.
+	for _, k := range []string{"depth", "max_pages"} {
+		if kv := keys[k]; kv != nil {
+			if _, ok := kv.Value.(*ast.FloatNode); ok {
+				return fail(k, "want a whole number, not %q", kv.Value.GetToken().Value)
+			}
+		}
+	}
 	if j.Schedule != "" {
 		if _, err := parseSchedule(j.Schedule); err != nil {
 			return fail("schedule", "%w", err)

@@ -131,6 +131,8 @@ func TestParseJobsErrors(t *testing.T) {
 		{"tab indent", "jobs:\n\t- name: a\n", 2, "cannot start any token"},
 		{"duplicate key", minimalJob + "    name: b\n", 4, `mapping key "name" already defined at [2:5]`},
 		{"not a number", minimalJob + "    depth: many\n", 4, `want a whole number, not "many"`},
+		{"fractional depth", minimalJob + "    depth: 1.5\n", 4, `want a whole number, not "1.5"`},
+		{"fractional max_pages", minimalJob + "    max_pages: 2.7\n", 4, `want a whole number, not "2.7"`},
 		{"not a bool", minimalJob + "    ignore_robots: [x]\n", 4, "want true or false, not a list"},
 		{"two documents", minimalJob + "---\n" + minimalJob, 5, "more than one YAML document"},
 

@@ -72,6 +72,11 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 	if err != nil {
 		return err
 	}
+	// Errors name the webhook's host only: its path or query often holds a token.
+	where := "webhook"
+	if u, err := url.Parse(webhook); err == nil && u.Host != "" {
+		where = "webhook on " + u.Host
+	}
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -82,7 +87,7 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
 		if err != nil {
-			return fmt.Errorf("webhook %s: %w", webhook, err)
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "Vellum/"+Version)
@@ -101,5 +106,8 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 			break
 		}
 	}
-	return fmt.Errorf("webhook %s: %w", webhook, last)
+	if ue, ok := last.(*url.Error); ok {
+		last = ue.Err // without the URL
+	}
+	return fmt.Errorf("%s: %w", where, last)
 }

@@ -70,7 +70,7 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 	if j.seed >= 0 {
 		c.setSeed(j.seed, ch)
 	}
-	if ch.err != nil {
+	if ch.err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
 		c.stats.errors.Add(1)
 		c.log.Warn("page failed", "url", j.u.String(), "err", ch.err)
 	}
@@ -156,15 +156,18 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 // classify compares a fetched page with the latest earlier capture of its
 // URL (by another run): new when there is none, unchanged when the payload
 // is identical (it was written as a revisit) or, given the page's main text,
-// when that text is the same; changed otherwise.
+// when that text is the same; changed otherwise — an article that now
+// answers 404 too, so a vanished story is reported.
 func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Change {
 	f := ch.final
-	if f == nil || ch.finalURL == nil || f.Status < 200 || f.Status > 299 {
+	if f == nil || ch.finalURL == nil {
 		return nil
 	}
 	out := &index.Change{URL: ch.finalURL.String(), TS: warc.Timestamp14(f.Records.Response.Date)}
 	prior := f.Records.Prior
 	switch {
+	case prior == nil && (f.Status < 200 || f.Status > 299):
+		return nil // not there, and never archived: nothing to report
 	case prior == nil:
 		out.Change = index.ChangeNew
 		c.stats.newPages.Add(1)

@@ -56,7 +56,7 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 // fonts, images) and a framed page's requisites are queued in turn.
 func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	ch := c.fetchChain(ctx, c.reqT, j.u, acceptAny, j.referer, 0)
-	if ch.err != nil {
+	if ch.err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
 		c.stats.errors.Add(1)
 		c.log.Warn("requisite failed", "url", j.u.String(), "page", j.referer, "err", ch.err)
 	}

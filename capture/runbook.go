@@ -46,6 +46,9 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 			b.lock.release()
 		}
 	}()
+	if err := afterLastRun(ctx, idx, cfg.Job); err != nil {
+		return nil, err
+	}
 	var seq int64
 	if cfg.Resume {
 		r, ok, err := idx.GetRun(ctx, cfg.RunID)
@@ -87,6 +90,23 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 	}
 	b.front = idx.NewFrontierWriter(b.run.ID, seq)
 	return b, nil
+}
+
+// afterLastRun waits, when the job's latest run ended within the current
+// second, for the next one: replay names captures to the second, and two
+// captures of a URL in one second could not be told apart (@every 1s).
+func afterLastRun(ctx context.Context, idx *index.Index, job string) error {
+	runs, err := idx.Runs(ctx, job, 1)
+	if err != nil || len(runs) == 0 || runs[0].Ended.IsZero() {
+		return err
+	}
+	now := time.Now().UTC()
+	if end := runs[0].Ended.UTC().Truncate(time.Second); !now.Truncate(time.Second).After(end) {
+		if !sleep(ctx, end.Add(time.Second).Sub(now)) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // counts adds what this process did to what earlier parts of the run did.

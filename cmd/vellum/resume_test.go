@@ -233,7 +233,10 @@ func TestRunStoppedBySIGINTIsMarkedInterruptedAndResumable(t *testing.T) {
 		t.Fatalf("run --resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	id := checkCapturedOnce(t, site, archive)
-	if sum := parseRunLine(t, r.stdout); sum.id != id || sum.status != "OK" {
-		t.Errorf("resumed: %+v, want run %s OK", sum, id)
+	if sum := parseRunLine(t, r.stdout); sum.id != id || sum.status != "OK" || !strings.Contains(r.stdout, ", 0 errors,") {
+		t.Errorf("resumed: %+v, want run %s OK with 0 errors (stopping is not an error)\n%s", sum, id, r.stdout)
+	}
+	if n := strings.Count(out.String(), "level=WARN"); n > 0 {
+		t.Errorf("stopping logged %d warnings:\n%.2000s", n, out)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -72,7 +73,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&r.resume, "resume", false, "also resume a job's latest run when it was interrupted (Ctrl-C, SIGTERM)")
 	f.StringVar(&remoteFlag, "remote", "", "upload to this S3-compatible store, s3://bucket/prefix (overrides the jobs' remote)")
 	f.BoolVar(&r.keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
-	f.StringVar(&r.replayBase, "replay-url", r.replayBase, "where `vellum serve` answers, for the links in webhooks")
+	f.StringVar(&r.replayBase, "replay-url", r.replayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	return cmd
@@ -147,7 +148,10 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 	if res != nil && j.Webhook != "" && res.Run.Status != index.RunInterrupted {
 		if n := capture.NewChangeNotice(r.replayBase, res.Run, res.Changes); n != nil {
 			if nerr := capture.Notify(ctx, nil, j.Webhook, n); nerr != nil {
+				// The run stands; its changes are in runs/<id>.json and at /runs.
+				nerr = fmt.Errorf("%d changed pages not notified: %w (they are listed at %s)", len(n.Changed), nerr, n.RunURL)
 				cfg.Logger.Error("webhook not notified", "err", oneLine(nerr))
+				err = errors.Join(err, nerr)
 			} else {
 				cfg.Logger.Info("webhook notified", "changed", len(n.Changed))
 			}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/internal/testsite"
@@ -156,8 +155,6 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 	firstRecords := archiveRecords(t, archive, r1.id)
 
 	// The newsroom corrects a figure; nothing else on the site changes.
-	// (Replay URLs name captures to the second: the next run starts in a new one.)
-	nextSecond()
 	site.EditArticle(func(html string) string {
 		return strings.Replace(html, "rose by more than two metres", "rose by more than three metres", 1)
 	})
@@ -270,7 +267,6 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 		html = strings.Replace(html, "rose by more than two metres", "rose by more than three metres", 1)
 		return strings.Replace(html, "</body>", "<!-- build 4711 --></body>", 1)
 	})
-	nextSecond()
 	third := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--replay-url", replayBase, "--no-progress")
 	r3 := parseRunLine(t, third.stdout)
 	if third.code != 0 || r3.unchanged != 1 || r3.changed != 0 {
@@ -279,13 +275,6 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 	if len(h.notices()) != 1 {
 		t.Errorf("webhook notified of a page whose text did not change")
 	}
-}
-
-// nextSecond waits for the clock's next second, so two captures of one URL
-// get different 14-digit timestamps.
-func nextSecond() {
-	now := time.Now()
-	time.Sleep(now.Truncate(time.Second).Add(time.Second).Sub(now))
 }
 
 func keys(m map[string]bool) []string {
@@ -322,5 +311,54 @@ func TestRunRefusesInvalidJobsFiles(t *testing.T) {
 	r := vellum(t, nil, "run", "--jobs", writeJobs(t, "jobs:\n  - name: a\n    seeds: [http://127.0.0.1/]\n"), "nope")
 	if r.code != 2 || !strings.Contains(r.stderr, `unknown job "nope" (known: a)`) {
 		t.Errorf("unknown job: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// Two runs of a job back to back get captures in different seconds, so each
+// has a replay URL of its own (replay names captures to the second).
+func TestBackToBackRunsGetTheirOwnSecond(t *testing.T) {
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	jobs := writeJobs(t, "jobs:\n  - name: quick\n    seeds: ["+site.URL("/about.html")+"]\n    delay: 0s\n")
+	var ids []string
+	for range 3 {
+		r := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--no-progress")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		ids = append(ids, parseRunLine(t, r.stdout).id)
+	}
+	seen := map[string]bool{}
+	for _, s := range runSummaries(t, archive) {
+		for _, c := range s.Changes {
+			if seen[c.TS] {
+				t.Errorf("two runs captured %s at %s", c.URL, c.TS)
+			}
+			seen[c.TS] = true
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("runs %v: captures at %v", ids, keys(seen))
+	}
+}
+
+// A webhook that cannot be reached fails the command (the run itself is
+// kept), with one line that names the host but not the hook's token.
+func TestUnreachableWebhookFailsTheRunCommand(t *testing.T) {
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	port := closedPort(t)
+	jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: gazette\n    seeds: [%s]\n    delay: 0s\n    notify:\n      webhook: http://127.0.0.1:%s/hook?token=SECRET\n", site.ArticleURL(), port))
+	if r := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--no-progress"); r.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+	}
+	site.EditArticle(func(html string) string { return strings.Replace(html, "two metres", "three metres", 1) })
+	r := vellum(t, nil, "run", "--jobs", jobs, "--archive", archive, "--no-progress", "--log-level", "error")
+	if r.code != 1 || !strings.Contains(r.stderr, "1 changed pages not notified: webhook on 127.0.0.1:"+port) ||
+		strings.Contains(r.stderr, "SECRET") {
+		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if sum := parseRunLine(t, r.stdout); sum.status != "OK" || sum.changed != 1 {
+		t.Errorf("the run itself: %+v", sum)
 	}
 }
