@@ -159,6 +159,11 @@ func (a *archived) open(ctx context.Context, c index.Capture) (*http.Response, f
 	return resp, closeFn, nil
 }
 
+// RunLive reports whether a run recorded as running is going on in a live
+// process (false: it crashed or was killed, and its job's next run resumes
+// it).
+func RunLive(archive, id string) bool { return runLive(archive, id) }
+
 // FindResumable returns the run of job that should be resumed: the latest
 // one, when it did not end — its process died (crash, kill -9, power cut)
 // or, with interrupted, it was stopped by a signal. ok is false when the

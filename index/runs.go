@@ -133,6 +133,11 @@ func (x *Index) Runs(ctx context.Context, job string, n int) ([]Run, error) {
 // JobAny asks Runs for the runs of every job.
 const JobAny = "\x00any"
 
+// RunsWithStatus returns the runs in one state, newest first.
+func (x *Index) RunsWithStatus(ctx context.Context, status string) ([]Run, error) {
+	return x.runs(ctx, `SELECT `+runCols+` FROM runs WHERE status = ? ORDER BY started DESC, id DESC`, status)
+}
+
 // RunsByStatus counts the runs in each state.
 func (x *Index) RunsByStatus(ctx context.Context) (map[string]int64, error) {
 	rows, err := x.db.QueryContext(ctx, `SELECT status, count(*) FROM runs GROUP BY status`)

@@ -21,10 +21,17 @@ type runRow struct {
 	Size string
 }
 
-func newRunRow(r index.Run) runRow {
+// statusCrashed is how the run pages show a run recorded as running whose
+// process is gone: its job's next run resumes it.
+const statusCrashed = "crashed (resumed by the job's next run)"
+
+func (s *Server) newRunRow(r index.Run) runRow {
 	took := "running"
 	if !r.Ended.IsZero() {
 		took = r.Ended.Sub(r.Started).Round(time.Second / 10).String()
+	}
+	if r.Status == index.RunRunning && s.opts.RunLive != nil && !s.opts.RunLive(r.ID) {
+		r.Status, took = statusCrashed, "—"
 	}
 	job, jobLink := r.Job, "/runs?job="+url.QueryEscape(r.Job)
 	if job == "" {
@@ -48,7 +55,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := make([]runRow, 0, len(runs))
 	for _, run := range runs {
-		rows = append(rows, newRunRow(run))
+		rows = append(rows, s.newRunRow(run))
 	}
 	s.render(w, http.StatusOK, "runs.html", map[string]any{"Title": "Runs", "Runs": rows, "Job": job, "Limit": runsLimit})
 }
@@ -96,7 +103,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	// Changed pages first, then new, then unchanged; by URL within each.
 	sortStable(rows, func(a, b changeRow) bool { return order[a.Change] < order[b.Change] })
 	s.render(w, http.StatusOK, "run.html", map[string]any{
-		"Title": "Run " + id, "Run": newRunRow(run), "Seeds": run.Seeds, "Error": run.Error, "Changes": rows,
+		"Title": "Run " + id, "Run": s.newRunRow(run), "Seeds": run.Seeds, "Error": run.Error, "Changes": rows,
 		"Resumes": run.Resumes,
 	})
 }

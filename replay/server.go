@@ -28,7 +28,11 @@ type Options struct {
 	UIOrigin string
 	// Banner shows the capture bar on replayed pages.
 	Banner bool
-	Logger *slog.Logger
+	// RunLive tells whether a run recorded as running is really going on;
+	// nil takes the record's word. The run pages show the others as
+	// crashed.
+	RunLive func(id string) bool
+	Logger  *slog.Logger
 }
 
 // Server replays an archive over HTTP. It is an http.Handler for the UI

@@ -24,7 +24,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(idx *index.Index, sched func() *capture.Scheduler) *metrics {
+func newMetrics(idx *index.Index, archive string, sched func() *capture.Scheduler) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vellum_replay_requests_total",
@@ -36,7 +36,7 @@ func newMetrics(idx *index.Index, sched func() *capture.Scheduler) *metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"kind"})
 	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &archiveCollector{idx: idx, sched: sched})
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &archiveCollector{idx: idx, archive: archive, sched: sched})
 	return m
 }
 
@@ -105,12 +105,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // archiveCollector reads the run history and the upload state at scrape time.
 type archiveCollector struct {
-	idx   *index.Index
-	sched func() *capture.Scheduler
+	idx     *index.Index
+	archive string
+	sched   func() *capture.Scheduler
 }
 
 var (
-	descRuns      = prometheus.NewDesc("vellum_runs", "Runs in the history, by status (ok, failed, interrupted, running).", []string{"status"}, nil)
+	descRuns      = prometheus.NewDesc("vellum_runs", "Runs in the history, by status (ok, failed, interrupted, running, crashed: recorded as running, its process gone).", []string{"status"}, nil)
 	descPages     = prometheus.NewDesc("vellum_run_pages_total", "Pages archived by all runs.", nil, nil)
 	descReqs      = prometheus.NewDesc("vellum_run_requisites_total", "Requisites archived by all runs.", nil, nil)
 	descBytes     = prometheus.NewDesc("vellum_run_bytes_total", "Response bytes fetched by all runs.", nil, nil)
@@ -142,9 +143,21 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	if by, err := c.idx.RunsByStatus(ctx); err == nil {
+		var crashed int64
+		if by[index.RunRunning] > 0 {
+			if running, err := c.idx.RunsWithStatus(ctx, index.RunRunning); err == nil {
+				for _, r := range running {
+					if !capture.RunLive(c.archive, r.ID) {
+						crashed++
+					}
+				}
+			}
+		}
+		by[index.RunRunning] -= crashed
 		for _, s := range []string{index.RunOK, index.RunFailed, index.RunInterrupted, index.RunRunning} {
 			gauge(descRuns, float64(by[s]), s)
 		}
+		gauge(descRuns, float64(crashed), "crashed")
 	} else {
 		failed = 1
 	}
@@ -176,7 +189,11 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 			if !r.Ended.IsZero() {
 				end = float64(r.Ended.Unix())
 			}
-			gauge(descLastEnd, end, r.Job, r.Status)
+			status := r.Status
+			if status == index.RunRunning && !capture.RunLive(c.archive, r.ID) {
+				status = "crashed"
+			}
+			gauge(descLastEnd, end, r.Job, status)
 		}
 	} else {
 		failed = 1

@@ -171,6 +171,16 @@ func TestRunKilledMidCrawlIsResumedWithoutCapturingAURLTwice(t *testing.T) {
 		t.Logf("no .open file after kill -9 (the kill came between two files?)\n%s", out)
 	}
 
+	// Until its job runs again, the replay UI and the metrics show the run
+	// as crashed, not as running.
+	ui, _ := startServe(t, archive)
+	if runs := getBody(t, ui+"/runs"); !strings.Contains(runs, "crashed (resumed by the job&#39;s next run)") {
+		t.Errorf("/runs does not show the killed run as crashed:\n%.3000s", runs)
+	}
+	if m := getBody(t, ui+"/metrics"); metricValue(t, m, `vellum_runs{status="crashed"}`) != 1 || metricValue(t, m, `vellum_runs{status="running"}`) != 0 {
+		t.Errorf("metrics of a killed run:\n%s", grepLines(m, "vellum_runs"))
+	}
+
 	r := vellum(t, nil, args...)
 	if r.code != 0 {
 		t.Fatalf("resumed run: exit %d\n%s%s", r.code, r.stdout, r.stderr)

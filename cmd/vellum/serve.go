@@ -66,7 +66,8 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
 			}
-			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: "http://" + ui.Addr().String()}
+			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: "http://" + ui.Addr().String(),
+				RunLive: func(id string) bool { return capture.RunLive(archive, id) }}
 			var content net.Listener
 			if contentAddr != "" {
 				if content, err = net.Listen("tcp", contentAddr); err != nil {
@@ -77,7 +78,7 @@ func newServeCmd() *cobra.Command {
 			}
 			srv := replay.NewServer(idx, store, opts)
 			var sched *capture.Scheduler
-			met := newMetrics(idx, func() *capture.Scheduler { return sched })
+			met := newMetrics(idx, archive, func() *capture.Scheduler { return sched })
 			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
 			metricsHandler := met.handler()
 			mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
