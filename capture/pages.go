@@ -131,15 +131,20 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
 		}
 	}
+	// A revisit's page is the one its earlier capture describes: unchanged,
+	// with that capture's metadata. Extracting the article (most of a
+	// page's CPU) would be wasted on it.
+	if f.Records.Revisit {
+		return c.classify(ctx, p.ch, nil)
+	}
 	md := ExtractMetadata(doc, pageURL)
 	md.Outlinks, md.Requisites = nonNil(links.Outlinks), nonNil(links.Requisites)
 	if md.Authors == nil {
 		md.Authors = []string{}
 	}
 	change := c.classify(ctx, p.ch, &md.Text)
-	// A revisit's page is the one its earlier capture describes; a resumed
-	// run's page read back from its WARC may have its metadata already.
-	if f.Records.Revisit || (f.FromArchive && c.archive.withMeta[f.Records.ResponseID]) {
+	// A resumed run's page read back from its WARC may have its metadata already.
+	if f.FromArchive && c.archive.withMeta[f.Records.ResponseID] {
 		return change
 	}
 	block, err := json.Marshal(md)
