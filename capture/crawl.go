@@ -52,7 +52,8 @@ type crawl struct {
 	rec     *Recorder
 	idx     *index.Index
 	prior   PriorFunc             // latest capture of a URL by another run
-	front   *index.FrontierWriter // the run's claimed and finished URLs, for resuming
+	front   *index.FrontierWriter // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
+	changes *changeLog            // page changes, when there is no frontier to keep them
 	archive *archived             // a resumed run's own captures; nil otherwise
 	robots  *robotsCache
 	jar     http.CookieJar
@@ -132,7 +133,9 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	if err != nil {
 		return nil, book.abort(context.WithoutCancel(ctx), err)
 	}
-	book.front.SetBarrier(fw.Sync)
+	if book.front != nil {
+		book.front.SetBarrier(fw.Sync)
+	}
 	batch := idx.NewBatcher()
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
@@ -141,6 +144,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		rec:     NewRecorder(fw, batch),
 		idx:     idx,
 		front:   book.front,
+		changes: book.changes,
 		archive: book.archive,
 		jar:     jar,
 		stats:   &counters{start: time.Now()},

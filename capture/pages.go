@@ -212,8 +212,11 @@ func sameText(a, b string) bool {
 // the run is stopping: then u may be half done, and a resumed run takes it
 // up again.
 func (c *crawl) markDone(ctx context.Context, u *url.URL, change *index.Change) {
-	if c.front != nil && ctx.Err() == nil {
+	switch {
+	case c.front != nil && ctx.Err() == nil:
 		c.front.Done(u.String(), change)
+	case c.front == nil && change != nil:
+		c.changes.add(*change)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/vellumhq/vellum/index"
@@ -31,7 +32,28 @@ type runBook struct {
 	front   *index.FrontierWriter
 	archive *archived
 	items   []index.FrontierItem // a resumed run's frontier
+	changes *changeLog           // a run without a frontier (no job): its page changes
 	lock    *runLock             // held while the run goes on
+}
+
+// changeLog collects the page changes of a run that keeps no frontier.
+type changeLog struct {
+	mu   sync.Mutex
+	list []index.Change
+}
+
+func (l *changeLog) add(c index.Change) {
+	l.mu.Lock()
+	l.list = append(l.list, c)
+	l.mu.Unlock()
+}
+
+// closeFrontier writes the rest of the frontier, when the run keeps one.
+func (b *runBook) closeFrontier() error {
+	if b.front == nil {
+		return nil
+	}
+	return b.front.Close()
 }
 
 func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (_ *runBook, err error) {
@@ -88,7 +110,13 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 	if err := idx.SaveRun(ctx, b.run); err != nil {
 		return nil, err
 	}
-	b.front = idx.NewFrontierWriter(b.run.ID, seq)
+	// Only a job's runs can be resumed (`vellum run` finds them by job):
+	// an ad-hoc capture keeps no frontier, only its page changes.
+	if cfg.Job != "" {
+		b.front = idx.NewFrontierWriter(b.run.ID, seq)
+	} else {
+		b.changes = &changeLog{}
+	}
 	return b, nil
 }
 
@@ -149,7 +177,7 @@ func (b *runBook) saveWhileRunning(ctx context.Context, st *counters) func() {
 // abort ends a run that could not get going: failed, with the reason.
 func (b *runBook) abort(ctx context.Context, cause error) error {
 	defer b.lock.release()
-	ferr := b.front.Close()
+	ferr := b.closeFrontier()
 	r := b.run
 	r.Ended, r.Status, r.Error = time.Now().UTC(), index.RunFailed, cause.Error()
 	return errors.Join(cause, ferr, b.idx.SaveRun(ctx, r))
@@ -159,7 +187,7 @@ func (b *runBook) abort(ctx context.Context, cause error) error {
 // when a seed failed or the files could not be closed, ok otherwise.
 func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeErr error) error {
 	defer b.lock.release()
-	ferr := b.front.Close()
+	ferr := b.closeFrontier()
 	r := b.run
 	r.Ended = time.Now().UTC()
 	r.Counts = b.counts(res.Stats)
@@ -177,9 +205,17 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 		r.Status = index.RunOK
 	}
 	var err error
-	if r.Status == index.RunInterrupted {
+	switch {
+	case b.front == nil:
+		for i := range b.changes.list {
+			b.changes.list[i].RunID = r.ID
+		}
+		if err = b.idx.AddChanges(ctx, b.changes.list); err == nil {
+			res.Changes, err = b.idx.Changes(ctx, r.ID, "")
+		}
+	case r.Status == index.RunInterrupted:
 		res.Changes, err = b.idx.FrontierChanges(ctx, r.ID)
-	} else {
+	default:
 		if err = b.idx.FinishFrontier(ctx, r.ID); err == nil {
 			res.Changes, err = b.idx.Changes(ctx, r.ID, "")
 		}
