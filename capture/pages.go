@@ -175,11 +175,9 @@ func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Cha
 		return nil // not there, and never archived: nothing to report
 	case prior == nil:
 		out.Change = index.ChangeNew
-		c.stats.newPages.Add(1)
 		return out
 	case f.Records.Revisit:
 		out.Change, out.PrevTS = index.ChangeUnchanged, prior.Timestamp
-		c.stats.unchanged.Add(1)
 		return out
 	}
 	out.Change, out.PrevTS = index.ChangeChanged, prior.Timestamp
@@ -194,11 +192,6 @@ func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Cha
 				}
 			}
 		}
-	}
-	if out.Change == index.ChangeUnchanged {
-		c.stats.unchanged.Add(1)
-	} else {
-		c.stats.changed.Add(1)
 	}
 	return out
 }

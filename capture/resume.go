@@ -22,7 +22,6 @@ import (
 type archived struct {
 	store    storage.Store // where the run's WARC files are read
 	idx      *index.Index
-	runID    string
 	caps     map[string]index.Capture // URL → latest capture of the run
 	withMeta map[string]bool          // response record IDs that have their metadata record
 }
@@ -36,7 +35,7 @@ func loadArchived(ctx context.Context, store storage.Store, idx *index.Index, ru
 	if err != nil {
 		return nil, err
 	}
-	a := &archived{store: store, idx: idx, runID: runID, caps: make(map[string]index.Capture, len(caps)), withMeta: withMeta}
+	a := &archived{store: store, idx: idx, caps: make(map[string]index.Capture, len(caps)), withMeta: withMeta}
 	for _, c := range caps { // in file and offset order: a retry's capture replaces the attempt before it
 		a.caps[c.URL] = c
 	}

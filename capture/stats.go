@@ -14,9 +14,9 @@ type Stats struct {
 	Queued     int64 // URLs waiting or in flight
 	Bytes      int64 // response bytes recorded
 	Errors     int64 // URLs that failed
-	New        int64 // pages never captured before
-	Changed    int64 // pages whose payload and main text changed since their latest earlier capture
-	Unchanged  int64 // pages identical to it (by payload digest, or by main text)
+	New        int64 // pages never captured before (set when the run ends, from its changes)
+	Changed    int64 // pages whose payload and main text changed since their latest earlier capture (idem)
+	Unchanged  int64 // pages identical to it, by payload digest or by main text (idem)
 	Revisits   int64 // responses written as revisit records (identical payload)
 	Elapsed    time.Duration
 }
@@ -24,7 +24,7 @@ type Stats struct {
 type counters struct {
 	start                                    time.Time
 	pages, requisites, queued, bytes, errors atomic.Int64
-	newPages, changed, unchanged, revisits   atomic.Int64
+	revisits                                 atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -34,9 +34,6 @@ func (c *counters) snapshot() Stats {
 		Queued:     c.queued.Load(),
 		Bytes:      c.bytes.Load(),
 		Errors:     c.errors.Load(),
-		New:        c.newPages.Load(),
-		Changed:    c.changed.Load(),
-		Unchanged:  c.unchanged.Load(),
 		Revisits:   c.revisits.Load(),
 		Elapsed:    time.Since(c.start),
 	}

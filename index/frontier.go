@@ -93,7 +93,6 @@ type frontierOp struct {
 	item   FrontierItem
 	done   bool // mark item.URL done rather than claim it
 	change *Change
-	flush  chan struct{}
 }
 
 // NewFrontierWriter starts writing the frontier of runID; seq continues the
@@ -118,13 +117,6 @@ func (w *FrontierWriter) Done(url string, ch *Change) {
 	w.ops <- frontierOp{item: FrontierItem{URL: url}, done: true, change: ch}
 }
 
-// Flush waits until everything reported so far is in the database.
-func (w *FrontierWriter) Flush() {
-	ch := make(chan struct{})
-	w.ops <- frontierOp{flush: ch}
-	<-ch
-}
-
 // Close writes what is queued and returns the first write error.
 func (w *FrontierWriter) Close() error {
 	close(w.ops)
@@ -135,7 +127,6 @@ func (w *FrontierWriter) Close() error {
 func (w *FrontierWriter) loop() {
 	defer close(w.done)
 	var batch []frontierOp
-	var waiting []chan struct{}
 	t := time.NewTicker(FlushInterval)
 	defer t.Stop()
 	write := func() {
@@ -146,10 +137,6 @@ func (w *FrontierWriter) loop() {
 			w.err = w.write(batch)
 		}
 		batch = batch[:0]
-		for _, ch := range waiting {
-			close(ch)
-		}
-		waiting = waiting[:0]
 	}
 	for {
 		select {
@@ -157,11 +144,6 @@ func (w *FrontierWriter) loop() {
 			if !ok {
 				write()
 				return
-			}
-			if op.flush != nil {
-				waiting = append(waiting, op.flush)
-				write()
-				continue
 			}
 			batch = append(batch, op)
 			if len(batch) >= 2000 {

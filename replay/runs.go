@@ -1,9 +1,11 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +103,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row)
 	}
 	// Changed pages first, then new, then unchanged; by URL within each.
-	sortStable(rows, func(a, b changeRow) bool { return order[a.Change] < order[b.Change] })
+	slices.SortStableFunc(rows, func(a, b changeRow) int { return cmp.Compare(order[a.Change], order[b.Change]) })
 	s.render(w, http.StatusOK, "run.html", map[string]any{
 		"Title": "Run " + id, "Run": s.newRunRow(run), "Seeds": run.Seeds, "Error": run.Error, "Changes": rows,
 		"Resumes": run.Resumes,
@@ -183,14 +185,4 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// sortStable is an insertion sort: the rows come sorted by URL, and the
-// change kinds only regroup them.
-func sortStable[T any](s []T, less func(a, b T) bool) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
