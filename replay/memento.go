@@ -58,18 +58,8 @@ func (s *Server) handleTimeMap(w http.ResponseWriter, r *http.Request, rest stri
 		s.badRequest(w, r, err.Error())
 		return
 	}
-	key, err := warc.SURT(original)
-	if err != nil {
-		s.badRequest(w, r, err.Error())
-		return
-	}
-	caps, err := s.idx.Captures(r.Context(), key)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if len(caps) == 0 {
-		s.notArchived(w, r, original)
+	_, caps, ok := s.capturesOf(w, r, original)
+	if !ok {
 		return
 	}
 	if err := TimeMap(w, format, original, s.uiPrefix(), caps); err != nil {

@@ -76,18 +76,8 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest str
 		s.badRequest(w, r, err.Error())
 		return
 	}
-	key, err := warc.SURT(original)
-	if err != nil {
-		s.badRequest(w, r, err.Error())
-		return
-	}
-	caps, err := s.idx.Captures(r.Context(), key)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if len(caps) == 0 {
-		s.notArchived(w, r, original)
+	key, caps, ok := s.capturesOf(w, r, original)
+	if !ok {
 		return
 	}
 	titles := map[string]string{}
@@ -160,21 +150,31 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, rest string)
 	})
 }
 
+// capturesOf returns the captures of url, oldest first, and its URL key.
+// When the URL is unusable, the index fails or nothing is archived, it has
+// answered the request (400, 500 or the not-archived page) and ok is false.
+func (s *Server) capturesOf(w http.ResponseWriter, r *http.Request, url string) (key string, caps []index.Capture, ok bool) {
+	key, err := warc.SURT(url)
+	if err != nil {
+		s.badRequest(w, r, err.Error())
+		return "", nil, false
+	}
+	if caps, err = s.idx.Captures(r.Context(), key); err != nil {
+		s.serverError(w, r, err)
+		return "", nil, false
+	}
+	if len(caps) == 0 {
+		s.notArchived(w, r, url)
+		return "", nil, false
+	}
+	return key, caps, true
+}
+
 // handleFrame is the UI page around a capture served from the content
 // origin: the bar with the capture's date and links, and the page framed.
 func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request, mr mementoRequest) {
-	key, err := warc.SURT(mr.URL)
-	if err != nil {
-		s.badRequest(w, r, err.Error())
-		return
-	}
-	caps, err := s.idx.Captures(r.Context(), key)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if len(caps) == 0 {
-		s.notArchived(w, r, mr.URL)
+	_, caps, ok := s.capturesOf(w, r, mr.URL)
+	if !ok {
 		return
 	}
 	want, _ := ParseRequestTimestamp(mr.Timestamp)
