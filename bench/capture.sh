@@ -32,18 +32,15 @@ uses() { [[ " ${tools[*]} " == *" $1 "* ]]; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Debian's packages: GNU time for peak RSS, wget as the baseline, curl for /__stats.
 missing=()
 [[ -x /usr/bin/time ]] || missing+=(time)
 [[ -x /usr/bin/wget ]] || ! uses wget || missing+=(wget)
 command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-	[[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (apt-get install ${missing[*]})"
-	say "installing ${missing[*]}"
-	apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing "${missing[@]}"
 
 mkdir -p .bin bench/out
 say "building .bin/benchsite"
@@ -53,41 +50,9 @@ if uses vellum; then
 	go build -o .bin/vellum ./cmd/vellum
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vellum-capture-bench.XXXXXX")
-site_pid=
-cleanup() {
-	if [[ -n $site_pid ]]; then
-		kill "$site_pid" 2>/dev/null || true
-		wait "$site_pid" 2>/dev/null || true
-	fi
-	if [[ $KEEP == 1 ]]; then
-		say "kept $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_tmp capture
 
-# The site prints its address as its first line once the content is generated.
-.bin/benchsite -addr 127.0.0.1:0 -pages "$PAGES" >"$tmp/site.out" 2>"$tmp/site.err" &
-site_pid=$!
-addr=
-for _ in $(seq 1200); do
-	if [[ -s $tmp/site.out && $(wc -l <"$tmp/site.out") -ge 1 ]]; then
-		addr=$(head -n1 "$tmp/site.out")
-		break
-	fi
-	kill -0 "$site_pid" 2>/dev/null || { cat "$tmp/site.err" >&2; die "benchsite exited"; }
-	sleep 0.1
-done
-[[ $addr == 127.* ]] || die "benchsite gave no loopback address in 120 s (got '$addr')"
-base="http://$addr"
-
-stats() { curl -fsS --max-time 10 "$base/__stats"; }
-reset() { curl -fsS --max-time 10 -X POST "$base/__reset" >/dev/null; }
-field() { sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" <<<"$2"; }
-site_urls=$(field site_urls "$(stats)")
+start_benchsite -pages "$PAGES"
 
 say "probing the site alone (every URL once, one keep-alive connection)"
 probe=$(.bin/benchsite -probe "$addr" -pages "$PAGES" -conns 1)
