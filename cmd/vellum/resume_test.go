@@ -155,11 +155,17 @@ func checkCapturedOnce(t *testing.T, s *pageSite, archive string) string {
 	return ""
 }
 
+// siteJob writes a jobs file crawling the whole site (depth 1, no delay)
+// and returns a fresh archive and the `vellum run` arguments of the job.
+func siteJob(t *testing.T, site *pageSite) (archive string, args []string) {
+	archive = filepath.Join(t.TempDir(), "archive")
+	jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: big\n    seeds: [%s/]\n    depth: 1\n    delay: 0s\n", site.srv.URL))
+	return archive, []string{"run", "--jobs", jobs, "--archive", archive, "--no-progress", "--log-level", "warn"}
+}
+
 func TestRunKilledMidCrawlIsResumedWithoutCapturingAURLTwice(t *testing.T) {
 	site := newPageSite(t, 500, 4*time.Millisecond)
-	archive := filepath.Join(t.TempDir(), "archive")
-	jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: big\n    seeds: [%s/]\n    depth: 1\n    delay: 0s\n", site.srv.URL))
-	args := []string{"run", "--jobs", jobs, "--archive", archive, "--no-progress", "--log-level", "warn"}
+	archive, args := siteJob(t, site)
 
 	cmd, out := startRun(t, site, 150, args...)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -208,9 +214,7 @@ func TestRunKilledMidCrawlIsResumedWithoutCapturingAURLTwice(t *testing.T) {
 
 func TestRunStoppedBySIGINTIsMarkedInterruptedAndResumable(t *testing.T) {
 	site := newPageSite(t, 300, 4*time.Millisecond)
-	archive := filepath.Join(t.TempDir(), "archive")
-	jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: big\n    seeds: [%s/]\n    depth: 1\n    delay: 0s\n", site.srv.URL))
-	args := []string{"run", "--jobs", jobs, "--archive", archive, "--no-progress", "--log-level", "warn"}
+	archive, args := siteJob(t, site)
 
 	cmd, out := startRun(t, site, 80, args...)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
