@@ -36,10 +36,14 @@ type chain struct {
 }
 
 // fetchChain fetches u and follows redirects, each hop its own recorded
-// exchange, hopDelay apart. A hop to a URL this run already fetched ends the
-// chain there.
+// exchange, hopDelay apart. A hop back to a URL of the same chain is a
+// redirect loop, unless the redirect set a cookie: a site checking for
+// cookies redirects a page to itself, and a browser then gets the page (the
+// hop limit still bounds such a chain). A hop to a URL this run fetched
+// elsewhere ends the chain there.
 func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept, referer string, hopDelay time.Duration) chain {
 	var ch chain
+	inChain := map[string]bool{u.String(): true}
 	for {
 		if ch.hops > 0 && !sleep(ctx, hopDelay) {
 			ch.err = ctx.Err()
@@ -74,9 +78,14 @@ func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept
 			ch.err = fmt.Errorf("redirect loop: stopped after %d hops at %s", maxRedirects, u)
 			return ch
 		}
-		if !c.claim(next) {
+		switch {
+		case inChain[next.String()] && len(f.Header.Values("Set-Cookie")) == 0:
+			ch.err = fmt.Errorf("redirect loop: %s redirects back to %s", u, next)
+			return ch
+		case !inChain[next.String()] && !c.claim(next):
 			return ch
 		}
+		inChain[next.String()] = true
 		ch.hops++
 		u = next
 	}
