@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	c.pageT, c.reqT = NewTransport(pageBase, c.rec), NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
-	c.robots = newRobotsCache(c.fetchRobots)
+	c.robots = newRobotsCache(c.fetchRobots, cfg.robotsTimeout(), c.log)
 	hosts := newHostsSeen(idx, cfg.RunID)
 	c.prior = func(u string) (index.Capture, bool) {
 		key, err := warc.SURT(u)

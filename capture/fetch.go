@@ -49,12 +49,10 @@ func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept
 			ch.err = ctx.Err()
 			return ch
 		}
-		if !c.cfg.IgnoreRobots && !c.robotsAllowed(ctx, u) {
-			ch.err = ErrRobots
-			if ctx.Err() != nil { // stopping: robots.txt was not read, nothing was refused
-				ch.err = ctx.Err()
+		if !c.cfg.IgnoreRobots {
+			if ch.err = c.robots.refusal(ctx, u); ch.err != nil {
+				return ch
 			}
-			return ch
 		}
 		f, err := c.fetchRetrying(ctx, t, u, accept, referer)
 		if err != nil {
@@ -93,8 +91,13 @@ func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept
 
 // fetchRetrying fetches u once, then again after a 429, a 5xx, a timeout or
 // a reset, up to cfg.Retries more times with growing pauses (or as long as
-// Retry-After asks, when that is not too long).
+// Retry-After asks, when that is not too long). Limits.Timeout bounds it
+// all: each attempt has what is left of it, and a pause that would outlast
+// it ends the retries with the last attempt's outcome.
 func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
+	ctx, cancel := withTimeLimit(ctx, c.cfg.Limits.Timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
 	for attempt := 0; ; attempt++ {
 		f, err := c.fetchOnce(ctx, t, u, accept, referer)
 		retry := (err != nil && retryableErr(err)) || (err == nil && (retryableStatus(f.Status) || f.Truncated == "disconnect"))
@@ -114,8 +117,14 @@ func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, acc
 				wait = ra
 			}
 		}
+		if wait >= time.Until(deadline) {
+			return f, err
+		}
 		c.log.Debug("retrying", "url", u.String(), "attempt", attempt+1, "wait", wait, "err", err)
 		if !sleep(ctx, wait) {
+			if timeLimitOf(ctx) != nil {
+				return f, err
+			}
 			return f, ctx.Err()
 		}
 	}
@@ -155,6 +164,29 @@ func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept,
 		c.jar.SetCookies(u, cks)
 	}
 	return f, nil
+}
+
+// timeLimit is the cancellation cause of a context whose deadline is a time
+// limit (of a URL, of a robots.txt) rather than the run's own end: it tells
+// a limit reached, which cuts or fails the URL, from a run being stopped.
+type timeLimit struct{ d time.Duration }
+
+func (e *timeLimit) Error() string { return fmt.Sprintf("time limit of %s reached", e.d) }
+
+// withTimeLimit is context.WithTimeout with a timeLimit as the cause.
+func withTimeLimit(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, &timeLimit{d})
+}
+
+// timeLimitOf is the time limit that ended ctx, or nil (ctx still running,
+// or ended by its parent being stopped). Of nested limits, the first to
+// expire ended it.
+func timeLimitOf(ctx context.Context) *timeLimit {
+	var tl *timeLimit
+	if errors.As(context.Cause(ctx), &tl) {
+		return tl
+	}
+	return nil
 }
 
 func retryableStatus(code int) bool {

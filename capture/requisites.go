@@ -83,12 +83,6 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	}
 }
 
-// robotsAllowed applies the host's robots.txt, fetching it on first use.
-func (c *crawl) robotsAllowed(ctx context.Context, u *url.URL) bool {
-	ok, _ := c.robots.check(ctx, u)
-	return ok
-}
-
 // fetchRobots fetches a robots.txt through the recording path (it is
 // archived too), following redirects but never checking robots for itself.
 func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error) {

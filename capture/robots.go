@@ -2,6 +2,9 @@ package capture
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"sync"
 	"time"
@@ -16,11 +19,22 @@ const robotsTTL = 24 * time.Hour
 // robotsAgent is the product token matched against User-agent lines.
 const robotsAgent = "vellum"
 
+// DefaultRobotsTimeout bounds the fetch of one robots.txt unless
+// Config.RobotsTimeout says otherwise. Every page of the host waits for it,
+// and a few kilobytes of text need no more from a server that works.
+const DefaultRobotsTimeout = 30 * time.Second
+
+// ErrRobotsUnreachable is the failure of the URLs of a host whose
+// robots.txt could not be fetched: no response within its limit, or a 5xx.
+var ErrRobotsUnreachable = errors.New("robots.txt unreachable")
+
 // robotsCache fetches, keeps and applies each host's robots.txt. The fetch
 // goes through the crawl's own recording path, so robots.txt files are
 // archived like any response.
 type robotsCache struct {
 	fetch func(ctx context.Context, u *url.URL) (status int, body []byte, err error)
+	limit time.Duration // one robots.txt in all
+	log   *slog.Logger
 	now   func() time.Time
 
 	mu    sync.Mutex
@@ -35,18 +49,54 @@ type robotsEntry struct {
 
 // robotsGroup is the part of a robots.txt that applies to Vellum.
 type robotsGroup struct {
-	group *robotstxt.Group
-	all   *robotstxt.RobotsData
+	group       *robotstxt.Group
+	all         *robotstxt.RobotsData
+	unreachable error // why the file could not be fetched; nil when it was (or answered 4xx)
 }
 
-func newRobotsCache(fetch func(context.Context, *url.URL) (int, []byte, error)) *robotsCache {
-	return &robotsCache{fetch: fetch, now: time.Now, hosts: map[string]*robotsEntry{}}
+func newRobotsCache(fetch func(context.Context, *url.URL) (int, []byte, error), limit time.Duration, log *slog.Logger) *robotsCache {
+	return &robotsCache{fetch: fetch, limit: limit, log: log, now: time.Now, hosts: map[string]*robotsEntry{}}
 }
 
 // check reports whether u may be fetched and the Crawl-delay the host asks
-// for. A robots.txt that cannot be fetched (network error) allows
-// everything, as a 4xx does; a 5xx disallows everything for now.
+// for. A robots.txt answering 4xx allows everything; one that cannot be
+// fetched (a 5xx, or no response within the limit) allows nothing.
 func (c *robotsCache) check(ctx context.Context, u *url.URL) (allowed bool, crawlDelay time.Duration) {
+	g := c.get(ctx, u)
+	if g == nil {
+		return false, 0
+	}
+	return g.allows(u)
+}
+
+// refusal says why u may not be fetched: nil when it may, ErrRobots when
+// robots.txt disallows it, an error wrapping ErrRobotsUnreachable when the
+// host's robots.txt could not be fetched, ctx's error when the run stops
+// first.
+func (c *robotsCache) refusal(ctx context.Context, u *url.URL) error {
+	g := c.get(ctx, u)
+	if ctx.Err() != nil { // stopping: robots.txt may not have been read, nothing was refused
+		return ctx.Err()
+	}
+	if g.unreachable != nil {
+		return fmt.Errorf("%w (%v); its host is skipped for this run", ErrRobotsUnreachable, g.unreachable)
+	}
+	if ok, _ := g.allows(u); !ok {
+		return ErrRobots
+	}
+	return nil
+}
+
+func (g *robotsGroup) allows(u *url.URL) (bool, time.Duration) {
+	if g.group == nil {
+		return g.all.TestAgent(pathAndQuery(u), robotsAgent), 0
+	}
+	return g.group.Test(pathAndQuery(u)), g.group.CrawlDelay
+}
+
+// get returns the robots.txt of u's host, fetching it on first use; nil
+// when ctx ends while another caller is fetching it.
+func (c *robotsCache) get(ctx context.Context, u *url.URL) *robotsGroup {
 	key := u.Scheme + "://" + u.Host
 	c.mu.Lock()
 	e := c.hosts[key]
@@ -67,27 +117,34 @@ func (c *robotsCache) check(ctx context.Context, u *url.URL) (allowed bool, craw
 		select {
 		case <-e.ready:
 		case <-ctx.Done():
-			return false, 0
+			return nil
 		}
 	}
-	g := e.data
-	if g.group == nil {
-		return g.all.TestAgent(pathAndQuery(u), robotsAgent), 0
-	}
-	return g.group.Test(pathAndQuery(u)), g.group.CrawlDelay
+	return e.data
 }
 
 func (c *robotsCache) load(ctx context.Context, u *url.URL) *robotsGroup {
 	ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
-	status, body, err := c.fetch(ctx, ru)
-	if err != nil {
+	fctx, cancel := withTimeLimit(ctx, c.limit)
+	status, body, err := c.fetch(fctx, ru)
+	cancel()
+	var unreachable error
+	switch {
+	case err != nil && ctx.Err() != nil: // the run is stopping: nothing is known of the host
 		status, body = 404, nil
+	case err != nil:
+		unreachable, status, body = err, 503, nil
+	case status >= 500:
+		unreachable = fmt.Errorf("HTTP %d", status)
+	}
+	if unreachable != nil {
+		c.log.Warn("robots.txt unreachable: its host is skipped for this run", "url", ru.String(), "err", unreachable)
 	}
 	data, err := robotstxt.FromStatusAndBytes(status, body)
 	if err != nil {
 		data, _ = robotstxt.FromStatusAndBytes(404, nil)
 	}
-	rg := &robotsGroup{all: data}
+	rg := &robotsGroup{all: data, unreachable: unreachable}
 	if status >= 200 && status < 300 {
 		rg.group = data.FindGroup(robotsAgent)
 	}

@@ -17,7 +17,7 @@ import (
 // Limits bound what one URL may cost.
 type Limits struct {
 	MaxBody int64         // entity bytes recorded at most; beyond it the record is cut (WARC-Truncated: length)
-	Timeout time.Duration // whole exchange; a body still arriving then is cut (WARC-Truncated: time)
+	Timeout time.Duration // one URL in all, retries included (one exchange, for the bare Transport); a body still arriving then is cut (WARC-Truncated: time)
 	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS)
 }
 
@@ -146,7 +146,7 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	ex := newExchange(t.spoolDir, t.limits.MaxBody+64<<10)
 	defer ex.close()
 	parent := req.Context()
-	ctx, cancel := context.WithTimeout(parent, t.limits.Timeout)
+	ctx, cancel := withTimeLimit(parent, t.limits.Timeout)
 	defer cancel()
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		if rc, ok := info.Conn.(*recConn); ok {
@@ -157,8 +157,8 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		ex.seal()
-		if ctx.Err() != nil && parent.Err() == nil {
-			return nil, &timeoutError{fmt.Sprintf("no response within %s", t.limits.Timeout)}
+		if tl := timeLimitOf(ctx); tl != nil {
+			return nil, &timeoutError{fmt.Sprintf("no response within %s", tl.d)}
 		}
 		return nil, err
 	}
@@ -173,8 +173,8 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	switch {
 	case n > t.limits.MaxBody:
 		f.Truncated = "length"
-	case err != nil && ctx.Err() != nil && parent.Err() == nil:
-		f.Truncated, f.BodyErr = "time", fmt.Errorf("body still arriving after %s", t.limits.Timeout)
+	case err != nil && timeLimitOf(ctx) != nil:
+		f.Truncated, f.BodyErr = "time", fmt.Errorf("body still arriving after %s", timeLimitOf(ctx).d)
 	case err != nil:
 		f.Truncated, f.BodyErr = "disconnect", err
 	}

@@ -119,7 +119,7 @@ func newCaptureCmd() *cobra.Command {
 	f.DurationVar(&cfg.Delay, "delay", cfg.Delay, "pause between two pages of one host")
 	f.IntVar(&cfg.MaxPages, "max-pages", 0, "pages to capture at most (0 = no limit)")
 	f.Int64Var(&cfg.Limits.MaxBody, "max-size", cfg.Limits.MaxBody, "bytes of one response body to record at most (more is cut, WARC-Truncated: length)")
-	f.DurationVar(&cfg.Limits.Timeout, "timeout", cfg.Limits.Timeout, "time one URL may take (a body still arriving is cut, WARC-Truncated: time)")
+	f.DurationVar(&cfg.Limits.Timeout, "timeout", cfg.Limits.Timeout, "time one URL may take in all, retries included (a body still arriving is cut, WARC-Truncated: time)")
 	f.IntVar(&cfg.Retries, "retries", cfg.Retries, "extra attempts after a 429, 5xx, timeout or reset")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "accept any TLS certificate")
 	f.StringVar(&cfg.CAFile, "ca-file", "", "PEM file of extra certificate authorities to trust")
