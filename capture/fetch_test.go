@@ -68,7 +68,7 @@ func TestRedirectBackIntoItsChainIsALoop(t *testing.T) {
 		"FAILED " + srv.URL + "/self: redirect loop: " + srv.URL + "/self redirects back to " + srv.URL + "/self",
 		"ok     200 " + srv.URL + "/story",
 		"ok     302 " + srv.URL + "/old  /web/", // the chain ends where the run fetched the URL anyway
-		"ok     200 " + srv.URL + "/cookie", // after one hop to itself, with the cookie
+		"ok     200 " + srv.URL + "/cookie",     // after one hop to itself, with the cookie
 	} {
 		if line := res.Seeds[i].Line(); !strings.HasPrefix(line, want) {
 			t.Errorf("seed %d: %q, want it to start %q", i, line, want)

@@ -12,7 +12,7 @@ import (
 func (x *Index) Latest(ctx context.Context, urlkey, url, notRun string) (Capture, bool, error) {
 	x.latestOnce.Do(func() {
 		x.latest, x.latestErr = x.db.PrepareContext(context.WithoutCancel(ctx), `SELECT `+captureCols+` FROM captures
-			WHERE urlkey = ? AND url = ? AND type IN ('response', 'revisit') AND filename NOT LIKE ? ESCAPE '\'
+			WHERE urlkey = ? AND url = ? AND type IN ('response', 'revisit') AND superseded = 0 AND filename NOT LIKE ? ESCAPE '\'
 			ORDER BY ts DESC, filename DESC, offset DESC LIMIT 1`)
 	})
 	if x.latestErr != nil {

@@ -8,12 +8,13 @@ import (
 	"strings"
 )
 
-const captureCols = `urlkey, ts, url, type, mime, status, digest, length, offset, filename, record_id, refers_to_url, refers_to_ts`
+const captureCols = `urlkey, ts, url, type, mime, status, digest, length, offset, filename, record_id, refers_to_url, refers_to_ts, truncated`
 
 const pageCols = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
 	canonical_url, language, description, image, text`
 
-// Captures returns the captures of one URL key (SURT), oldest first,
+// Captures returns the captures of one URL key (SURT), oldest first
+// (attempts superseded within their run left out, see attempts.go),
 // through the read pool and its cache (lookup.go): replay asks this on every
 // page for the previous and next captures.
 func (x *Index) Captures(ctx context.Context, urlkey string) ([]Capture, error) {
@@ -28,7 +29,7 @@ func (x *Index) Captures(ctx context.Context, urlkey string) ([]Capture, error) 
 	if ok {
 		return slices.Clone(all), nil
 	}
-	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
+	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = ? AND superseded = 0 ORDER BY ts, filename, offset`, urlkey)
 }
 
 // AllCaptures returns every capture, ordered by file and offset.
@@ -82,7 +83,7 @@ func scanCaptures(rows *sql.Rows) ([]Capture, error) {
 	for rows.Next() {
 		var c Capture
 		if err := rows.Scan(&c.URLKey, &c.Timestamp, &c.URL, &c.Type, &c.MIME, &c.Status, &c.Digest, &c.Length,
-			&c.Offset, &c.Filename, &c.RecordID, &c.RefersToURL, &c.RefersToTimestamp); err != nil {
+			&c.Offset, &c.Filename, &c.RecordID, &c.RefersToURL, &c.RefersToTimestamp, &c.Truncated); err != nil {
 			return nil, fmt.Errorf("index: read captures: %w", err)
 		}
 		out = append(out, c)

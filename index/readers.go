@@ -25,10 +25,10 @@ const (
 // URL key when exact), ?2 hi, ?3 from, ?4 to, ?5 limit and, resuming, ?6–?9
 // the (urlkey, ts, filename, offset) of the row to resume after.
 func scanSQL(flags int) string {
-	where := `urlkey >= ?1 AND urlkey < ?2 AND ts >= ?3 AND ts <= ?4`
+	where := `urlkey >= ?1 AND urlkey < ?2 AND ts >= ?3 AND ts <= ?4 AND superseded = 0`
 	after, order, dir := `(urlkey, ts, filename, offset) %s (?6, ?7, ?8, ?9)`, "urlkey%[1]s, ts%[1]s, filename%[1]s, offset%[1]s", ""
 	if flags&stmtExact != 0 {
-		where = `urlkey = ?1 AND ts >= ?3 AND ts <= ?4`
+		where = `urlkey = ?1 AND ts >= ?3 AND ts <= ?4 AND superseded = 0`
 		after = `(ts, filename, offset) %s (?7, ?8, ?9)`
 	}
 	op := ">"
@@ -43,9 +43,9 @@ func scanSQL(flags int) string {
 
 // nearestSQL reads both sides of ?2 for one URL key, each nearest first.
 const nearestSQL = `SELECT * FROM (SELECT ` + captureCols + ` FROM captures
-		WHERE urlkey = ?1 AND ts <= ?2 AND ts >= ?3 AND ts <= ?4 ORDER BY ts DESC, filename DESC, offset DESC LIMIT ?5)
+		WHERE urlkey = ?1 AND ts <= ?2 AND ts >= ?3 AND ts <= ?4 AND superseded = 0 ORDER BY ts DESC, filename DESC, offset DESC LIMIT ?5)
 	UNION ALL SELECT * FROM (SELECT ` + captureCols + ` FROM captures
-		WHERE urlkey = ?1 AND ts > ?2 AND ts >= ?3 AND ts <= ?4 ORDER BY ts, filename, offset LIMIT ?5)`
+		WHERE urlkey = ?1 AND ts > ?2 AND ts >= ?3 AND ts <= ?4 AND superseded = 0 ORDER BY ts, filename, offset LIMIT ?5)`
 
 // readers is the lookup side of an Index: a pool of read-only connections,
 // opened on first use, with its prepared statements. Lookups do not queue
@@ -91,7 +91,7 @@ func (rs *readers) get(ctx context.Context, path string) (*readPool, error) {
 		case stmtNearest:
 			q = nearestSQL
 		case stmtCount:
-			q = `SELECT count(*) FROM captures`
+			q = `SELECT count(*) FROM captures WHERE superseded = 0`
 		}
 		if r.stmts[id], err = db.PrepareContext(ctx, q); err != nil {
 			db.Close()
@@ -129,7 +129,7 @@ func scanRows(rows *sql.Rows, buf []Capture) ([]Capture, error) {
 	defer rows.Close()
 	var c Capture
 	dest := []any{&c.URLKey, &c.Timestamp, &c.URL, &c.Type, &c.MIME, (*intCol)(&c.Status), &c.Digest,
-		(*int64Col)(&c.Length), (*int64Col)(&c.Offset), &c.Filename, &c.RecordID, &c.RefersToURL, &c.RefersToTimestamp}
+		(*int64Col)(&c.Length), (*int64Col)(&c.Offset), &c.Filename, &c.RecordID, &c.RefersToURL, &c.RefersToTimestamp, &c.Truncated}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return buf, fmt.Errorf("index: read captures: %w", err)

@@ -23,6 +23,7 @@ type Capture struct {
 	RecordID          string
 	RefersToURL       string // revisits only
 	RefersToTimestamp string // revisits only, 14 digits
+	Truncated         string // WARC-Truncated: "" for a whole record (CDXJ lines do not say)
 }
 
 // Page is the article metadata of one captured HTML page, from its metadata
@@ -70,6 +71,7 @@ func CaptureOf(e warc.Entry) (Capture, error) {
 		Offset:    e.Offset,
 		Filename:  e.Filename,
 		RecordID:  e.ID,
+		Truncated: e.Truncated,
 	}
 	if e.Type == warc.TypeRevisit {
 		c.RefersToURL = e.RefersToURI

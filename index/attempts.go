@@ -1,0 +1,101 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path"
+	"regexp"
+)
+
+// Attempts of a URL within a run.
+//
+// A crawl retries a URL after a reset, a 5xx or a 429, and every attempt is
+// a record of its WARC: that is what happened. But the run captured the URL
+// once, and replay, the CDX API and the calendar must give that capture —
+// the final attempt — not an earlier failure that happens to be closer in
+// time. So each capture row carries its run (from Vellum's file names,
+// "<run-id>-<serial>.warc.gz") and whether it was cut off (WARC-Truncated),
+// and of the captures of one URL by one run, all but the final attempt are
+// marked superseded, which lookups skip. The final attempt is the latest
+// whole one, or the latest when every one was cut off: a cut-off attempt
+// never wins over a whole one. A URL appears twice in a run only when it was
+// attempted again (the run's visited set fetches each URL once).
+//
+// Everything here is derived from the WARC files alone, so `vellum index`
+// rebuilds the same rows. Files of other tools (other names) are left as
+// they are: their repeated captures of a URL may be days apart.
+
+// vellumFile matches the name of a WARC file Vellum wrote; its group is the
+// run ID (capture.NewRunID).
+var vellumFile = regexp.MustCompile(`^(\d{8}T\d{6}Z-[0-9a-f]+)-\d{5}\.warc(?:\.gz)?$`)
+
+// runOfFile is the ID of the run that wrote a WARC file (a path relative to
+// the archive), or "" for a file not named by Vellum.
+func runOfFile(name string) string {
+	if m := vellumFile.FindStringSubmatch(path.Base(name)); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// attempts names the captures of one URL by one run.
+type attempts struct{ urlkey, url, run string }
+
+// attemptsOf lists the attempt groups caps belong to, each once.
+func attemptsOf(caps []Capture) []attempts {
+	seen := map[attempts]bool{}
+	var out []attempts
+	for _, c := range caps {
+		a := attempts{c.URLKey, c.URL, runOfFile(c.Filename)}
+		if a.run != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// attemptsInFile lists the attempt groups of the rows of one file.
+func attemptsInFile(ctx context.Context, tx *sql.Tx, filename string) ([]attempts, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT urlkey, url, run FROM captures WHERE filename = ? AND run != ''`, filename)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []attempts
+	for rows.Next() {
+		var a attempts
+		if err := rows.Scan(&a.urlkey, &a.url, &a.run); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// settleSQL marks every capture of one group but the final attempt as
+// superseded, writing only the rows whose mark changes.
+const settleSQL = `UPDATE captures SET superseded = rank.later
+	FROM (SELECT filename AS f, offset AS o,
+			row_number() OVER (ORDER BY truncated = '' DESC, ts DESC, filename DESC, offset DESC) > 1 AS later
+		FROM captures WHERE urlkey = ? AND url = ? AND run = ?) AS rank
+	WHERE captures.filename = rank.f AND captures.offset = rank.o AND captures.superseded != rank.later`
+
+// settleAttempts settles which capture of each group is the final attempt.
+func settleAttempts(ctx context.Context, tx *sql.Tx, groups []attempts) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, settleSQL)
+	if err != nil {
+		return fmt.Errorf("settle attempts: %w", err)
+	}
+	defer st.Close()
+	for _, a := range groups {
+		if _, err := st.ExecContext(ctx, a.urlkey, a.url, a.run); err != nil {
+			return fmt.Errorf("settle attempts of %s: %w", a.url, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"testing"
+
+	"github.com/vellumhq/vellum/warc"
+)
+
+const (
+	runA = "warcs/2026/12/06/20261206T010000Z-aaaa-00000.warc.gz"
+	runB = "warcs/2026/12/07/20261207T010000Z-bbbb-00000.warc.gz"
+)
+
+func attempt(t *testing.T, u, ts, file string, offset int64, status int, truncated string) Capture {
+	t.Helper()
+	key, err := warc.SURT(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Capture{URLKey: key, Timestamp: ts, URL: u, Type: warc.TypeResponse, MIME: "text/html", Status: status,
+		Digest: fmt.Sprintf("sha256:%d", offset), Length: 100, Offset: offset, Filename: file, Truncated: truncated}
+}
+
+func seen(t *testing.T, x *Index, key string) []string {
+	t.Helper()
+	caps, err := x.Closest(context.Background(), key, "2000", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range caps {
+		out = append(out, fmt.Sprintf("%s %d %d", c.Timestamp, c.Status, c.Offset))
+	}
+	return out
+}
+
+func TestFinalAttemptOfARunIsTheCapture(t *testing.T) {
+	ctx := context.Background()
+	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const u = "http://news.example/story"
+	key, _ := warc.SURT(u)
+	// Run A: a 500, a cut-off 200, a whole 200. Run B: a whole 500, then a
+	// cut-off 200. Another tool's file: two captures, both kept.
+	must(t, x.Add(ctx, []Capture{attempt(t, u, "20261206010001", runA, 100, 500, "")}, nil))
+	must(t, x.Add(ctx, []Capture{attempt(t, u, "20261206010002", runA, 200, 200, "disconnect")}, nil))
+	must(t, x.Add(ctx, []Capture{
+		attempt(t, u, "20261206010004", runA, 300, 200, ""),
+		attempt(t, u, "20261207010001", runB, 100, 500, ""),
+		attempt(t, u, "20261207010003", runB, 200, 200, "disconnect"),
+		attempt(t, u, "20261208010000", "other/crawl.warc.gz", 100, 200, ""),
+		attempt(t, u, "20261208020000", "other/crawl.warc.gz", 200, 200, ""),
+	}, nil))
+	want := []string{"20261206010004 200 300", "20261207010001 500 100", "20261208010000 200 100", "20261208020000 200 200"}
+	if got := seen(t, x, key); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("closest to 2000:\n got %q\nwant %q", got, want)
+	}
+	if n, _ := x.Count(ctx); n != 4 {
+		t.Errorf("Count = %d, want 4", n)
+	}
+	// The final attempt's file is re-read without it (a repair trimmed it):
+	// the attempt before it is the capture again.
+	var keep []Capture
+	for _, c := range []Capture{attempt(t, u, "20261206010001", runA, 100, 500, ""), attempt(t, u, "20261206010002", runA, 200, 200, "disconnect")} {
+		keep = append(keep, c)
+	}
+	must(t, x.ReplaceFile(ctx, runA, keep, nil))
+	if got := seen(t, x, key); len(got) != 4 || got[0] != "20261206010001 500 100" {
+		t.Errorf("after the final attempt went, closest to 2000: %q", got)
+	}
+}
+
+// An index made before captures had the columns of attempts.go opens, and
+// its rows stay found.
+func TestIndexOfAnOlderVellumIsMigrated(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE captures (urlkey TEXT NOT NULL, ts TEXT NOT NULL, url TEXT NOT NULL,
+		type TEXT NOT NULL, mime TEXT NOT NULL, status INTEGER NOT NULL, digest TEXT NOT NULL, length INTEGER NOT NULL,
+		offset INTEGER NOT NULL, filename TEXT NOT NULL, record_id TEXT NOT NULL, refers_to_url TEXT NOT NULL,
+		refers_to_ts TEXT NOT NULL, PRIMARY KEY (filename, offset)) WITHOUT ROWID;
+		CREATE INDEX captures_lookup ON captures (urlkey, ts, filename, offset, url, type, mime, status, digest, length,
+		record_id, refers_to_url, refers_to_ts);
+		INSERT INTO captures VALUES ('example,news)/story', '20141231120000', 'http://news.example/story', 'response',
+		'text/html', 200, 'sha256:1', 100, 0, 'old.warc.gz', '<urn:uuid:1>', '', '')`)
+	must(t, err)
+	must(t, db.Close())
+	x, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of an older index: %v", err)
+	}
+	defer x.Close()
+	if got := seen(t, x, "example,news)/story"); len(got) != 1 || got[0] != "20141231120000 200 0" {
+		t.Errorf("older row: %q", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkAddVellumFiles measures Add of captures in Vellum's run files,
+// whose attempts are settled, against the same rows in files of other names.
+func BenchmarkAddVellumFiles(b *testing.B) {
+	for _, file := range []string{runA, "other/crawl.warc.gz"} {
+		b.Run(filepath.Base(file), func(b *testing.B) {
+			ctx := context.Background()
+			x, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer x.Close()
+			caps := make([]Capture, 1000)
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range caps {
+					u := fmt.Sprintf("http://news.example/%d/%d", i, j)
+					key, _ := warc.SURT(u)
+					caps[j] = Capture{URLKey: key, Timestamp: "20261206010000", URL: u, Type: "response", MIME: "text/html",
+						Status: 200, Offset: int64(i*1000 + j), Filename: file}
+				}
+				if err := x.Add(ctx, caps, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
