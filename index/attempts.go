@@ -82,18 +82,37 @@ const settleSQL = `UPDATE captures SET superseded = rank.later
 		FROM captures WHERE urlkey = ? AND url = ? AND run = ?) AS rank
 	WHERE captures.filename = rank.f AND captures.offset = rank.o AND captures.superseded != rank.later`
 
+// probeSQL tells a group with nothing to settle (a single capture, not
+// superseded: almost every URL) from the others, at half the cost of
+// settleSQL.
+const probeSQL = `SELECT count(*) > 1 OR max(superseded) FROM captures WHERE urlkey = ? AND url = ? AND run = ?`
+
 // settleAttempts settles which capture of each group is the final attempt.
 func settleAttempts(ctx context.Context, tx *sql.Tx, groups []attempts) error {
 	if len(groups) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, settleSQL)
+	probe, err := tx.PrepareContext(ctx, probeSQL)
 	if err != nil {
 		return fmt.Errorf("settle attempts: %w", err)
 	}
-	defer st.Close()
+	defer probe.Close()
+	var settle *sql.Stmt
 	for _, a := range groups {
-		if _, err := st.ExecContext(ctx, a.urlkey, a.url, a.run); err != nil {
+		var todo sql.NullBool
+		if err := probe.QueryRowContext(ctx, a.urlkey, a.url, a.run).Scan(&todo); err != nil {
+			return fmt.Errorf("settle attempts of %s: %w", a.url, err)
+		}
+		if !todo.Bool {
+			continue
+		}
+		if settle == nil {
+			if settle, err = tx.PrepareContext(ctx, settleSQL); err != nil {
+				return fmt.Errorf("settle attempts: %w", err)
+			}
+			defer settle.Close()
+		}
+		if _, err := settle.ExecContext(ctx, a.urlkey, a.url, a.run); err != nil {
 			return fmt.Errorf("settle attempts of %s: %w", a.url, err)
 		}
 	}
