@@ -109,19 +109,32 @@ func TestRobotsTxtHasItsOwnLimitAndAnUnreachableOneKeepsVellumOff(t *testing.T) 
 		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) },
 		"/story":      page("Story"),
 	})
+	trickle := newCounting(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { // a rule, then never the end
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte("User-agent: *\nAllow: /\n"))
+			w.(http.Flusher).Flush()
+			tarpit(w, r)
+		},
+		"/story": page("Story"),
+	})
 	var logs syncBuffer
 	cfg := testConfig(t)
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	cfg.Limits.Timeout = 5 * time.Second
 	cfg.RobotsTimeout = 300 * time.Millisecond
 	cfg.Retries = 2
-	res := run(t, cfg, hang.URL+"/story", hang.URL+"/other", down.URL+"/story", gone.URL+"/story")
+	res := run(t, cfg, hang.URL+"/story", hang.URL+"/other", down.URL+"/story", gone.URL+"/story", trickle.URL+"/story")
 
 	for i, c := range []struct{ seed, errHas string }{
 		{hang.URL + "/story", "robots.txt unreachable (no response within 300ms)"},
 		{hang.URL + "/other", "robots.txt unreachable (no response within 300ms)"},
 		{down.URL + "/story", "robots.txt unreachable (HTTP 503)"},
+		{trickle.URL + "/story", "robots.txt unreachable (cut off: body still arriving after 300ms)"},
 	} {
+		if i == 3 {
+			i = 4 // the 403 is checked below
+		}
 		err := res.Seeds[i].Err
 		if err == nil || !strings.Contains(err.Error(), c.errHas) || !errors.Is(err, capture.ErrRobotsUnreachable) || errors.Is(err, capture.ErrRobots) {
 			t.Errorf("%s: %s, want a failure (not a robots refusal) saying %q", c.seed, res.Seeds[i].Line(), c.errHas)
@@ -136,10 +149,10 @@ func TestRobotsTxtHasItsOwnLimitAndAnUnreachableOneKeepsVellumOff(t *testing.T) 
 	if n := down.Count("/robots.txt"); n != 3 {
 		t.Errorf("the 503 robots.txt was asked %d times, want 3 (retried like any 5xx)", n)
 	}
-	if n := hang.Count("/story") + hang.Count("/other") + down.Count("/story"); n != 0 {
+	if n := hang.Count("/story") + hang.Count("/other") + down.Count("/story") + trickle.Count("/story"); n != 0 {
 		t.Errorf("%d pages fetched from hosts whose robots.txt could not be read", n)
 	}
-	for _, host := range []string{hang.URL, down.URL} {
+	for _, host := range []string{hang.URL, down.URL, trickle.URL} {
 		n := 0
 		for _, line := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(line, `level=WARN msg="robots.txt unreachable: its host is skipped for this run"`) &&

@@ -94,6 +94,9 @@ func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error
 		if err != nil {
 			return 0, nil, err
 		}
+		if f.BodyErr != nil { // half a robots.txt could allow what its rest forbids
+			return 0, nil, fmt.Errorf("cut off: %w", f.BodyErr)
+		}
 		loc := f.Header.Get("Location")
 		if f.Status >= 300 && f.Status <= 399 && loc != "" {
 			next, err := u.Parse(loc)
