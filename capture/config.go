@@ -32,28 +32,29 @@ type Config struct {
 	Delay        time.Duration // pause between two pages of one host
 	MaxPages     int           // pages at most (0 = no limit); seeds count
 	Limits       Limits        // per-URL size and time limits
+	Retries      int           // extra attempts after a 429, a 5xx, a timeout or a reset
+	RetryBackoff time.Duration // first pause before a retry; doubles each time
+	MaxRetryWait time.Duration // longest Retry-After honoured; longer ones end the retries
+	ConnsPerHost int           // parallel connections per host for requisites (pages have one more of their own)
+	Workers      int           // requisite fetchers in all
+	Parsers      int           // pages parsed at once
+	Insecure     bool          // accept any TLS certificate
+	CAFile       string        // extra PEM roots to trust
+	MaxFileSize  int64         // WARC files rotate at this size
+	Job          string        // job name for warcinfo ("" for an ad-hoc capture)
+	Operator     string        // who runs the capture, for warcinfo
+	RunID        string        // "" = made from the clock
+	Resume       bool          // carry on the unfinished run RunID (its seeds, frontier and WARCs) rather than start one
+	Records      storage.Store // where a resumed run reads back its own records (keys as in the index); nil = the local files
+	Logger       *slog.Logger
+	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
+	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil
+	Dialer       *net.Dialer           // nil = a default dialer (tests inject a resolver)
+
 	// RobotsTimeout bounds the fetch of one robots.txt in all (attempts,
 	// pauses and redirects); 0 means DefaultRobotsTimeout. Never more than
 	// Limits.Timeout.
 	RobotsTimeout time.Duration
-	Retries       int           // extra attempts after a 429, a 5xx, a timeout or a reset
-	RetryBackoff  time.Duration // first pause before a retry; doubles each time
-	MaxRetryWait  time.Duration // longest Retry-After honoured; longer ones end the retries
-	ConnsPerHost  int           // parallel connections per host for requisites (pages have one more of their own)
-	Workers       int           // requisite fetchers in all
-	Parsers       int           // pages parsed at once
-	Insecure      bool          // accept any TLS certificate
-	CAFile        string        // extra PEM roots to trust
-	MaxFileSize   int64         // WARC files rotate at this size
-	Job           string        // job name for warcinfo ("" for an ad-hoc capture)
-	Operator      string        // who runs the capture, for warcinfo
-	RunID         string        // "" = made from the clock
-	Resume        bool          // carry on the unfinished run RunID (its seeds, frontier and WARCs) rather than start one
-	Records       storage.Store // where a resumed run reads back its own records (keys as in the index); nil = the local files
-	Logger        *slog.Logger
-	OnProgress    func(Stats)           // called a few times a second and once at the end; may be nil
-	OnFileClosed  func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil
-	Dialer        *net.Dialer           // nil = a default dialer (tests inject a resolver)
 }
 
 // DefaultConfig returns the defaults of `vellum capture`.
