@@ -230,7 +230,7 @@ const (
 )
 
 // scan streams the rows of p in chunks, resuming each chunk after the last
-// row of the one before (keyset pagination on the captures_lookup index).
+// row of the one before (keyset pagination on the captures_by_urlkey index).
 func (r *readPool) scan(ctx context.Context, p *plan, fn func(*Capture) error) error {
 	var buf []Capture
 	var after *Capture
