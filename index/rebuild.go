@@ -111,10 +111,16 @@ func ReadFile(root, name string) ([]Capture, []Page, error) {
 		return nil, nil, fmt.Errorf("index: %w", err)
 	}
 	defer f.Close()
-	r, err := warc.NewReader(bufio.NewReaderSize(f, 256<<10))
+	return readRows(bufio.NewReaderSize(f, 256<<10), name)
+}
+
+// readRows reads the index rows of the WARC file named name from in.
+func readRows(in io.Reader, name string) ([]Capture, []Page, error) {
+	r, err := warc.NewReader(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index: %s: %w", name, err)
 	}
+	defer r.Close()
 	var caps []Capture
 	var pages []Page
 	for {
