@@ -120,7 +120,7 @@ func (s *Server) resolveRevisit(ctx context.Context, c index.Capture) (*payload,
 }
 
 // parseHTTP reads the HTTP response header of a record block; the body
-// reader removes chunked framing.
+// reader removes chunked framing (warc.NewDechunkReader).
 func parseHTTP(block io.Reader, rc io.Closer, c index.Capture) (*payload, error) {
 	br := httpReaders.Get().(*bufio.Reader)
 	br.Reset(block)
@@ -131,11 +131,17 @@ func parseHTTP(block io.Reader, rc io.Closer, c index.Capture) (*payload, error)
 		release()
 		return nil, fmt.Errorf("%w: %s at %d: bad HTTP response: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
-	size := int64(-1)
-	if len(resp.TransferEncoding) == 0 {
+	size, body := int64(-1), io.Reader(resp.Body)
+	switch {
+	case len(resp.TransferEncoding) == 0:
 		size = resp.ContentLength
+	case resp.TransferEncoding[0] == "chunked":
+		// net/http's chunked reader fails at the first byte of a body some
+		// tools stored de-chunked under a chunked header (pywb issue 584),
+		// and the page came out empty; ours reads such a body as stored.
+		body = warc.NewDechunkReader(br)
 	}
-	return &payload{status: resp.StatusCode, header: resp.Header, body: resp.Body, size: size, closer: multiCloser{rc, release}}, nil
+	return &payload{status: resp.StatusCode, header: resp.Header, body: body, size: size, closer: multiCloser{rc, release}}, nil
 }
 
 // httpReaders are the buffered readers HTTP headers of records are parsed with.

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
@@ -76,5 +82,91 @@ func TestOtherToolsNeverTakeTheMetadataForThePage(t *testing.T) {
 	ui, _ := startServe(t, archive)
 	if body := getBody(t, ui+"/web/*/"+page); !strings.Contains(body, "Borderland river floods for the third time") {
 		t.Errorf("the calendar has no title:\n%.400s", body)
+	}
+}
+
+// otherToolRecord is a response as another tool recorded it, with its request.
+func otherToolRecord(url, httpResponse string, date time.Time) []*warc.Record {
+	req := "GET " + url + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	return []*warc.Record{
+		{Type: warc.TypeRequest, TargetURI: url, Date: date, ContentType: "application/http; msgtype=request",
+			Block: strings.NewReader(req), BlockSize: int64(len(req))},
+		{Type: warc.TypeResponse, TargetURI: url, Date: date, ContentType: "application/http; msgtype=response",
+			Block: strings.NewReader(httpResponse), BlockSize: int64(len(httpResponse))},
+	}
+}
+
+// writeOtherToolWARC writes recs as a WARC file at archive/warcs/2014/08/12/name:
+// one gzip member per record, or, with wholeFile, the plain WARC gzipped as
+// one stream (as some tools write them).
+func writeOtherToolWARC(t *testing.T, archive, name string, wholeFile bool, recs ...*warc.Record) string {
+	t.Helper()
+	path := filepath.Join(archive, "warcs", "2014", "08", "12", name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := warc.NewWriter(&buf, !wholeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(recs...); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	if wholeFile {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		data = z.Bytes()
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestChunkedHeaderOverADechunkedBodyReplaysTheStoredBody: pywb recorded
+// responses keeping "Transfer-Encoding: chunked" while storing the body
+// de-chunked (pywb issue 584). Replay serves the body as stored (it was
+// empty), a really chunked body still loses its framing, and verify warns
+// about the first record only, without failing the file.
+func TestChunkedHeaderOverADechunkedBodyReplaysTheStoredBody(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "archive")
+	date := time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC)
+	const stored = "<!doctype html><title>Stored de-chunked</title><p>Add 5 eggs.</p>\n"
+	const pywbPage, chunkedPage = "http://pywb.example/page.html", "http://pywb.example/chunked.html"
+	recs := otherToolRecord(pywbPage, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"+stored, date)
+	recs = append(recs, otherToolRecord(chunkedPage,
+		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nreally\r\n8\r\n chunked\r\n0\r\n\r\n", date)...)
+	// A text body whose first line reads like a chunk size line.
+	const hexish = "Add 5 eggs\nand 0xA spoons of flour.\n"
+	recs = append(recs, otherToolRecord("http://pywb.example/recipe.txt",
+		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"+hexish, date)...)
+	path := writeOtherToolWARC(t, archive, "pywb-recorded.warc.gz", false, recs...)
+
+	if r := vellum(t, nil, "index", "--archive", archive); r.code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ui, _ := startServe(t, archive)
+	for url, want := range map[string]string{pywbPage: stored, chunkedPage: "really chunked", "http://pywb.example/recipe.txt": hexish} {
+		resp, err := http.Get(ui + "/web/20140812093000id_/" + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != want {
+			t.Errorf("replay of %s: %d %q, want 200 %q", url, resp.StatusCode, body, want)
+		}
+	}
+
+	v := vellum(t, nil, "verify", path)
+	if v.code != 0 {
+		t.Errorf("verify fails a file whose records are whole: exit %d\n%s", v.code, v.stdout)
+	}
+	if n := strings.Count(v.stdout, "warning: "); n != 2 || !strings.Contains(v.stdout, "Transfer-Encoding: chunked but the body is not in chunks") {
+		t.Errorf("verify should warn about the two de-chunked records:\n%s", v.stdout)
 	}
 }
