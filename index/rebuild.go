@@ -143,6 +143,13 @@ func readRows(in io.Reader, name string) ([]Capture, []Page, error) {
 		if err != nil {
 			return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
 		}
+		if off, shared := rec.SharedMember(); shared {
+			// One gzip stream holds this record and others (a WARC gzipped
+			// whole): no offset in the file reaches it alone. Its row gives
+			// its place in the decompressed stream, marked by a zero length;
+			// replay decompresses the file up to it.
+			e.Offset, e.Length = off, 0
+		}
 		switch {
 		case warc.Indexed(e):
 			c, err := CaptureOf(e)

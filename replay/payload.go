@@ -66,11 +66,14 @@ func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.Closer, *w
 	if err := storage.CheckKey(c.Filename); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUnreadable, err)
 	}
-	n := c.Length
+	off, n, skip := c.Offset, c.Length, int64(0)
 	if n <= 0 {
 		n = -1
 	}
-	rc, err := s.store.Open(ctx, c.Filename, c.Offset, n)
+	if inGzipStream(c) {
+		off, skip = 0, c.Offset
+	}
+	rc, err := s.store.Open(ctx, c.Filename, off, n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %v", errUnreadable, c.Filename, err)
 	}
@@ -80,12 +83,26 @@ func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.Closer, *w
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
 	both := multiCloser{rd, rc} // the reader's pooled buffers first, then the file
+	if skip > 0 {
+		if err := rd.Discard(skip); err != nil {
+			both.Close()
+			return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
+		}
+	}
 	rec, err := rd.Next()
 	if err != nil {
 		both.Close()
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
 	return both, rec, nil
+}
+
+// inGzipStream reports whether c lies inside a gzip stream shared with
+// other records (a WARC gzipped whole): the index then gives its offset in
+// the decompressed stream and no length (index.ReadFile), and the file is
+// read from its start.
+func inGzipStream(c index.Capture) bool {
+	return c.Length == 0 && c.Offset > 0 && strings.HasSuffix(c.Filename, ".gz")
 }
 
 // resolveRevisit finds the response a revisit stands for: the capture of

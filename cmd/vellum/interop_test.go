@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,46 @@ func TestChunkedHeaderOverADechunkedBodyReplaysTheStoredBody(t *testing.T) {
 	}
 	if n := strings.Count(v.stdout, "warning: "); n != 2 || !strings.Contains(v.stdout, "Transfer-Encoding: chunked but the body is not in chunks") {
 		t.Errorf("verify should warn about the two de-chunked records:\n%s", v.stdout)
+	}
+}
+
+// TestWholeFileGzippedWARCIsIndexedAndReplayed: a WARC gzipped as one
+// stream (not one member per record) was indexed as one capture at offset
+// 0 and replayed as 502. Every record is indexed, each page replays, and
+// the old-form metadata in it gives its page a title.
+func TestWholeFileGzippedWARCIsIndexedAndReplayed(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "archive")
+	date := time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC)
+	bodies := map[string]string{}
+	var recs []*warc.Record
+	for _, name := range []string{"one", "two", "three"} {
+		url := "http://whole.example/" + name + ".html"
+		bodies[url] = "<title>Page " + name + "</title>" + strings.Repeat(name, 50)
+		recs = append(recs, otherToolRecord(url, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "+
+			strconv.Itoa(len(bodies[url]))+"\r\n\r\n"+bodies[url], date.Add(time.Duration(len(recs))*time.Second))...)
+	}
+	meta := `{"title":"The second page, titled"}`
+	recs = append(recs, &warc.Record{Type: warc.TypeMetadata, TargetURI: "http://whole.example/two.html", Date: date.Add(2 * time.Second),
+		ContentType: "application/json", Block: strings.NewReader(meta), BlockSize: int64(len(meta))})
+	writeOtherToolWARC(t, archive, "whole.warc.gz", true, recs...)
+
+	r := vellum(t, nil, "index", "--archive", archive)
+	if r.code != 0 || !strings.Contains(r.stdout, "indexed 3 captures and 1 pages from 1 WARC files") {
+		t.Fatalf("index: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ui, _ := startServe(t, archive)
+	for url, want := range bodies {
+		resp, err := http.Get(ui + "/web/2014id_/" + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != want {
+			t.Errorf("replay of %s: %d %.80q, want 200 %.80q", url, resp.StatusCode, body, want)
+		}
+	}
+	if cal := getBody(t, ui+"/web/*/http://whole.example/two.html"); !strings.Contains(cal, "The second page, titled") {
+		t.Errorf("calendar has no title:\n%.600s", cal)
 	}
 }
