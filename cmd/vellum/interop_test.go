@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -210,5 +211,83 @@ func TestWholeFileGzippedWARCIsIndexedAndReplayed(t *testing.T) {
 	}
 	if cal := getBody(t, ui+"/web/*/http://whole.example/two.html"); !strings.Contains(cal, "The second page, titled") {
 		t.Errorf("calendar has no title:\n%.600s", cal)
+	}
+}
+
+// samplesDir is where other tools' WARC files are (webrecorder/warcio's test
+// data): $VELLUM_WARC_SAMPLES, else ../shared/warc-samples beside the
+// repository; "" when absent (CI clones only the repository).
+func samplesDir(t *testing.T) string {
+	dir := os.Getenv("VELLUM_WARC_SAMPLES")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "..", "shared", "warc-samples")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Logf("no %s: other tools' sample WARCs not replayed", dir)
+		return ""
+	}
+	return dir
+}
+
+// TestOtherToolsSamplesReplayTheirEntities indexes the valid sample WARCs
+// of other tools and replays each 200 response raw: the body must be the
+// entity net/http reads from the record (for a chunked one, de-chunked).
+func TestOtherToolsSamplesReplayTheirEntities(t *testing.T) {
+	dir := samplesDir(t)
+	if dir == "" {
+		return
+	}
+	archive := filepath.Join(t.TempDir(), "archive")
+	dst := filepath.Join(archive, "warcs", "2014", "01", "01")
+	os.MkdirAll(dst, 0o755)
+	want := map[string]string{} // memento path → entity
+	for _, name := range []string{"example.warc.gz", "example-iana.org-chunked.warc", "example-resource.warc.gz", "post-test.warc.gz"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dst, name), data, 0o644)
+		rd, err := warc.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := rd.Next()
+			if err != nil {
+				break
+			}
+			if rec.Header.Get("WARC-Type") != warc.TypeResponse {
+				continue
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(rec.Block), nil)
+			if err != nil || resp.StatusCode != 200 {
+				continue
+			}
+			entity, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatalf("%s: net/http reads no entity: %v", name, err)
+			}
+			e, _ := warc.EntryOf(rec, name)
+			want["/web/"+warc.Timestamp14(e.Date)+"id_/"+e.TargetURI] = string(entity)
+		}
+	}
+	if len(want) < 3 {
+		t.Fatalf("only %d responses in the samples", len(want))
+	}
+	if r := vellum(t, nil, "index", "--archive", archive); r.code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ui, _ := startServe(t, archive)
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}} // gzip entities as archived
+	for path, entity := range want {
+		resp, err := raw.Get(ui + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(got) != entity {
+			t.Errorf("%s: %d, %d bytes, want 200 and the %d bytes of its entity", path, resp.StatusCode, len(got), len(entity))
+		}
 	}
 }
