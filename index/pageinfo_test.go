@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -119,3 +121,38 @@ func TestCDXJListsPageInfoRecordsUnderTheirURN(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestSyncRemoteFillsPagesFromMetadataRecords: an index made from a store's
+// CDXJ files alone gets the pages too: through the CDXJ lines of the new
+// form's records, and by reading the WARC of a CDXJ file without such lines.
+func TestSyncRemoteFillsPagesFromMetadataRecords(t *testing.T) {
+	remote := t.TempDir()
+	const page = "http://news.example/story.html"
+	writePage(t, remote, "old", page, page, "Old form")
+	writePage(t, remote, "new", page, warc.PageInfoURI(page), "New form")
+	idx := open(t, t.TempDir())
+	ctx := context.Background()
+	n, err := idx.SyncRemote(ctx, local.New(remote), nil)
+	if err != nil || n != 2 {
+		t.Fatalf("sync: %d files, %v", n, err)
+	}
+	caps, _ := idx.AllCaptures(ctx)
+	pages, _ := idx.AllPages(ctx)
+	if len(caps) != 2 || len(pages) != 2 {
+		t.Fatalf("%d captures, %d pages: %+v", len(caps), len(pages), pages)
+	}
+	for _, p := range pages {
+		if p.URL != page || p.Text != "The river rose." || (p.Title != "Old form" && p.Title != "New form") {
+			t.Errorf("page row: %+v", p)
+		}
+	}
+	// Rebuilt from the files themselves, the rows are the same.
+	local2 := open(t, remote)
+	if _, err := local2.Rebuild(ctx, remote); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := local2.AllPages(ctx)
+	if !reflect.DeepEqual(pages, want) {
+		t.Errorf("pages from the remote:\n%+v\nfrom the files:\n%+v", pages, want)
+	}
+}
