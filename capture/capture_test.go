@@ -17,6 +17,7 @@ import (
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/testsite"
+	"github.com/vellumhq/vellum/warc"
 )
 
 func TestArticleIsArchivedExactlyWithEveryRequisite(t *testing.T) {
@@ -105,7 +106,7 @@ func TestArticleIsArchivedExactlyWithEveryRequisite(t *testing.T) {
 
 func checkArticleMetadata(t *testing.T, recs []rec, site *testsite.Site, respID string) {
 	t.Helper()
-	meta := one(t, recs, "metadata", site.ArticleURL())
+	meta := one(t, recs, "metadata", warc.PageInfoURI(site.ArticleURL()))
 	if meta.Header.Get("Content-Type") != "application/json" || meta.Header.Get("WARC-Concurrent-To") != respID {
 		t.Errorf("metadata record header: %v", meta.Header.Fields())
 	}
@@ -188,7 +189,7 @@ func TestDepthOneFollowsLinksInScopeAndObeysRobots(t *testing.T) {
 	recs := readArchive(t, cfg.Archive)
 	for _, p := range []string{"/", "/2014/08/other.html", "/2014/08/story2.html", "/latin1.html", "/about.html"} {
 		one(t, recs, "response", site.URL(p))
-		one(t, recs, "metadata", site.URL(p))
+		one(t, recs, "metadata", warc.PageInfoURI(site.URL(p)))
 	}
 	// The 301 is its own request/response pair, then its target.
 	redirect := one(t, recs, "response", site.URL("/old-story"))
@@ -207,7 +208,7 @@ func TestDepthOneFollowsLinksInScopeAndObeysRobots(t *testing.T) {
 	}
 	// The latin-1 page's title comes out right.
 	var md capture.Metadata
-	if err := json.Unmarshal(one(t, recs, "metadata", site.URL("/latin1.html")).Block, &md); err != nil {
+	if err := json.Unmarshal(one(t, recs, "metadata", warc.PageInfoURI(site.URL("/latin1.html"))).Block, &md); err != nil {
 		t.Fatal(err)
 	}
 	if md.Title != testsite.Latin1Title {

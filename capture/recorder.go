@@ -143,15 +143,17 @@ func (r *Recorder) lookup(ex *Exchange) (index.Capture, bool) {
 	return r.prior(ex.TargetURI)
 }
 
-// WriteMetadata writes the metadata record of a page: its JSON block, the
-// page's URL and date, concurrent to the page's response record.
+// WriteMetadata writes the metadata record of a page: its JSON block at
+// "urn:pageinfo:<page URL>" (never the page's own URL, which other tools'
+// indexes would take for the page), with the page's date, concurrent to the
+// page's response record.
 func (r *Recorder) WriteMetadata(target string, date time.Time, concurrentTo string, block []byte) (warc.Entry, error) {
 	var h warc.Header
 	if concurrentTo != "" {
 		h.Add("WARC-Concurrent-To", concurrentTo)
 	}
 	entries, err := r.fw.Write(&warc.Record{
-		Type: warc.TypeMetadata, ID: r.newID(), TargetURI: target, Date: date,
+		Type: warc.TypeMetadata, ID: r.newID(), TargetURI: warc.PageInfoURI(target), Date: date,
 		ContentType: "application/json", Header: h,
 		Block: bytes.NewReader(block), BlockSize: int64(len(block)),
 	})

@@ -110,14 +110,16 @@ func (x *Index) ImportedCDXJ(ctx context.Context, name string, size int64) (bool
 	return err == nil && n == size, err
 }
 
-// ImportCDXJ replaces the capture rows of one WARC file with the lines of
-// its CDXJ file (as read from a remote store) and remembers the import.
-func (x *Index) ImportCDXJ(ctx context.Context, cdxjName string, size int64, warcName string, caps []Capture) error {
+// ImportCDXJ replaces the capture and page rows of one WARC file with those
+// read through its CDXJ file (from a remote store) and remembers the import.
+func (x *Index) ImportCDXJ(ctx context.Context, cdxjName string, size int64, warcName string, caps []Capture, pages []Page) error {
 	return x.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM captures WHERE filename = ?`, warcName); err != nil {
-			return err
+		for _, q := range []string{`DELETE FROM captures WHERE filename = ?`, `DELETE FROM pages WHERE filename = ?`} {
+			if _, err := tx.ExecContext(ctx, q, warcName); err != nil {
+				return err
+			}
 		}
-		if err := insert(ctx, tx, caps, nil); err != nil {
+		if err := insert(ctx, tx, caps, pages); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO remote_cdxj (name, size, imported) VALUES (?,?,?)`, cdxjName, size, now())

@@ -111,10 +111,16 @@ func ReadFile(root, name string) ([]Capture, []Page, error) {
 		return nil, nil, fmt.Errorf("index: %w", err)
 	}
 	defer f.Close()
-	r, err := warc.NewReader(bufio.NewReaderSize(f, 256<<10))
+	return readRows(bufio.NewReaderSize(f, 256<<10), name)
+}
+
+// readRows reads the index rows of the WARC file named name from in.
+func readRows(in io.Reader, name string) ([]Capture, []Page, error) {
+	r, err := warc.NewReader(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("index: %s: %w", name, err)
 	}
+	defer r.Close()
 	var caps []Capture
 	var pages []Page
 	for {
@@ -136,6 +142,13 @@ func ReadFile(root, name string) ([]Capture, []Page, error) {
 		e, err := warc.EntryOf(rec, name)
 		if err != nil {
 			return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
+		}
+		if off, shared := rec.SharedMember(); shared {
+			// One gzip stream holds this record and others (a WARC gzipped
+			// whole): no offset in the file reaches it alone. Its row gives
+			// its place in the decompressed stream, marked by a zero length;
+			// replay decompresses the file up to it.
+			e.Offset, e.Length = off, 0
 		}
 		switch {
 		case warc.Indexed(e):

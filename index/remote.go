@@ -64,7 +64,7 @@ func (x *Index) importRemoteCDXJ(ctx context.Context, remote storage.Store, in s
 	}
 	defer rc.Close()
 	warcName := strings.TrimSuffix(in.Key, ".cdxj") + ".warc.gz"
-	var caps []Capture
+	var caps, infos []Capture
 	sc := bufio.NewScanner(rc)
 	sc.Buffer(make([]byte, 64<<10), maxCDXJLine)
 	for sc.Scan() {
@@ -80,12 +80,20 @@ func (x *Index) importRemoteCDXJ(ctx context.Context, remote storage.Store, in s
 			c.Filename = warcName
 		}
 		warcName = c.Filename
+		if warc.PageOfInfo(c.URL) != c.URL {
+			infos = append(infos, c) // a page's metadata record, not a capture
+			continue
+		}
 		caps = append(caps, c)
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", in.Key, err)
 	}
-	return x.ImportCDXJ(ctx, in.Key, in.Size, warcName, caps)
+	pages, err := remotePages(ctx, remote, warcName, caps, infos)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.Key, err)
+	}
+	return x.ImportCDXJ(ctx, in.Key, in.Size, warcName, caps, pages)
 }
 
 // CaptureOfCDXJ reads one CDXJ line (pywb's fields) into a capture row.

@@ -82,15 +82,18 @@ func CaptureOf(e warc.Entry) (Capture, error) {
 	return c, nil
 }
 
-// PageOf turns a metadata record and its JSON block into its index row.
+// PageOf turns a metadata record and its JSON block into its index row. The
+// record may be of either form (see IsPage): the page's URL is its target
+// without "urn:pageinfo:".
 func PageOf(e warc.Entry, block []byte) (Page, error) {
 	var m PageMeta
 	if err := json.Unmarshal(block, &m); err != nil {
 		return Page{}, fmt.Errorf("index: metadata %s: %w", e.ID, err)
 	}
-	key, err := warc.SURT(e.TargetURI)
+	page := warc.PageOfInfo(e.TargetURI)
+	key, err := warc.SURT(page)
 	if err != nil {
-		return Page{}, fmt.Errorf("index: %s: %w", e.TargetURI, err)
+		return Page{}, fmt.Errorf("index: %s: %w", page, err)
 	}
 	if m.Authors == nil {
 		m.Authors = []string{}
@@ -100,14 +103,16 @@ func PageOf(e warc.Entry, block []byte) (Page, error) {
 		ConcurrentTo: e.ConcurrentTo,
 		URLKey:       key,
 		Timestamp:    warc.Timestamp14(e.Date),
-		URL:          e.TargetURI,
+		URL:          page,
 		Filename:     e.Filename,
 		Offset:       e.Offset,
 		PageMeta:     m,
 	}, nil
 }
 
-// IsPage reports whether a record is one of Vellum's article metadata records.
+// IsPage reports whether a record is one of Vellum's article metadata
+// records: JSON in a metadata record, at "urn:pageinfo:<url>" as written
+// now, or at the page's own URL as archives written before it hold them.
 func IsPage(e warc.Entry) bool {
 	return e.Type == warc.TypeMetadata && e.MIME == "application/json"
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -71,4 +72,35 @@ func (s *Server) handleTimeMap(w http.ResponseWriter, r *http.Request, rest stri
 func captureTime(ts string) time.Time {
 	t, _ := time.Parse("20060102150405", ts)
 	return t
+}
+
+// uniqueMementos drops, from captures in time order, those that name the
+// same memento as a later one (same timestamp and URL: the same capture
+// in two files, or attempts within one second), so TimeMaps and calendars
+// list each memento once. The last is kept, as replay prefers the final
+// attempt. caps is reused.
+func uniqueMementos(caps []index.Capture) []index.Capture {
+	out := caps[:0]
+	for i := 0; i < len(caps); {
+		j := i + 1
+		for j < len(caps) && caps[j].Timestamp == caps[i].Timestamp {
+			j++
+		}
+		if j-i == 1 {
+			out = append(out, caps[i])
+			i = j
+			continue
+		}
+		last := make(map[string]int, j-i) // URL → its last capture in this second
+		for k := i; k < j; k++ {
+			last[caps[k].URL] = k
+		}
+		for k := i; k < j; k++ {
+			if last[caps[k].URL] == k {
+				out = append(out, caps[k])
+			}
+		}
+		i = j
+	}
+	return out
 }

@@ -167,7 +167,7 @@ func (s *Server) capturesOf(w http.ResponseWriter, r *http.Request, url string) 
 		s.notArchived(w, r, url)
 		return "", nil, false
 	}
-	return key, caps, true
+	return key, uniqueMementos(caps), true
 }
 
 // handleFrame is the UI page around a capture served from the content

@@ -66,11 +66,14 @@ func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.Closer, *w
 	if err := storage.CheckKey(c.Filename); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUnreadable, err)
 	}
-	n := c.Length
+	off, n, skip := c.Offset, c.Length, int64(0)
 	if n <= 0 {
 		n = -1
 	}
-	rc, err := s.store.Open(ctx, c.Filename, c.Offset, n)
+	if inGzipStream(c) {
+		off, skip = 0, c.Offset
+	}
+	rc, err := s.store.Open(ctx, c.Filename, off, n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %v", errUnreadable, c.Filename, err)
 	}
@@ -80,12 +83,26 @@ func (s *Server) openRecord(ctx context.Context, c index.Capture) (io.Closer, *w
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
 	both := multiCloser{rd, rc} // the reader's pooled buffers first, then the file
+	if skip > 0 {
+		if err := rd.Discard(skip); err != nil {
+			both.Close()
+			return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
+		}
+	}
 	rec, err := rd.Next()
 	if err != nil {
 		both.Close()
 		return nil, nil, fmt.Errorf("%w: %s at %d: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
 	return both, rec, nil
+}
+
+// inGzipStream reports whether c lies inside a gzip stream shared with
+// other records (a WARC gzipped whole): the index then gives its offset in
+// the decompressed stream and no length (index.ReadFile), and the file is
+// read from its start.
+func inGzipStream(c index.Capture) bool {
+	return c.Length == 0 && c.Offset > 0 && strings.HasSuffix(c.Filename, ".gz")
 }
 
 // resolveRevisit finds the response a revisit stands for: the capture of
@@ -120,7 +137,7 @@ func (s *Server) resolveRevisit(ctx context.Context, c index.Capture) (*payload,
 }
 
 // parseHTTP reads the HTTP response header of a record block; the body
-// reader removes chunked framing.
+// reader removes chunked framing (warc.NewDechunkReader).
 func parseHTTP(block io.Reader, rc io.Closer, c index.Capture) (*payload, error) {
 	br := httpReaders.Get().(*bufio.Reader)
 	br.Reset(block)
@@ -131,11 +148,17 @@ func parseHTTP(block io.Reader, rc io.Closer, c index.Capture) (*payload, error)
 		release()
 		return nil, fmt.Errorf("%w: %s at %d: bad HTTP response: %v", errUnreadable, c.Filename, c.Offset, err)
 	}
-	size := int64(-1)
-	if len(resp.TransferEncoding) == 0 {
+	size, body := int64(-1), io.Reader(resp.Body)
+	switch {
+	case len(resp.TransferEncoding) == 0:
 		size = resp.ContentLength
+	case resp.TransferEncoding[0] == "chunked":
+		// net/http's chunked reader fails at the first byte of a body some
+		// tools stored de-chunked under a chunked header (pywb issue 584),
+		// and the page came out empty; ours reads such a body as stored.
+		body = warc.NewDechunkReader(br)
 	}
-	return &payload{status: resp.StatusCode, header: resp.Header, body: resp.Body, size: size, closer: multiCloser{rc, release}}, nil
+	return &payload{status: resp.StatusCode, header: resp.Header, body: body, size: size, closer: multiCloser{rc, release}}, nil
 }
 
 // httpReaders are the buffered readers HTTP headers of records are parsed with.

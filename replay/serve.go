@@ -52,8 +52,9 @@ func (s *Server) serveMemento(w http.ResponseWriter, r *http.Request, mr memento
 	defer p.Close()
 	if c.Timestamp != mr.Timestamp && (mr.Mod == modNone || mr.Mod == modMain) {
 		// Pages redirect to their exact memento URL, so relative URLs and
-		// the address bar name the capture served.
-		s.mementoHeaders(w, c, nil)
+		// the address bar name the capture served. The redirect is no
+		// memento: a Link header, no Memento-Datetime (RFC 7089 §2.1.1).
+		w.Header().Set("Link", LinkHeader(s.uiPrefix(), c.URL, nil, nil, nil, nil))
 		redirect(w, mementoURL(s.prefixFor(mr), c.Timestamp, mr.Mod, c.URL), http.StatusFound)
 		return
 	}

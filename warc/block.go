@@ -126,6 +126,19 @@ func (rec *ReadRecord) finish() error {
 	return rec.err
 }
 
+// SharedMember reports whether the record shares a gzip member with other
+// records, as in a WARC gzipped whole (one gzip stream for many records,
+// which some tools write): no offset in the file reaches it alone. offset
+// is then its position in the decompressed stream, where a Reader of the
+// file from its start finds it after Discard(offset). Call it once the
+// record was read to its end (Block returned io.EOF, or EntryOf).
+func (rec *ReadRecord) SharedMember() (offset int64, shared bool) {
+	if rec.r == nil || rec.r.ms == nil || rec.aligned && rec.endAligned {
+		return 0, false
+	}
+	return rec.start, true
+}
+
 // gzipAlone reports whether the record fills exactly one gzip member.
 func (rec *ReadRecord) gzipAlone() bool {
 	return rec.aligned && rec.endAligned && !rec.spans

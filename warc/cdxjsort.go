@@ -41,10 +41,10 @@ func newCDXJSpool(cdxj string) (*cdxjSpool, error) {
 	return &cdxjSpool{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// add appends the CDXJ line of e when it is indexed. A write error is kept by
-// the bufio.Writer and reported by commit.
+// add appends the CDXJ line of e when it gets one (InCDXJ). A write error is
+// kept by the bufio.Writer and reported by commit.
 func (s *cdxjSpool) add(e Entry) {
-	if !Indexed(e) {
+	if !InCDXJ(e) {
 		return
 	}
 	line, err := e.appendCDXJ(s.line[:0])

@@ -26,6 +26,7 @@ type dechunker struct {
 	size   int64 // size being parsed, then data bytes left in the chunk
 	digits int
 	tlen   int // length of the current trailer line
+	chunks int // chunks whose framing was complete (the last chunk included)
 }
 
 func (c *dechunker) Write(p []byte) (int, error) {
@@ -94,6 +95,7 @@ func (c *dechunker) step(b byte) {
 			c.st = csDataLF
 		case '\n':
 			c.st, c.size, c.digits = csSize, 0, 0
+			c.chunks++
 		default:
 			c.st = csBad
 		}
@@ -103,6 +105,7 @@ func (c *dechunker) step(b byte) {
 			return
 		}
 		c.st, c.size, c.digits = csSize, 0, 0
+		c.chunks++
 	case csTrailer:
 		switch {
 		case b == '\n' && c.tlen == 0:
@@ -118,6 +121,7 @@ func (c *dechunker) step(b byte) {
 func (c *dechunker) endSizeLine() {
 	if c.size == 0 {
 		c.st, c.tlen = csTrailer, 0
+		c.chunks++
 		return
 	}
 	c.st = csData
@@ -133,4 +137,16 @@ func unhex(b byte) int {
 		return int(b-'A') + 10
 	}
 	return -1
+}
+
+// notChunks reports whether the body fed so far is not in chunks at all,
+// although the header says "Transfer-Encoding: chunked": the framing broke,
+// or (atEOF: the whole body was fed) the body ended, before any chunk was
+// complete. pywb recorded responses so, keeping the header while storing
+// the entity de-chunked (pywb issue 584). An empty body is not such a body.
+func (c *dechunker) notChunks(atEOF bool) bool {
+	if c.chunks > 0 {
+		return false
+	}
+	return c.st == csBad || atEOF && !(c.st == csSize && c.digits == 0)
 }

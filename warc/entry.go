@@ -35,7 +35,14 @@ type Entry struct {
 	Truncated    string    // WARC-Truncated
 }
 
-// Indexed reports whether e gets a CDXJ line: responses, revisits and resources.
+// InCDXJ reports whether e gets a line in the CDXJ file beside its WARC:
+// the captures (Indexed) and the pages' metadata records at
+// "urn:pageinfo:<url>" (IsPageInfo), which replay nodes reading only CDXJ
+// files need to find the pages' titles and text.
+func InCDXJ(e Entry) bool { return Indexed(e) || IsPageInfo(e) }
+
+// Indexed reports whether e is a capture replay can serve: responses,
+// revisits and resources.
 func Indexed(e Entry) bool {
 	switch e.Type {
 	case TypeResponse, TypeRevisit, TypeResource:

@@ -88,7 +88,7 @@ const maxQueuedEntries = 128
 // indexEntries queues the CDXJ lines of es, for the goroutine.
 func (o *fileOutput) indexEntries(es []Entry) {
 	for _, e := range es {
-		if Indexed(e) {
+		if InCDXJ(e) {
 			o.entries = append(o.entries, e)
 		}
 	}

@@ -64,6 +64,23 @@ func (r *Reader) pos() int64 {
 	return r.ms.out - int64(r.br.Buffered())
 }
 
+// Discard skips the first n bytes of the decompressed stream, before the
+// first call to Next: how a record sharing its gzip member with others is
+// reached (ReadRecord.SharedMember). Input ending first is ErrTruncated.
+func (r *Reader) Discard(n int64) error {
+	if r.closed {
+		return errReaderClosed
+	}
+	got, err := io.CopyN(io.Discard, r.br, n)
+	if err == io.EOF {
+		return fmt.Errorf("warc: skip to offset %d of the decompressed stream: %w: input ends at %d", n, ErrTruncated, got)
+	}
+	if err != nil {
+		return fmt.Errorf("warc: skip to offset %d of the decompressed stream: %w", n, err)
+	}
+	return nil
+}
+
 // errReaderClosed is what a Reader says after Close.
 var errReaderClosed = errors.New("warc: reader closed")
 

@@ -153,7 +153,7 @@ func wholeRecords(f *os.File, rel string, spool *cdxjSpool) (end int64, n int, e
 			}
 			return 0, 0, err
 		}
-		if rec.Offset != end || len(checkRecord(rec, rd.ms != nil)) > 0 || rec.Length == 0 {
+		if msgs, _ := checkRecord(rec, rd.ms != nil); rec.Offset != end || len(msgs) > 0 || rec.Length == 0 {
 			return end, n, nil
 		}
 		e, err := EntryOf(rec, rel)

@@ -12,13 +12,17 @@ import (
 type Problem struct {
 	Offset   int64  // offset of the record (its gzip member) or of the damage
 	RecordID string // "" when unknown
-	Msg      string
+	Msg      string // a warning's starts with "warning: "
+	// Warning marks a finding that does not make the file invalid: the
+	// record is whole, but readers must take care with it.
+	Warning bool
 }
 
 // VerifyStats counts what VerifyFile saw.
 type VerifyStats struct {
 	Records  int // records whose header could be read
-	Problems int
+	Problems int // findings that make the file invalid
+	Warnings int
 }
 
 // mandatoryFields must appear in every record.
@@ -47,7 +51,11 @@ func VerifyFile(path string, fn func(Problem)) (VerifyStats, error) {
 func verifyReader(r io.Reader, fn func(Problem)) (VerifyStats, error) {
 	var st VerifyStats
 	report := func(p Problem) {
-		st.Problems++
+		if p.Warning {
+			st.Warnings++
+		} else {
+			st.Problems++
+		}
 		if fn != nil {
 			fn(p)
 		}
@@ -70,15 +78,19 @@ func verifyReader(r io.Reader, fn func(Problem)) (VerifyStats, error) {
 		}
 		st.Records++
 		id := rec.Header.Get("WARC-Record-ID")
-		for _, msg := range checkRecord(rec, rd.ms != nil) {
+		msgs, warnings := checkRecord(rec, rd.ms != nil)
+		for _, msg := range msgs {
 			report(Problem{Offset: rec.Offset, RecordID: id, Msg: msg})
+		}
+		for _, msg := range warnings {
+			report(Problem{Offset: rec.Offset, RecordID: id, Msg: "warning: " + msg, Warning: true})
 		}
 	}
 }
 
-// checkRecord reads rec's block and returns what is wrong with the record.
-func checkRecord(rec *ReadRecord, gzipped bool) []string {
-	var msgs []string
+// checkRecord reads rec's block and returns what is wrong with the record,
+// and what readers should be warned of.
+func checkRecord(rec *ReadRecord, gzipped bool) (msgs, warnings []string) {
 	h := rec.Header
 	for _, name := range mandatoryFields {
 		if !h.Has(name) {
@@ -100,17 +112,23 @@ func checkRecord(rec *ReadRecord, gzipped bool) []string {
 	if h.Get("WARC-Type") != TypeRevisit {
 		payload, psum, msgs = digestWriter(h, "WARC-Payload-Digest", msgs)
 	}
-	if psum != nil {
-		if mediaType(h.Get("Content-Type")) == "application/http" {
-			praw = newHash(payload.alg)
-			writers = append(writers, newHTTPDigester(nil, psum, praw))
-		} else {
-			writers = append(writers, psum)
-		}
+	var hd *HTTPDigester // parses an HTTP response's framing, digest or not
+	isHTTP := mediaType(h.Get("Content-Type")) == "application/http"
+	switch {
+	case psum != nil && isHTTP:
+		praw = newHash(payload.alg)
+		hd = newHTTPDigester(nil, psum, praw)
+		writers = append(writers, hd)
+	case psum != nil:
+		writers = append(writers, psum)
+	case isHTTP && h.Get("WARC-Type") == TypeResponse:
+		hd = newHTTPDigester(nil, discardHash{}, nil)
+		writers = append(writers, hd)
 	}
 	if _, err := io.Copy(io.MultiWriter(writers...), rec.Block); err != nil {
-		return append(msgs, err.Error())
+		return append(msgs, err.Error()), warnings
 	}
+
 	if bsum != nil && !block.matches(bsum.Sum(nil)) {
 		msgs = append(msgs, fmt.Sprintf("WARC-Block-Digest mismatch: header %s, computed %s:%x",
 			h.Get("WARC-Block-Digest"), block.alg, bsum.Sum(nil)))
@@ -125,8 +143,22 @@ func checkRecord(rec *ReadRecord, gzipped bool) []string {
 	if gzipped && !rec.gzipAlone() {
 		msgs = append(msgs, "record does not fill exactly one gzip member")
 	}
-	return msgs
+	// On a damaged record, odd framing is more damage, not a warning.
+	if len(msgs) == 0 && hd != nil && hd.head.chunked && hd.chunk.notChunks(true) && h.Get("WARC-Truncated") == "" {
+		warnings = append(warnings, "HTTP header says Transfer-Encoding: chunked but the body is not in chunks "+
+			"(stored de-chunked, as pywb recorded some responses); readers must use the body as stored")
+	}
+	return msgs, warnings
 }
+
+// discardHash is a hash.Hash that keeps nothing, for parsing without digesting.
+type discardHash struct{}
+
+func (discardHash) Write(p []byte) (int, error) { return len(p), nil }
+func (discardHash) Sum(b []byte) []byte         { return b }
+func (discardHash) Reset()                      {}
+func (discardHash) Size() int                   { return 0 }
+func (discardHash) BlockSize() int              { return 1 }
 
 // digestWriter parses the digest field name of h and returns a hash to feed
 // with the data it covers (nil when the field is absent or unusable).

@@ -129,7 +129,7 @@ func checkCapturedOnce(t *testing.T, s *pageSite, archive string) string {
 		case warc.TypeResponse, warc.TypeRevisit:
 			responses[r.uri]++
 		case warc.TypeMetadata:
-			metadata[r.uri]++
+			metadata[warc.PageOfInfo(r.uri)]++
 		}
 	}
 	for _, u := range s.urls() {
