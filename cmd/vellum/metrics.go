@@ -193,7 +193,7 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 			if status == index.RunRunning && !capture.RunLive(c.archive, r.ID) {
 				status = "crashed"
 			}
-			gauge(descLastEnd, end, r.Job, status)
+			gauge(descLastEnd, end, jobName(r.Job), status)
 		}
 	} else {
 		failed = 1
@@ -206,4 +206,13 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	gauge(descScrapeErr, failed)
+}
+
+// jobName is how a run's job is shown: a `vellum capture` run has none and
+// is named "(capture)", as on the replay UI's /runs.
+func jobName(job string) string {
+	if job == "" {
+		return "(capture)"
+	}
+	return job
 }

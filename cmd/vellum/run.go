@@ -179,10 +179,7 @@ func (r *jobRunner) resumable(ctx context.Context, job string) (index.Run, bool,
 func printRun(w io.Writer, replayBase string, res *capture.Result) {
 	run := res.Run
 	c := run.Counts
-	job := run.Job
-	if job == "" {
-		job = "(capture)"
-	}
+	job := jobName(run.Job)
 	fmt.Fprintf(w, "run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d files, %s\n",
 		run.ID, job, strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
 		humanBytes(c.Bytes), c.Errors, c.Files, run.Ended.Sub(run.Started).Round(1e7))
