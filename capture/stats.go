@@ -1,10 +1,15 @@
 package capture
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vellumhq/vellum/index"
 )
 
 // Stats counts a run's work so far.
@@ -14,6 +19,7 @@ type Stats struct {
 	Queued     int64 // URLs waiting or in flight
 	Bytes      int64 // response bytes recorded
 	Errors     int64 // URLs that failed
+	Skipped    int64 // URLs robots.txt forbids: not fetched, and no failure
 	New        int64 // pages never captured before (set when the run ends, from its changes)
 	Changed    int64 // pages whose payload and main text changed since their latest earlier capture (idem)
 	Unchanged  int64 // pages identical to it, by payload digest or by main text (idem)
@@ -24,7 +30,7 @@ type Stats struct {
 type counters struct {
 	start                                    time.Time
 	pages, requisites, queued, bytes, errors atomic.Int64
-	revisits                                 atomic.Int64
+	revisits, skipped                        atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -35,6 +41,7 @@ func (c *counters) snapshot() Stats {
 		Bytes:      c.bytes.Load(),
 		Errors:     c.errors.Load(),
 		Revisits:   c.revisits.Load(),
+		Skipped:    c.skipped.Load(),
 		Elapsed:    time.Since(c.start),
 	}
 }
@@ -76,4 +83,52 @@ func (r SeedResult) Line() string {
 		via = fmt.Sprintf(" (→ %s after %d redirect(s))", r.FinalURL, r.Redirects)
 	}
 	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, r.ReplayPath())
+}
+
+// Kinds of URL a problem is about.
+const (
+	kindPage      = "page"
+	kindRequisite = "requisite"
+)
+
+// problemLog collects the URLs a run skipped or that failed, until they are
+// written to the index (every few seconds and at the end of the run).
+type problemLog struct {
+	mu      sync.Mutex
+	pending []index.Problem
+}
+
+func (l *problemLog) add(p index.Problem) {
+	l.mu.Lock()
+	l.pending = append(l.pending, p)
+	l.mu.Unlock()
+}
+
+// flush writes what was added since the last flush; what could not be
+// written stays for the next.
+func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range l.pending {
+		l.pending[i].RunID = runID
+	}
+	if err := idx.AddProblems(ctx, l.pending); err != nil {
+		return err
+	}
+	l.pending = nil
+	return nil
+}
+
+// missed records a URL the run did not archive whole: skipped when
+// robots.txt forbids it (not the site's failure, and not counted as an
+// error), failed otherwise. The run's page lists each with its reason.
+func (c *crawl) missed(u, kind string, err error) {
+	p := index.Problem{URL: u, Kind: kind, Outcome: index.OutcomeFailed, Reason: err.Error()}
+	if errors.Is(err, ErrRobots) {
+		p.Outcome = index.OutcomeSkipped
+		c.stats.skipped.Add(1)
+	} else {
+		c.stats.errors.Add(1)
+	}
+	c.problems.add(p)
 }
