@@ -34,6 +34,7 @@ func (c *crawl) pushPage(ctx context.Context, j pageJob) {
 	}
 	c.work.Add(1)
 	c.stats.queued.Add(1)
+	c.stats.pagesFound.Add(1)
 	host := j.u.Host
 	c.lanesMu.Lock()
 	q, ok := c.lanes[host]
@@ -56,7 +57,7 @@ func (c *crawl) laneLoop(ctx context.Context, q *queue[pageJob]) {
 			return
 		}
 		if !sleep(ctx, time.Until(next)) {
-			c.finish()
+			c.finishPage()
 			return
 		}
 		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
@@ -80,18 +81,18 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 	}
 	if ch.final == nil {
 		c.markDone(ctx, j.u, nil)
-		c.finish()
+		c.finishPage()
 		return
 	}
 	if ch.final.Entity == nil || !isHTML(ch.final.Header.Get("Content-Type")) {
 		c.markDone(ctx, j.u, c.classify(ctx, ch, nil))
-		c.finish()
+		c.finishPage()
 		return
 	}
 	select {
 	case c.parses <- parseItem{job: j, ch: ch}:
 	case <-ctx.Done():
-		c.finish()
+		c.finishPage()
 	}
 }
 
@@ -100,7 +101,7 @@ func (c *crawl) parseLoop(ctx context.Context) {
 		select {
 		case p := <-c.parses:
 			c.markDone(ctx, p.job.u, c.parsePage(ctx, p))
-			c.finish()
+			c.finishPage()
 		case <-c.done:
 			return
 		case <-ctx.Done():
@@ -251,6 +252,12 @@ func (c *crawl) setSeed(i int, ch chain) {
 			r.Err = seedProblem(f)
 		}
 	}
+}
+
+// finishPage marks one queued page done.
+func (c *crawl) finishPage() {
+	c.stats.pagesDone.Add(1)
+	c.finish()
 }
 
 // finish marks one queued URL done.

@@ -353,6 +353,8 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 		if it.Done && c.archive.complete(it.URL) {
 			// Finished, and its records reached the WARC before the crash.
 			if it.Kind == index.KindPage {
+				c.stats.pagesFound.Add(1)
+				c.stats.pagesDone.Add(1)
 				if it.Change != "" { // counted as a page when it was listed as one
 					c.stats.pages.Add(1)
 				}

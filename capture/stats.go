@@ -14,7 +14,9 @@ import (
 
 // Stats counts a run's work so far.
 type Stats struct {
-	Pages      int64 // HTML pages fetched (seeds and links)
+	Pages      int64 // pages archived, each listed with what changed (seeds and links)
+	PagesFound int64 // pages found so far: seeds and links in scope, done or not
+	PagesDone  int64 // of those, pages finished: archived, failed, skipped or redirected elsewhere
 	Requisites int64 // requisites fetched
 	Queued     int64 // URLs waiting or in flight
 	Bytes      int64 // response bytes recorded
@@ -31,6 +33,7 @@ type counters struct {
 	start                                    time.Time
 	pages, requisites, queued, bytes, errors atomic.Int64
 	revisits, skipped                        atomic.Int64
+	pagesFound, pagesDone                    atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -42,6 +45,8 @@ func (c *counters) snapshot() Stats {
 		Errors:     c.errors.Load(),
 		Revisits:   c.revisits.Load(),
 		Skipped:    c.skipped.Load(),
+		PagesFound: c.pagesFound.Load(),
+		PagesDone:  c.pagesDone.Load(),
 		Elapsed:    time.Since(c.start),
 	}
 }

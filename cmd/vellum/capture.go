@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/user"
@@ -48,12 +49,13 @@ func newCaptureCmd() *cobra.Command {
 					cfg.Operator = u.Username
 				}
 			}
-			logger, err := newLogger(logLevel)
+			con := newConsole(cmd.ErrOrStderr(), !noProgress && isTerminal(cmd.ErrOrStderr()))
+			logger, err := newLoggerTo(logLevel, con)
 			if err != nil {
 				return &exitError{2, err.Error()}
 			}
 			cfg.Logger = logger
-			prog := newProgress(cmd.ErrOrStderr(), !noProgress, logger)
+			prog := newProgress(con, logger)
 			cfg.OnProgress = prog.update
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
@@ -178,10 +180,13 @@ func readSeeds(path string) ([]string, error) {
 	return seeds, nil
 }
 
-func newLogger(level string) (*slog.Logger, error) {
+func newLogger(level string) (*slog.Logger, error) { return newLoggerTo(level, os.Stderr) }
+
+// newLoggerTo logs to w: a command's console, when it shows progress.
+func newLoggerTo(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -42,12 +42,13 @@ func newRunCmd() *cobra.Command {
 			if jobs, err = capture.SelectJobs(jobs, names); err != nil {
 				return &exitError{2, err.Error()}
 			}
-			logger, err := newLogger(logLevel)
+			con := newConsole(cmd.ErrOrStderr(), !noProgress && isTerminal(cmd.ErrOrStderr()))
+			logger, err := newLoggerTo(logLevel, con)
 			if err != nil {
 				return &exitError{2, err.Error()}
 			}
 			r.log, r.out, r.remote = logger, cmd.OutOrStdout(), remoteFlag
-			r.progress = func() *progress { return newProgress(cmd.ErrOrStderr(), !noProgress, logger) }
+			r.progress = func() *progress { return newProgress(con, logger) }
 			failed := 0
 			for _, j := range jobs {
 				res, err := r.run(cmd.Context(), j)
