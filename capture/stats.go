@@ -75,11 +75,19 @@ func (r SeedResult) ReplayPath() string {
 	return "/web/" + r.Timestamp + "/" + r.URL.String()
 }
 
-// Line is the seed's one-line status for the terminal.
-func (r SeedResult) Line() string {
+// Line is the seed's one-line status for the terminal, with its replay path.
+func (r SeedResult) Line() string { return r.LineAt("") }
+
+// LineAt is Line with the replay URL under replayBase (the address of
+// `vellum serve`, "http://127.0.0.1:8080"); "" gives the path alone.
+func (r SeedResult) LineAt(replayBase string) string {
+	at := r.ReplayPath()
+	if at != "" {
+		at = replayBase + at
+	}
 	if r.Err != nil {
 		if r.Timestamp != "" {
-			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, r.ReplayPath())
+			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, at)
 		}
 		return fmt.Sprintf("FAILED %s: %v", r.Seed, r.Err)
 	}
@@ -87,7 +95,7 @@ func (r SeedResult) Line() string {
 	if r.Redirects > 0 {
 		via = fmt.Sprintf(" (→ %s after %d redirect(s))", r.FinalURL, r.Redirects)
 	}
-	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, r.ReplayPath())
+	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, at)
 }
 
 // Kinds of URL a problem is about.
