@@ -76,7 +76,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&r.keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	f.StringVar(&r.replayBase, "replay-url", r.replayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")
 	return cmd
 }
 
