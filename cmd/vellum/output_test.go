@@ -53,6 +53,26 @@ func TestCaptureEndsWithASummaryAndFullReplayURLs(t *testing.T) {
 	if !strings.Contains(r.stderr, "vellum serve --archive "+archive) {
 		t.Errorf("no hint to run vellum serve:\n%s", r.stderr)
 	}
+
+	// The run page lists what the summary counts; /metrics counts the
+	// robots.txt skip apart from the error.
+	id := regexp.MustCompile(`(?m)^run (\S+)`).FindStringSubmatch(r.stdout)
+	if id == nil {
+		t.Fatal("no run id")
+	}
+	ui, _ := startServe(t, archive)
+	page := getBody(t, ui+"/runs/"+id[1])
+	for _, want := range []string{srv.URL + "/gone.html</td><td>page</td><td>failed</td><td>HTTP 404 Not Found",
+		srv.URL + "/private/x.html</td><td>page</td><td>skipped</td><td>disallowed by robots.txt"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("run page does not list %q:\n%s", want, page)
+		}
+	}
+	m := getBody(t, ui+"/metrics")
+	if metricValue(t, m, "vellum_run_errors_total") != 1 || metricValue(t, m, "vellum_run_skipped_total") != 1 ||
+		metricValue(t, m, "vellum_run_pages_total") != 3 {
+		t.Errorf("metrics:\n%s", grepLines(m, "vellum_run_"))
+	}
 }
 
 // A seed that fails is told once: its FAILED line (and the summary), no
