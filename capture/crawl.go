@@ -24,8 +24,9 @@ import (
 // Result is the outcome of a run.
 type Result struct {
 	RunID    string
-	Run      index.Run      // the run as recorded in the index and in runs/<id>.json
-	Changes  []index.Change // what the run found of each page it archived
+	Run      index.Run       // the run as recorded in the index and in runs/<id>.json
+	Changes  []index.Change  // what the run found of each page it archived
+	Problems []index.Problem // each URL the run skipped (robots.txt) or that failed, with the reason
 	Seeds    []SeedResult
 	Stats    Stats
 	Files    []warc.ClosedFile // WARC files written, in order

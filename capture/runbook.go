@@ -223,22 +223,12 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 		}
 	}
 	// Every count is the sum of what the run lists: its page changes, and
-	// its skipped and failed URLs (those of earlier parts of a resumed run
-	// included).
-	var problems []index.Problem
-	if perr := b.missed.flush(ctx, b.idx, r.ID); perr != nil {
-		err = errors.Join(err, perr)
-	} else if problems, perr = b.idx.Problems(ctx, r.ID); perr != nil {
+	// its skipped and failed URLs (with those of a resumed run's earlier part).
+	if ps, perr := b.missed.recorded(ctx, b.idx, r.ID); perr != nil {
 		err = errors.Join(err, perr)
 	} else {
-		r.Counts.Errors, r.Counts.Skipped = 0, 0
-		for _, p := range problems {
-			if p.Outcome == index.OutcomeSkipped {
-				r.Counts.Skipped++
-			} else {
-				r.Counts.Errors++
-			}
-		}
+		res.Problems = ps
+		r.Counts.Errors, r.Counts.Skipped = countProblems(ps)
 	}
 	r.Counts.New, r.Counts.Changed, r.Counts.Unchanged = 0, 0, 0
 	for _, ch := range res.Changes {
@@ -255,7 +245,7 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 	res.Stats.New, res.Stats.Changed, res.Stats.Unchanged = r.Counts.New, r.Counts.Changed, r.Counts.Unchanged
 	res.Stats.Pages, res.Stats.Errors, res.Stats.Skipped = r.Counts.Pages, r.Counts.Errors, r.Counts.Skipped
 	res.Run = r
-	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res, files, problems))
+	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res, files))
 }
 
 // RunSummary is the content of runs/<id>.json.
@@ -297,8 +287,8 @@ func runFiles(archive, id string, written []warc.ClosedFile) []string {
 	return out
 }
 
-func writeRunJSON(archive string, r index.Run, res *Result, files []string, problems []index.Problem) error {
-	s := RunSummary{Run: r, Files: files, Changes: res.Changes, Problems: problems}
+func writeRunJSON(archive string, r index.Run, res *Result, files []string) error {
+	s := RunSummary{Run: r, Files: files, Changes: res.Changes, Problems: res.Problems}
 	if s.Changes == nil {
 		s.Changes = []index.Change{}
 	}

@@ -132,6 +132,27 @@ func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) 
 	return nil
 }
 
+// recorded writes what is pending and returns every skipped and failed URL
+// of the run, those of the earlier part of a resumed run included.
+func (l *problemLog) recorded(ctx context.Context, idx *index.Index, runID string) ([]index.Problem, error) {
+	if err := l.flush(ctx, idx, runID); err != nil {
+		return nil, err
+	}
+	return idx.Problems(ctx, runID)
+}
+
+// countProblems counts the failed and the skipped URLs.
+func countProblems(ps []index.Problem) (failed, skipped int64) {
+	for _, p := range ps {
+		if p.Outcome == index.OutcomeSkipped {
+			skipped++
+		} else {
+			failed++
+		}
+	}
+	return failed, skipped
+}
+
 // missed records a URL the run did not archive whole: skipped when
 // robots.txt forbids it (not the site's failure, and not counted as an
 // error), failed otherwise. The run's page lists each with its reason.
