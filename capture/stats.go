@@ -121,14 +121,18 @@ func (l *problemLog) add(p index.Problem) {
 // written stays for the next.
 func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i := range l.pending {
-		l.pending[i].RunID = runID
+	batch := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+	for i := range batch {
+		batch[i].RunID = runID
 	}
-	if err := idx.AddProblems(ctx, l.pending); err != nil {
+	if err := idx.AddProblems(ctx, batch); err != nil {
+		l.mu.Lock()
+		l.pending = append(batch, l.pending...) // the crawl goes on adding meanwhile
+		l.mu.Unlock()
 		return err
 	}
-	l.pending = nil
 	return nil
 }
 
