@@ -2,14 +2,18 @@
 # Multi-stage build of a static vellum binary running as a non-root user.
 #   docker build -t vellum .
 #   docker run --rm -v "$PWD/archive:/archive" vellum capture https://news.example/story.html
+#   docker run --rm -p 8080:8080 -v "$PWD/archive:/archive" vellum serve
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# .git stays out of the build context: `vellum version` names the commit given
+# here (docker build --build-arg VELLUM_COMMIT=$(git rev-parse HEAD) .).
+ARG VELLUM_COMMIT=""
 # modernc.org/sqlite is pure Go, so the binary needs no libc.
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/vellum ./cmd/vellum
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w -X main.buildCommit=${VELLUM_COMMIT}" -o /out/vellum ./cmd/vellum
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/vellum /usr/local/bin/vellum
@@ -17,6 +21,11 @@ COPY --from=build /out/vellum /usr/local/bin/vellum
 USER nonroot:nonroot
 WORKDIR /archive
 ENV VELLUM_ARCHIVE=/archive
+# serve listens on every interface of the container (127.0.0.1 there is out
+# of reach from the host); publish the port with -p 8080:8080. 8081 is for
+# --content-addr 0.0.0.0:8081, the optional second origin of archived content.
+ENV VELLUM_ADDR=0.0.0.0:8080
+EXPOSE 8080 8081
 VOLUME ["/archive"]
 ENTRYPOINT ["/usr/local/bin/vellum"]
 CMD ["--help"]

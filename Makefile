@@ -9,8 +9,12 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
+# The commit is linked in for `vellum version`: the toolchain's own stamp is
+# missing in a git worktree and with GOFLAGS=-buildvcs=false.
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN)/vellum ./cmd/vellum
+	$(GO) build -ldflags "-X main.buildCommit=$(COMMIT)" -o $(BIN)/vellum ./cmd/vellum
 
 vet:
 	$(GO) vet ./...

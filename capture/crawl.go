@@ -24,8 +24,9 @@ import (
 // Result is the outcome of a run.
 type Result struct {
 	RunID    string
-	Run      index.Run      // the run as recorded in the index and in runs/<id>.json
-	Changes  []index.Change // what the run found of each page it archived
+	Run      index.Run       // the run as recorded in the index and in runs/<id>.json
+	Changes  []index.Change  // what the run found of each page it archived
+	Problems []index.Problem // each URL the run skipped (robots.txt) or that failed, with the reason
 	Seeds    []SeedResult
 	Stats    Stats
 	Files    []warc.ClosedFile // WARC files written, in order
@@ -45,19 +46,20 @@ func (r *Result) Failed() int {
 
 // crawl is the state of one run.
 type crawl struct {
-	cfg     Config
-	log     *slog.Logger
-	pageT   *Transport // one connection per host: pages and robots.txt
-	reqT    *Transport // cfg.ConnsPerHost connections per host: requisites
-	rec     *Recorder
-	idx     *index.Index
-	prior   PriorFunc             // latest capture of a URL by another run
-	front   *index.FrontierWriter // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
-	changes *changeLog            // page changes, when there is no frontier to keep them
-	archive *archived             // a resumed run's own captures; nil otherwise
-	robots  *robotsCache
-	jar     http.CookieJar
-	stats   *counters
+	cfg      Config
+	log      *slog.Logger
+	pageT    *Transport // one connection per host: pages and robots.txt
+	reqT     *Transport // cfg.ConnsPerHost connections per host: requisites
+	rec      *Recorder
+	idx      *index.Index
+	prior    PriorFunc             // latest capture of a URL by another run
+	front    *index.FrontierWriter // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
+	changes  *changeLog            // page changes, when there is no frontier to keep them
+	problems *problemLog           // URLs skipped or failed
+	archive  *archived             // a resumed run's own captures; nil otherwise
+	robots   *robotsCache
+	jar      http.CookieJar
+	stats    *counters
 
 	seenMu sync.Mutex
 	seen   map[string]struct{}
@@ -139,20 +141,21 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	batch := idx.NewBatcher()
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
-		cfg:     cfg,
-		log:     cfg.Logger.With("component", "capture", "run", cfg.RunID),
-		rec:     NewRecorder(fw, batch),
-		idx:     idx,
-		front:   book.front,
-		changes: book.changes,
-		archive: book.archive,
-		jar:     jar,
-		stats:   &counters{start: time.Now()},
-		seen:    map[string]struct{}{},
-		done:    make(chan struct{}),
-		lanes:   map[string]*queue[pageJob]{},
-		parses:  make(chan parseItem, cfg.Parsers),
-		reqs:    newQueue[reqJob](),
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "capture", "run", cfg.RunID),
+		rec:      NewRecorder(fw, batch),
+		idx:      idx,
+		front:    book.front,
+		changes:  book.changes,
+		problems: book.missed,
+		archive:  book.archive,
+		jar:      jar,
+		stats:    &counters{start: time.Now()},
+		seen:     map[string]struct{}{},
+		done:     make(chan struct{}),
+		lanes:    map[string]*queue[pageJob]{},
+		parses:   make(chan parseItem, cfg.Parsers),
+		reqs:     newQueue[reqJob](),
 	}
 	c.pageT, c.reqT = NewTransport(pageBase, c.rec), NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
@@ -199,7 +202,7 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 		u, err := ParseSeed(s)
 		if err != nil {
 			c.seeds[i].Err = err
-			c.stats.errors.Add(1)
+			c.missed(s, kindPage, err)
 			continue
 		}
 		c.seeds[i].URL = u

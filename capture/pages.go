@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ func (c *crawl) pushPage(ctx context.Context, j pageJob) {
 	}
 	c.work.Add(1)
 	c.stats.queued.Add(1)
+	c.stats.pagesFound.Add(1)
 	host := j.u.Host
 	c.lanesMu.Lock()
 	q, ok := c.lanes[host]
@@ -55,7 +57,7 @@ func (c *crawl) laneLoop(ctx context.Context, q *queue[pageJob]) {
 			return
 		}
 		if !sleep(ctx, time.Until(next)) {
-			c.finish()
+			c.finishPage()
 			return
 		}
 		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
@@ -70,25 +72,27 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 	if j.seed >= 0 {
 		c.setSeed(j.seed, ch)
 	}
-	if ch.err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
-		c.stats.errors.Add(1)
-		c.log.Warn("page failed", "url", j.u.String(), "err", ch.err)
+	if err := pageProblem(ch); err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
+		c.missed(j.u.String(), kindPage, err)
+		// A seed's failure is reported with the seed; a skip is no failure.
+		if j.seed < 0 && !errors.Is(err, ErrRobots) {
+			c.log.Warn("page failed", "url", j.u.String(), "err", err)
+		}
 	}
 	if ch.final == nil {
 		c.markDone(ctx, j.u, nil)
-		c.finish()
+		c.finishPage()
 		return
 	}
-	c.stats.pages.Add(1)
 	if ch.final.Entity == nil || !isHTML(ch.final.Header.Get("Content-Type")) {
 		c.markDone(ctx, j.u, c.classify(ctx, ch, nil))
-		c.finish()
+		c.finishPage()
 		return
 	}
 	select {
 	case c.parses <- parseItem{job: j, ch: ch}:
 	case <-ctx.Done():
-		c.finish()
+		c.finishPage()
 	}
 }
 
@@ -97,7 +101,7 @@ func (c *crawl) parseLoop(ctx context.Context) {
 		select {
 		case p := <-c.parses:
 			c.markDone(ctx, p.job.u, c.parsePage(ctx, p))
-			c.finish()
+			c.finishPage()
 		case <-c.done:
 			return
 		case <-ctx.Done():
@@ -204,13 +208,31 @@ func sameText(a, b string) bool {
 // markDone records in the frontier that the run is finished with u, unless
 // the run is stopping: then u may be half done, and a resumed run takes it
 // up again.
+//
+// A page counts as a page of the run when its change is recorded: the run's
+// page count is the number of pages it lists (a redirect to a page the run
+// already has, or an error page never archived before, is none).
 func (c *crawl) markDone(ctx context.Context, u *url.URL, change *index.Change) {
 	switch {
 	case c.front != nil && ctx.Err() == nil:
 		c.front.Done(u.String(), change)
 	case c.front == nil && change != nil:
 		c.changes.add(*change)
+	default:
+		return
 	}
+	if change != nil {
+		c.stats.pages.Add(1)
+	}
+}
+
+// pageProblem says why a fetched page was not archived whole: it failed,
+// robots.txt forbids it, or its response is an error or was cut.
+func pageProblem(ch chain) error {
+	if ch.err != nil || ch.final == nil {
+		return ch.err
+	}
+	return seedProblem(ch.final)
 }
 
 func (c *crawl) setSeed(i int, ch chain) {
@@ -230,6 +252,12 @@ func (c *crawl) setSeed(i int, ch chain) {
 			r.Err = seedProblem(f)
 		}
 	}
+}
+
+// finishPage marks one queued page done.
+func (c *crawl) finishPage() {
+	c.stats.pagesDone.Add(1)
+	c.finish()
 }
 
 // finish marks one queued URL done.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,8 +58,10 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	ch := c.fetchChain(ctx, c.reqT, j.u, acceptAny, j.referer, 0)
 	if ch.err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
-		c.stats.errors.Add(1)
-		c.log.Warn("requisite failed", "url", j.u.String(), "page", j.referer, "err", ch.err)
+		c.missed(j.u.String(), kindRequisite, ch.err)
+		if !errors.Is(ch.err, ErrRobots) {
+			c.log.Warn("requisite failed", "url", j.u.String(), "page", j.referer, "err", ch.err)
+		}
 	}
 	f := ch.final
 	if f == nil {

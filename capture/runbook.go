@@ -33,6 +33,7 @@ type runBook struct {
 	archive *archived
 	items   []index.FrontierItem // a resumed run's frontier
 	changes *changeLog           // a run without a frontier (no job): its page changes
+	missed  *problemLog          // URLs skipped or failed, not yet in the index
 	lock    *runLock             // held while the run goes on
 }
 
@@ -57,7 +58,7 @@ func (b *runBook) closeFrontier() error {
 }
 
 func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (_ *runBook, err error) {
-	b := &runBook{idx: idx, cfg: cfg}
+	b := &runBook{idx: idx, cfg: cfg, missed: &problemLog{}}
 	// Held before the run is looked at: two processes resuming one run
 	// (`vellum run` and a scheduled turn) cannot both go on with it.
 	if b.lock, err = lockRun(cfg.Archive, cfg.RunID); err != nil {
@@ -163,6 +164,7 @@ func (b *runBook) saveWhileRunning(ctx context.Context, st *counters) func() {
 			case <-t.C:
 				r := b.run
 				r.Counts = b.counts(st.snapshot())
+				_ = b.missed.flush(context.WithoutCancel(ctx), b.idx, r.ID)
 				_ = b.idx.SaveRun(context.WithoutCancel(ctx), r)
 			case <-stop:
 				return
@@ -220,6 +222,14 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 			res.Changes, err = b.idx.Changes(ctx, r.ID, "")
 		}
 	}
+	// Every count is the sum of what the run lists: its page changes, and
+	// its skipped and failed URLs (with those of a resumed run's earlier part).
+	if ps, perr := b.missed.recorded(ctx, b.idx, r.ID); perr != nil {
+		err = errors.Join(err, perr)
+	} else {
+		res.Problems = ps
+		r.Counts.Errors, r.Counts.Skipped = countProblems(ps)
+	}
 	r.Counts.New, r.Counts.Changed, r.Counts.Unchanged = 0, 0, 0
 	for _, ch := range res.Changes {
 		switch ch.Change {
@@ -231,7 +241,9 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 			r.Counts.Unchanged++
 		}
 	}
+	r.Counts.Pages = r.Counts.New + r.Counts.Changed + r.Counts.Unchanged
 	res.Stats.New, res.Stats.Changed, res.Stats.Unchanged = r.Counts.New, r.Counts.Changed, r.Counts.Unchanged
+	res.Stats.Pages, res.Stats.Errors, res.Stats.Skipped = r.Counts.Pages, r.Counts.Errors, r.Counts.Skipped
 	res.Run = r
 	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res, files))
 }
@@ -242,6 +254,8 @@ type RunSummary struct {
 	Files   []string       `json:"files"`
 	Changes []index.Change `json:"changes"`
 	Failed  []SeedFailure  `json:"failed_seeds,omitempty"`
+	// Problems are the URLs skipped (robots.txt) or failed, with the reason.
+	Problems []index.Problem `json:"problems"`
 }
 
 // SeedFailure is a seed that was not archived, and why.
@@ -274,9 +288,12 @@ func runFiles(archive, id string, written []warc.ClosedFile) []string {
 }
 
 func writeRunJSON(archive string, r index.Run, res *Result, files []string) error {
-	s := RunSummary{Run: r, Files: files, Changes: res.Changes}
+	s := RunSummary{Run: r, Files: files, Changes: res.Changes, Problems: res.Problems}
 	if s.Changes == nil {
 		s.Changes = []index.Change{}
+	}
+	if s.Problems == nil {
+		s.Problems = []index.Problem{}
 	}
 	if s.Files == nil {
 		s.Files = []string{}
@@ -326,7 +343,11 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 		if it.Done && c.archive.complete(it.URL) {
 			// Finished, and its records reached the WARC before the crash.
 			if it.Kind == index.KindPage {
-				c.stats.pages.Add(1)
+				c.stats.pagesFound.Add(1)
+				c.stats.pagesDone.Add(1)
+				if it.Change != "" { // counted as a page when it was listed as one
+					c.stats.pages.Add(1)
+				}
 			} else {
 				c.stats.requisites.Add(1)
 			}
@@ -383,6 +404,12 @@ func ImportRunHistory(ctx context.Context, idx *index.Index, archive string) (in
 			return n, problems, err
 		}
 		if err := idx.AddChanges(ctx, s.Changes); err != nil {
+			return n, problems, err
+		}
+		for i := range s.Problems {
+			s.Problems[i].RunID = s.ID
+		}
+		if err := idx.AddProblems(ctx, s.Problems); err != nil {
 			return n, problems, err
 		}
 		n++

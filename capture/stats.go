@@ -1,19 +1,27 @@
 package capture
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vellumhq/vellum/index"
 )
 
 // Stats counts a run's work so far.
 type Stats struct {
-	Pages      int64 // HTML pages fetched (seeds and links)
+	Pages      int64 // pages archived, each listed with what changed (seeds and links)
+	PagesFound int64 // pages found so far: seeds and links in scope, done or not
+	PagesDone  int64 // of those, pages finished: archived, failed, skipped or redirected elsewhere
 	Requisites int64 // requisites fetched
 	Queued     int64 // URLs waiting or in flight
 	Bytes      int64 // response bytes recorded
 	Errors     int64 // URLs that failed
+	Skipped    int64 // URLs robots.txt forbids: not fetched, and no failure
 	New        int64 // pages never captured before (set when the run ends, from its changes)
 	Changed    int64 // pages whose payload and main text changed since their latest earlier capture (idem)
 	Unchanged  int64 // pages identical to it, by payload digest or by main text (idem)
@@ -24,7 +32,8 @@ type Stats struct {
 type counters struct {
 	start                                    time.Time
 	pages, requisites, queued, bytes, errors atomic.Int64
-	revisits                                 atomic.Int64
+	revisits, skipped                        atomic.Int64
+	pagesFound, pagesDone                    atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -35,6 +44,9 @@ func (c *counters) snapshot() Stats {
 		Bytes:      c.bytes.Load(),
 		Errors:     c.errors.Load(),
 		Revisits:   c.revisits.Load(),
+		Skipped:    c.skipped.Load(),
+		PagesFound: c.pagesFound.Load(),
+		PagesDone:  c.pagesDone.Load(),
 		Elapsed:    time.Since(c.start),
 	}
 }
@@ -63,11 +75,19 @@ func (r SeedResult) ReplayPath() string {
 	return "/web/" + r.Timestamp + "/" + r.URL.String()
 }
 
-// Line is the seed's one-line status for the terminal.
-func (r SeedResult) Line() string {
+// Line is the seed's one-line status for the terminal, with its replay path.
+func (r SeedResult) Line() string { return r.LineAt("") }
+
+// LineAt is Line with the replay URL under replayBase (the address of
+// `vellum serve`, "http://127.0.0.1:8080"); "" gives the path alone.
+func (r SeedResult) LineAt(replayBase string) string {
+	at := r.ReplayPath()
+	if at != "" {
+		at = replayBase + at
+	}
 	if r.Err != nil {
 		if r.Timestamp != "" {
-			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, r.ReplayPath())
+			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, at)
 		}
 		return fmt.Sprintf("FAILED %s: %v", r.Seed, r.Err)
 	}
@@ -75,5 +95,78 @@ func (r SeedResult) Line() string {
 	if r.Redirects > 0 {
 		via = fmt.Sprintf(" (→ %s after %d redirect(s))", r.FinalURL, r.Redirects)
 	}
-	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, r.ReplayPath())
+	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, at)
+}
+
+// Kinds of URL a problem is about.
+const (
+	kindPage      = "page"
+	kindRequisite = "requisite"
+)
+
+// problemLog collects the URLs a run skipped or that failed, until they are
+// written to the index (every few seconds and at the end of the run).
+type problemLog struct {
+	mu      sync.Mutex
+	pending []index.Problem
+}
+
+func (l *problemLog) add(p index.Problem) {
+	l.mu.Lock()
+	l.pending = append(l.pending, p)
+	l.mu.Unlock()
+}
+
+// flush writes what was added since the last flush; what could not be
+// written stays for the next.
+func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) error {
+	l.mu.Lock()
+	batch := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+	for i := range batch {
+		batch[i].RunID = runID
+	}
+	if err := idx.AddProblems(ctx, batch); err != nil {
+		l.mu.Lock()
+		l.pending = append(batch, l.pending...) // the crawl goes on adding meanwhile
+		l.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// recorded writes what is pending and returns every skipped and failed URL
+// of the run, those of the earlier part of a resumed run included.
+func (l *problemLog) recorded(ctx context.Context, idx *index.Index, runID string) ([]index.Problem, error) {
+	if err := l.flush(ctx, idx, runID); err != nil {
+		return nil, err
+	}
+	return idx.Problems(ctx, runID)
+}
+
+// countProblems counts the failed and the skipped URLs.
+func countProblems(ps []index.Problem) (failed, skipped int64) {
+	for _, p := range ps {
+		if p.Outcome == index.OutcomeSkipped {
+			skipped++
+		} else {
+			failed++
+		}
+	}
+	return failed, skipped
+}
+
+// missed records a URL the run did not archive whole: skipped when
+// robots.txt forbids it (not the site's failure, and not counted as an
+// error), failed otherwise. The run's page lists each with its reason.
+func (c *crawl) missed(u, kind string, err error) {
+	p := index.Problem{URL: u, Kind: kind, Outcome: index.OutcomeFailed, Reason: err.Error()}
+	if errors.Is(err, ErrRobots) {
+		p.Outcome = index.OutcomeSkipped
+		c.stats.skipped.Add(1)
+	} else {
+		c.stats.errors.Add(1)
+	}
+	c.problems.add(p)
 }

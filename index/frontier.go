@@ -24,11 +24,12 @@ type FrontierItem struct {
 	Scope   string
 	Referer string
 	Done    bool
+	Change  string // what a finished page was found to be; "" when it was listed as no page
 }
 
 // Frontier returns a run's claimed URLs in the order they were claimed.
 func (x *Index) Frontier(ctx context.Context, runID string) ([]FrontierItem, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT url, kind, depth, seed, scope, referer, done FROM frontier
+	rows, err := x.db.QueryContext(ctx, `SELECT url, kind, depth, seed, scope, referer, done, change FROM frontier
 		WHERE run_id = ? ORDER BY seq`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("index: query frontier: %w", err)
@@ -37,7 +38,7 @@ func (x *Index) Frontier(ctx context.Context, runID string) ([]FrontierItem, err
 	var out []FrontierItem
 	for rows.Next() {
 		var f FrontierItem
-		if err := rows.Scan(&f.URL, &f.Kind, &f.Depth, &f.Seed, &f.Scope, &f.Referer, &f.Done); err != nil {
+		if err := rows.Scan(&f.URL, &f.Kind, &f.Depth, &f.Seed, &f.Scope, &f.Referer, &f.Done, &f.Change); err != nil {
 			return nil, fmt.Errorf("index: read frontier: %w", err)
 		}
 		out = append(out, f)

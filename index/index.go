@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string) (*Index, error) {
 	// workers holding a connection (and its page cache) of its own.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
-	if _, err := db.ExecContext(ctx, schema+filesSchema+runsSchema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+filesSchema+runsSchema+problemsSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}

@@ -67,7 +67,8 @@ type RunCounts struct {
 	Pages      int64 `json:"pages"`
 	Requisites int64 `json:"requisites"`
 	Bytes      int64 `json:"bytes"`
-	Errors     int64 `json:"errors"`
+	Errors     int64 `json:"errors"`  // URLs that failed (listed in problems)
+	Skipped    int64 `json:"skipped"` // URLs robots.txt forbids (listed in problems)
 	New        int64 `json:"new"`
 	Changed    int64 `json:"changed"`
 	Unchanged  int64 `json:"unchanged"`
@@ -256,8 +257,9 @@ func (x *Index) RunTotals(ctx context.Context) (RunCounts, error) {
 		coalesce(sum(json_extract(counts, '$.pages')), 0), coalesce(sum(json_extract(counts, '$.requisites')), 0),
 		coalesce(sum(json_extract(counts, '$.bytes')), 0), coalesce(sum(json_extract(counts, '$.errors')), 0),
 		coalesce(sum(json_extract(counts, '$.new')), 0), coalesce(sum(json_extract(counts, '$.changed')), 0),
-		coalesce(sum(json_extract(counts, '$.unchanged')), 0), coalesce(sum(json_extract(counts, '$.revisits')), 0)
-		FROM runs`).Scan(&c.Pages, &c.Requisites, &c.Bytes, &c.Errors, &c.New, &c.Changed, &c.Unchanged, &c.Revisits)
+		coalesce(sum(json_extract(counts, '$.unchanged')), 0), coalesce(sum(json_extract(counts, '$.revisits')), 0),
+		coalesce(sum(json_extract(counts, '$.skipped')), 0)
+		FROM runs`).Scan(&c.Pages, &c.Requisites, &c.Bytes, &c.Errors, &c.New, &c.Changed, &c.Unchanged, &c.Revisits, &c.Skipped)
 	if err != nil {
 		return RunCounts{}, fmt.Errorf("index: run totals: %w", err)
 	}

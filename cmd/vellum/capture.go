@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -18,6 +20,7 @@ import (
 func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
 	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag string
+	replayBase := "http://127.0.0.1:8080"
 	var noProgress bool
 	keepLocal := true
 	cmd := &cobra.Command{
@@ -48,12 +51,13 @@ func newCaptureCmd() *cobra.Command {
 					cfg.Operator = u.Username
 				}
 			}
-			logger, err := newLogger(logLevel)
+			con := newConsole(cmd.ErrOrStderr(), !noProgress && isTerminal(cmd.ErrOrStderr()))
+			logger, err := newLoggerTo(logLevel, con)
 			if err != nil {
 				return &exitError{2, err.Error()}
 			}
 			cfg.Logger = logger
-			prog := newProgress(cmd.ErrOrStderr(), !noProgress, logger)
+			prog := newProgress(con, logger)
 			cfg.OnProgress = prog.update
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
@@ -78,10 +82,7 @@ func newCaptureCmd() *cobra.Command {
 			prog.finish()
 			stopProfiles()
 			if res != nil {
-				out := cmd.OutOrStdout()
-				for _, s := range res.Seeds {
-					fmt.Fprintln(out, s.Line())
-				}
+				printCapture(cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg.Archive, replayBase, res)
 				for _, f := range res.Files {
 					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
 				}
@@ -99,12 +100,8 @@ func newCaptureCmd() *cobra.Command {
 			if cmd.Context().Err() != nil {
 				return &exitError{130, "capture interrupted; the WARC files written so far are closed and valid"}
 			}
-			if n := res.Failed(); n > 0 {
-				msg := fmt.Sprintf("%d of %d seeds failed", n, len(res.Seeds))
-				if uploadErr != nil {
-					msg += "; " + uploadErr.Error()
-				}
-				return &exitError{1, msg}
+			if uploadErr == nil && res.Failed() > 0 {
+				return &exitError{1, ""} // each failed seed has its line, and the summary counts them
 			}
 			return uploadErr
 		},
@@ -127,13 +124,33 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
 	f.StringVar(&remoteFlag, "remote", "", "also upload to this S3-compatible store, s3://bucket/prefix (endpoint and keys from AWS_*)")
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
+	f.StringVar(&replayBase, "replay-url", replayBase, "base URL of vellum serve, for the replay URLs printed")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the capture to this file")
 	f.StringVar(&memProfile, "memprofile", "", "write a heap profile (pprof) at the end of the capture to this file")
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("memprofile")
 	return cmd
+}
+
+// printCapture prints each seed's line with its replay URL, the run's
+// summary line, and (on stderr) how to replay what was archived.
+func printCapture(out, hint io.Writer, archive, replayBase string, res *capture.Result) {
+	base := strings.TrimSuffix(replayBase, "/")
+	archived := false
+	for _, s := range res.Seeds {
+		fmt.Fprintln(out, s.LineAt(base))
+		archived = archived || s.Timestamp != ""
+	}
+	fmt.Fprintln(out, runSummaryLine(res))
+	if archived {
+		serve := "vellum serve --archive " + archive
+		if u, err := url.Parse(base); err == nil && u.Host != "" && u.Host != "127.0.0.1:8080" {
+			serve += " --addr " + u.Host
+		}
+		fmt.Fprintf(hint, "To replay: run `%s` and open the URLs above.\n", serve)
+	}
 }
 
 // fullDiskError finds a write that failed for want of space, in the run's
@@ -178,10 +195,13 @@ func readSeeds(path string) ([]string, error) {
 	return seeds, nil
 }
 
-func newLogger(level string) (*slog.Logger, error) {
+func newLogger(level string) (*slog.Logger, error) { return newLoggerTo(level, os.Stderr) }
+
+// newLoggerTo logs to w: a command's console, when it shows progress.
+func newLoggerTo(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -20,9 +20,9 @@ func TestCaptureCommandWritesTheDesignedLayout(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	line := regexp.MustCompile(`^ok +200 ` + regexp.QuoteMeta(site.ArticleURL()) + ` +/web/(\d{14})/` + regexp.QuoteMeta(site.ArticleURL()) + `\n$`)
+	line := regexp.MustCompile(`^ok +200 ` + regexp.QuoteMeta(site.ArticleURL()) + ` +http://127\.0\.0\.1:8080/web/(\d{14})/` + regexp.QuoteMeta(site.ArticleURL()) + `\nrun .* 1 pages .*\n$`)
 	if !line.MatchString(r.stdout) {
-		t.Errorf("stdout %q does not give status and replay path", r.stdout)
+		t.Errorf("stdout %q does not give status and replay URL, then the summary", r.stdout)
 	}
 
 	// DIR/warcs/YYYY/MM/DD/<run-id>-<serial>.warc.gz with its .cdxj, and vellum.db.
@@ -104,13 +104,14 @@ func TestCaptureExitStatusAndSeedsFile(t *testing.T) {
 		t.Errorf("exit %d, want 1 when a seed failed", r.code)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ok ") ||
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ok ") ||
 		!strings.HasPrefix(lines[1], "FAILED "+bad.URL+"/gone: HTTP 404") ||
-		!strings.HasPrefix(lines[2], "FAILED not a url at all: ") {
-		t.Errorf("per-seed lines:\n%s", r.stdout)
+		!strings.HasPrefix(lines[2], "FAILED not a url at all: ") ||
+		!regexp.MustCompile(`^run \S+  job \(capture\)  FAILED  1 pages .* 2 errors, 0 skipped, `).MatchString(lines[3]) {
+		t.Errorf("per-seed lines and summary:\n%s", r.stdout)
 	}
-	if last := lastLine(r.stderr); last != "vellum: 2 of 3 seeds failed" {
-		t.Errorf("stderr ends %q", last)
+	if strings.Contains(r.stderr, "seeds failed") {
+		t.Errorf("stderr repeats the failures: %q", r.stderr)
 	}
 	if v := vellum(t, nil, "verify", archive); v.code != 0 {
 		t.Errorf("WARCs of a run with failures do not verify:\n%s", v.stdout)

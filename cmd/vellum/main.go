@@ -47,11 +47,13 @@ func newRoot() *cobra.Command {
 		Short:         "Vellum preserves web pages as WARC files and replays them",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       currentVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return flagsFromEnv(cmd.Flags())
 		},
 	}
-	root.AddCommand(newCaptureCmd(), newRunCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd())
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.AddCommand(newCaptureCmd(), newRunCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd(), newVersionCmd())
 	return root
 }
 

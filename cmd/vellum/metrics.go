@@ -116,6 +116,7 @@ var (
 	descReqs      = prometheus.NewDesc("vellum_run_requisites_total", "Requisites archived by all runs.", nil, nil)
 	descBytes     = prometheus.NewDesc("vellum_run_bytes_total", "Response bytes fetched by all runs.", nil, nil)
 	descErrors    = prometheus.NewDesc("vellum_run_errors_total", "URLs that failed in all runs.", nil, nil)
+	descRunSkip   = prometheus.NewDesc("vellum_run_skipped_total", "URLs all runs skipped because robots.txt forbids them (not errors).", nil, nil)
 	descChanges   = prometheus.NewDesc("vellum_run_pages_by_change_total", "Pages archived by all runs, by what changed since their previous capture.", []string{"change"}, nil)
 	descRevisits  = prometheus.NewDesc("vellum_run_revisits_total", "Responses written as revisit records (identical payload) by all runs.", nil, nil)
 	descPending   = prometheus.NewDesc("vellum_uploads_pending", "Finished files waiting for a verified upload to the remote store.", nil, nil)
@@ -126,7 +127,7 @@ var (
 )
 
 func (c *archiveCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRuns, descPages, descReqs, descBytes, descErrors, descChanges, descRevisits,
+	for _, d := range []*prometheus.Desc{descRuns, descPages, descReqs, descBytes, descErrors, descRunSkip, descChanges, descRevisits,
 		descPending, descCaptures, descLastEnd, descSkipped, descScrapeErr} {
 		ch <- d
 	}
@@ -166,6 +167,7 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descReqs, float64(t.Requisites))
 		counter(descBytes, float64(t.Bytes))
 		counter(descErrors, float64(t.Errors))
+		counter(descRunSkip, float64(t.Skipped))
 		counter(descRevisits, float64(t.Revisits))
 		counter(descChanges, float64(t.New), index.ChangeNew)
 		counter(descChanges, float64(t.Changed), index.ChangeChanged)
@@ -193,7 +195,7 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 			if status == index.RunRunning && !capture.RunLive(c.archive, r.ID) {
 				status = "crashed"
 			}
-			gauge(descLastEnd, end, r.Job, status)
+			gauge(descLastEnd, end, jobName(r.Job), status)
 		}
 	} else {
 		failed = 1
@@ -206,4 +208,13 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	gauge(descScrapeErr, failed)
+}
+
+// jobName is how a run's job is shown: a `vellum capture` run has none and
+// is named "(capture)", as on the replay UI's /runs.
+func jobName(job string) string {
+	if job == "" {
+		return "(capture)"
+	}
+	return job
 }

@@ -123,7 +123,17 @@ func pendingReport(ctx context.Context, idx *index.Index, r *remote, up *storage
 	} else if p := pending[len(pending)-1]; p.LastError != "" {
 		why = p.LastError
 	}
-	return &exitError{1, fmt.Sprintf("%d files kept locally, pending upload to %s (%s); run `vellum upload`", len(pending), r, why)}
+	return &exitError{1, fmt.Sprintf("%d files kept locally, pending upload to %s: %s; run `vellum upload`", len(pending), r, afterStoreName(why, r.String()))}
+}
+
+// afterStoreName is a failure's cause without the layers before it that
+// name the store (the uploader's "upload FILE to STORE:", the store's own
+// "STORE:"), for a line that names the store once already.
+func afterStoreName(msg, store string) string {
+	if i := strings.LastIndex(msg, store+": "); i >= 0 {
+		return msg[i+len(store)+2:]
+	}
+	return msg
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -42,12 +42,13 @@ func newRunCmd() *cobra.Command {
 			if jobs, err = capture.SelectJobs(jobs, names); err != nil {
 				return &exitError{2, err.Error()}
 			}
-			logger, err := newLogger(logLevel)
+			con := newConsole(cmd.ErrOrStderr(), !noProgress && isTerminal(cmd.ErrOrStderr()))
+			logger, err := newLoggerTo(logLevel, con)
 			if err != nil {
 				return &exitError{2, err.Error()}
 			}
 			r.log, r.out, r.remote = logger, cmd.OutOrStdout(), remoteFlag
-			r.progress = func() *progress { return newProgress(cmd.ErrOrStderr(), !noProgress, logger) }
+			r.progress = func() *progress { return newProgress(con, logger) }
 			failed := 0
 			for _, j := range jobs {
 				res, err := r.run(cmd.Context(), j)
@@ -75,7 +76,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&r.keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	f.StringVar(&r.replayBase, "replay-url", r.replayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.BoolVar(&noProgress, "no-progress", false, "no progress bar, even on a terminal")
+	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")
 	return cmd
 }
 
@@ -138,6 +139,12 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 	}
 	if res != nil && r.out != nil {
 		printRun(r.out, r.replayBase, res)
+	} else if res != nil {
+		for _, s := range res.Seeds {
+			if !s.OK() { // capture reports a seed's failure with the seed, not in its log
+				cfg.Logger.Warn("seed failed", "seed", s.Seed, "err", oneLine(s.Err))
+			}
+		}
 	}
 	if full := fullDiskError(err, res); full != nil {
 		err = fmt.Errorf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))
@@ -175,26 +182,29 @@ func (r *jobRunner) resumable(ctx context.Context, job string) (index.Run, bool,
 	return capture.FindResumable(ctx, idx, r.archive, job, r.resume)
 }
 
-// printRun prints a run's summary: one line of counts, then the changed pages.
-func printRun(w io.Writer, replayBase string, res *capture.Result) {
+// runSummaryLine is a run's summary: its counts, each the sum of what its page
+// at /runs/<id> lists.
+func runSummaryLine(res *capture.Result) string {
 	run := res.Run
 	c := run.Counts
-	job := run.Job
-	if job == "" {
-		job = "(capture)"
-	}
-	fmt.Fprintf(w, "run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d files, %s\n",
-		run.ID, job, strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
-		humanBytes(c.Bytes), c.Errors, c.Files, run.Ended.Sub(run.Started).Round(1e7))
+	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s",
+		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
+		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7))
+}
+
+// printRun prints a run's summary: one line of counts, then the failed
+// seeds and the changed pages.
+func printRun(w io.Writer, replayBase string, res *capture.Result) {
+	fmt.Fprintln(w, runSummaryLine(res))
+	base := strings.TrimSuffix(replayBase, "/")
 	for _, s := range res.Seeds {
 		if !s.OK() {
-			fmt.Fprintln(w, "  "+s.Line())
+			fmt.Fprintln(w, "  "+s.LineAt(base))
 		}
 	}
-	base := strings.TrimSuffix(replayBase, "/")
 	for _, ch := range res.Changes {
 		if ch.Change == index.ChangeChanged {
-			fmt.Fprintf(w, "  changed  %s  %s\n", ch.URL, base+capture.DiffPath(run.ID, ch.URL))
+			fmt.Fprintf(w, "  changed  %s  %s\n", ch.URL, base+capture.DiffPath(res.Run.ID, ch.URL))
 		}
 	}
 }

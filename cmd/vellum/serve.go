@@ -126,7 +126,9 @@ func newServeCmd() *cobra.Command {
 			if content != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "Archived content is served from %s/\n", opts.ContentOrigin)
 			}
-			return runServers(ctx, servers, listeners)
+			err = runServers(ctx, servers, listeners)
+			logger.Info("serve stopped", "addr", ui.Addr().String())
+			return err
 		},
 	}
 	f := cmd.Flags()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,6 +85,12 @@ type uploadSession struct {
 	up      *storage.Uploader
 	ctx     context.Context
 	log     *slog.Logger
+
+	earlier     chan struct{} // closed when the files left pending before were tried
+	earlierSent int           // how many of those went up
+
+	mu    sync.Mutex
+	added []string // files of this capture, handed to the uploader
 }
 
 // startUploads opens the upload state and starts sending files left
@@ -101,9 +108,16 @@ func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bo
 		idx.Close()
 		return nil, err
 	}
+	s.earlier = make(chan struct{})
 	go func() {
-		if n, pending, err := s.up.UploadPending(ctx); n > 0 || err != nil {
-			log.Info("uploaded files left pending before", "files", n, "pending", pending, "err", err)
+		defer close(s.earlier)
+		n, pending, err := s.up.UploadPending(ctx)
+		s.earlierSent = n
+		switch {
+		case err != nil:
+			log.Warn("files left pending before not uploaded", "pending", pending, "err", oneLine(err))
+		case n > 0:
+			log.Info("uploaded files left pending before", "files", n, "pending", pending)
 		}
 	}()
 	return s, nil
@@ -111,15 +125,40 @@ func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bo
 
 // closed is the capture's OnFileClosed: upload the WARC and its CDXJ.
 func (s *uploadSession) closed(f warc.ClosedFile) {
-	if err := s.up.Add(s.ctx, filesOf(s.archive, f)...); err != nil {
+	files := filesOf(s.archive, f)
+	if err := s.up.Add(s.ctx, files...); err != nil {
 		s.log.Error("cannot record a file for upload", "file", f.Filename, "err", err)
+		return
 	}
+	s.mu.Lock()
+	for _, fl := range files {
+		s.added = append(s.added, fl.Name)
+	}
+	s.mu.Unlock()
 }
 
-// finish waits for the uploads and reports what is still pending.
+// finish waits for the uploads, says how many files went up (to out, when
+// not nil) and reports what is still pending.
 func (s *uploadSession) finish(ctx context.Context, out io.Writer) error {
+	<-s.earlier
 	s.up.Wait()
+	sent := s.earlierSent
+	s.mu.Lock()
+	for _, name := range s.added {
+		if st, err := s.idx.FileState(ctx, name); err == nil && st == index.StateUploaded {
+			sent++
+		}
+	}
+	s.mu.Unlock()
+	if sent > 0 && out != nil {
+		fmt.Fprintf(out, "uploaded %d files to %s\n", sent, s.rem)
+	}
 	return pendingReport(ctx, s.idx, s.rem, s.up)
 }
 
-func (s *uploadSession) close() { s.idx.Close() }
+// close waits for the upload of earlier files to end and closes the state.
+func (s *uploadSession) close() {
+	<-s.earlier
+	s.up.Wait()
+	s.idx.Close()
+}
