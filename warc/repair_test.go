@@ -96,6 +96,15 @@ func TestRepair(t *testing.T) {
 			if r.Path != final || r.Filename != "warcs/2024/03/01/crash-00000.warc.gz" || r.KeptRecords != tt.kept {
 				t.Errorf("Repaired = %+v, want %d records kept", r, tt.kept)
 			}
+			if tt.kept == 0 { // nothing whole: no empty WARC file is left behind
+				if !r.Removed || r.TrimmedBytes != int64(len(tt.content)) {
+					t.Errorf("Repaired = %+v, want the file removed", r)
+				}
+				if left := findFiles(t, root, ""); len(left) > 0 {
+					t.Errorf("files left: %v", left)
+				}
+				return
+			}
 			got, err := os.ReadFile(final)
 			if err != nil {
 				t.Fatal(err)

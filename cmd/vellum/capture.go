@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/user"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -86,8 +84,8 @@ func newCaptureCmd() *cobra.Command {
 					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
 				}
 			}
-			if full := fullDiskError(err, res); full != nil {
-				return &exitError{1, fmt.Sprintf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))}
+			if fullDiskError(err, res) != nil {
+				return &exitError{1, diskFullLine(cfg.Archive)}
 			}
 			if err != nil {
 				return err
@@ -134,25 +132,6 @@ func newCaptureCmd() *cobra.Command {
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("memprofile")
 	return cmd
-}
-
-// fullDiskError finds a write that failed for want of space, in the run's
-// own error or in a seed's.
-func fullDiskError(err error, res *capture.Result) error {
-	full := func(e error) bool {
-		return e != nil && (errors.Is(e, syscall.ENOSPC) || strings.Contains(e.Error(), "no space left") || strings.Contains(e.Error(), "disk is full"))
-	}
-	if full(err) {
-		return err
-	}
-	if res != nil {
-		for _, s := range res.Seeds {
-			if full(s.Err) {
-				return s.Err
-			}
-		}
-	}
-	return nil
 }
 
 // readSeeds reads one URL a line; blank lines and # comments are skipped.

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -139,8 +137,8 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 	if res != nil && r.out != nil {
 		printRun(r.out, r.replayBase, res)
 	}
-	if full := fullDiskError(err, res); full != nil {
-		err = fmt.Errorf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))
+	if fullDiskError(err, res) != nil {
+		err = errors.New(diskFullLine(cfg.Archive))
 	}
 	if err == nil && up != nil {
 		err = up.finish(ctx, r.out)
@@ -164,10 +162,7 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 }
 
 func (r *jobRunner) resumable(ctx context.Context, job string) (index.Run, bool, error) {
-	if err := os.MkdirAll(r.archive, 0o755); err != nil {
-		return index.Run{}, false, fmt.Errorf("archive %s: %w", r.archive, err)
-	}
-	idx, err := index.Open(ctx, filepath.Join(r.archive, index.FileName))
+	idx, _, err := index.OpenArchive(ctx, r.archive, true)
 	if err != nil {
 		return index.Run{}, false, err
 	}
