@@ -148,3 +148,32 @@ func flip(p []byte, i int64) []byte {
 	q[i] ^= 0x55
 	return q
 }
+
+// TestOpenFileLive tells a file a live writer holds from one left behind.
+func TestOpenFileLive(t *testing.T) {
+	root := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "live", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(everyType(t)...); err != nil {
+		t.Fatal(err)
+	}
+	opens := findFiles(t, root, ".warc.gz.open")
+	if len(opens) != 1 {
+		t.Fatalf("open files: %v", opens)
+	}
+	if live, err := OpenFileLive(opens[0]); !live || err != nil {
+		t.Errorf("a file being written: live=%v, %v", live, err)
+	}
+	flushOpen(fw)
+	data, _ := os.ReadFile(opens[0])
+	fw.Close()
+	left := filepath.Join(filepath.Dir(opens[0]), "left-00000.warc.gz.open")
+	if err := os.WriteFile(left, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if live, err := OpenFileLive(left); live || err != nil {
+		t.Errorf("a file left behind: live=%v, %v", live, err)
+	}
+}
