@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -132,6 +134,25 @@ func newCaptureCmd() *cobra.Command {
 	_ = f.MarkHidden("cpuprofile")
 	_ = f.MarkHidden("memprofile")
 	return cmd
+}
+
+// fullDiskError finds a write that failed for want of space, in the run's
+// own error or in a seed's.
+func fullDiskError(err error, res *capture.Result) error {
+	full := func(e error) bool {
+		return e != nil && (errors.Is(e, syscall.ENOSPC) || strings.Contains(e.Error(), "no space left") || strings.Contains(e.Error(), "disk is full"))
+	}
+	if full(err) {
+		return err
+	}
+	if res != nil {
+		for _, s := range res.Seeds {
+			if full(s.Err) {
+				return s.Err
+			}
+		}
+	}
+	return nil
 }
 
 // readSeeds reads one URL a line; blank lines and # comments are skipped.
