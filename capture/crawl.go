@@ -5,13 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -76,6 +74,10 @@ type crawl struct {
 
 	seedsMu sync.Mutex
 	seeds   []SeedResult
+
+	failMu  sync.Mutex
+	failure error              // the first failed write to the archive, which stopped the run
+	stopRun context.CancelFunc // ends the run's context (set by run)
 }
 
 // Run captures the seeds (and, by cfg, their requisites and linked pages)
@@ -91,11 +93,8 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	if cfg.RunID == "" {
 		cfg.RunID = NewRunID(time.Now())
 	}
-	if err := os.MkdirAll(cfg.Archive, 0o755); err != nil {
-		return nil, fmt.Errorf("archive %s: %w", cfg.Archive, err)
-	}
 	res := &Result{RunID: cfg.RunID}
-	idx, err := index.Open(ctx, filepath.Join(cfg.Archive, index.FileName))
+	idx, _, err := index.OpenArchive(ctx, cfg.Archive, true)
 	if err != nil {
 		return nil, err
 	}
@@ -118,12 +117,15 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	}
 	seeds = book.run.Seeds
 	var filesMu sync.Mutex
+	batch := idx.NewBatcher()
 	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
 		Root:     cfg.Archive,
 		Prefix:   cfg.RunID,
 		MaxSize:  cfg.MaxFileSize,
 		Warcinfo: warcinfo(cfg),
+		OnCreate: batch.FileOpened,
 		OnClose: func(f warc.ClosedFile) {
+			batch.FileClosed(f.Filename)
 			filesMu.Lock()
 			res.Files = append(res.Files, f)
 			filesMu.Unlock()
@@ -133,12 +135,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		},
 	})
 	if err != nil {
-		return nil, book.abort(context.WithoutCancel(ctx), err)
+		return nil, book.abort(context.WithoutCancel(ctx), errors.Join(err, batch.Close()))
 	}
 	if book.front != nil {
 		book.front.SetBarrier(fw.Sync)
 	}
-	batch := idx.NewBatcher()
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	c := &crawl{
 		cfg:      cfg,
@@ -171,6 +172,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		return p, ok && err == nil
 	}
 	c.rec.Dedup(c.prior)
+	c.rec.OnFailure(c.stopOnFailure)
 
 	saving := book.saveWhileRunning(ctx, c.stats)
 	c.run(ctx, seeds, book.items)
@@ -178,7 +180,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 
 	c.pageT.CloseIdleConnections()
 	c.reqT.CloseIdleConnections()
-	closeErr := errors.Join(fw.Close(), batch.Close())
+	closeErr := errors.Join(c.stoppedBy(), fw.Close(), batch.Close())
 	res.Seeds = c.seeds
 	res.Stats = c.stats.snapshot()
 	if err := book.finish(context.WithoutCancel(ctx), res, ctx.Err() != nil, closeErr); err != nil {
@@ -196,6 +198,9 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 func (c *crawl) run(ctx context.Context, seeds []string, resume []index.FrontierItem) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.failMu.Lock()
+	c.stopRun = cancel
+	c.failMu.Unlock()
 	c.seeds = make([]SeedResult, len(seeds))
 	for i, s := range seeds {
 		c.seeds[i].Seed = s
@@ -236,6 +241,38 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 	c.workers.Wait()
 	c.fillDuplicateSeeds()
 }
+
+// stopOnFailure stops the run at the first write to the archive that fails
+// (a full disk, say): every later page would fail the same way.
+func (c *crawl) stopOnFailure(err error) {
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	if c.failure == nil {
+		c.failure = err
+		if c.stopRun != nil {
+			c.stopRun()
+		}
+	}
+}
+
+// stoppedBy returns the failed write that stopped the run, if any; the seeds
+// the run did not reach then fail with errNotReached.
+func (c *crawl) stoppedBy() error {
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	if c.failure == nil {
+		return nil
+	}
+	for i, s := range c.seeds {
+		if s.Err == nil && s.Status == 0 && s.URL != nil {
+			c.seeds[i].Err = errNotReached
+		}
+	}
+	return c.failure
+}
+
+// errNotReached is the error of a seed a run stopped by a failure never got to.
+var errNotReached = errors.New("not captured: the run stopped")
 
 func (c *crawl) spawn(f func()) {
 	c.workers.Add(1)

@@ -156,7 +156,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 		return change
 	}
 	resp := f.Records.Response
-	if _, err := c.rec.WriteMetadata(pageURL.String(), resp.Date, f.Records.ResponseID, block); err != nil {
+	if _, err := c.rec.WriteMetadata(pageURL.String(), resp.Date, f.Records.ResponseID, block); err != nil && ctx.Err() == nil {
 		c.log.Error("metadata record not written", "url", pageURL.String(), "err", err)
 	}
 	return change

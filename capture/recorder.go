@@ -49,6 +49,7 @@ type Recorder struct {
 	index *index.Batcher // nil: no index
 	newID func() string
 	prior PriorFunc // nil: no deduplication
+	fail  func(error)
 }
 
 var _ RecordWriter = (*Recorder)(nil)
@@ -64,6 +65,18 @@ func NewRecorder(fw *warc.FileWriter, b *index.Batcher) *Recorder {
 // WARC-Refers-To-Target-URI and WARC-Refers-To-Date naming the capture that
 // holds the payload.
 func (r *Recorder) Dedup(prior PriorFunc) { r.prior = prior }
+
+// OnFailure makes the recorder call fail with the error of every write to the
+// archive (WARC file or index) that fails, besides returning it: a run stops
+// at the first (a full disk) rather than fail each later page the same way.
+func (r *Recorder) OnFailure(fail func(error)) { r.fail = fail }
+
+func (r *Recorder) failed(err error) error {
+	if err != nil && r.fail != nil {
+		r.fail(err)
+	}
+	return err
+}
 
 func newRecordID() string { return "<urn:uuid:" + uuid.NewString() + ">" }
 
@@ -119,7 +132,7 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 		resp,
 	)
 	if err != nil {
-		return ExchangeRecords{}, fmt.Errorf("write %s: %w", ex.TargetURI, err)
+		return ExchangeRecords{}, r.failed(fmt.Errorf("write %s: %w", ex.TargetURI, err))
 	}
 	out := ExchangeRecords{RequestID: reqID, ResponseID: respID}
 	if found {
@@ -130,7 +143,7 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 			out.Response = e
 		}
 	}
-	return out, r.addToIndex(entries, nil)
+	return out, r.failed(r.addToIndex(entries, nil))
 }
 
 // lookup finds the latest earlier capture of ex's URL. A response that
@@ -158,13 +171,13 @@ func (r *Recorder) WriteMetadata(target string, date time.Time, concurrentTo str
 		Block: bytes.NewReader(block), BlockSize: int64(len(block)),
 	})
 	if err != nil {
-		return warc.Entry{}, fmt.Errorf("write metadata of %s: %w", target, err)
+		return warc.Entry{}, r.failed(fmt.Errorf("write metadata of %s: %w", target, err))
 	}
 	var pages []index.Page
 	if p, err := index.PageOf(entries[0], block); err == nil {
 		pages = append(pages, p)
 	}
-	return entries[0], r.addToIndex(nil, pages)
+	return entries[0], r.failed(r.addToIndex(nil, pages))
 }
 
 func (r *Recorder) addToIndex(entries []warc.Entry, pages []index.Page) error {

@@ -313,10 +313,12 @@ func writeRunJSON(archive string, r index.Run, res *Result, files []string) erro
 	}
 	path := filepath.Join(dir, r.ID+".json")
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("run summary: %w", err)
+	err = os.WriteFile(tmp, append(data, '\n'), 0o644)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
+		_ = os.Remove(tmp) // a full disk must not leave half a summary behind
 		return fmt.Errorf("run summary: %w", err)
 	}
 	return nil

@@ -5,9 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -27,8 +31,10 @@ type Index struct {
 	latestErr  error
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS captures (
+// captureTable and pageTable are the columns of the capture and page rows,
+// shared by the tables of finished files and of files being written.
+const (
+	captureTable = `(
 	urlkey         TEXT NOT NULL,
 	ts             TEXT NOT NULL,
 	url            TEXT NOT NULL,
@@ -46,8 +52,8 @@ CREATE TABLE IF NOT EXISTS captures (
 	run            TEXT NOT NULL DEFAULT '',  -- the run that wrote it, from the file name (attempts.go)
 	superseded     INTEGER NOT NULL DEFAULT 0, -- an attempt its run retried (attempts.go)
 	PRIMARY KEY (filename, offset)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pages (
+) WITHOUT ROWID`
+	pageTable = `(
 	record_id      TEXT NOT NULL,
 	concurrent_to  TEXT NOT NULL,
 	urlkey         TEXT NOT NULL,
@@ -65,9 +71,19 @@ CREATE TABLE IF NOT EXISTS pages (
 	image          TEXT NOT NULL,
 	text           TEXT NOT NULL,
 	PRIMARY KEY (filename, offset)
-) WITHOUT ROWID;
+) WITHOUT ROWID`
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS captures ` + captureTable + `;
+CREATE TABLE IF NOT EXISTS pages ` + pageTable + `;
 CREATE INDEX IF NOT EXISTS pages_by_key ON pages (urlkey, ts);
 CREATE INDEX IF NOT EXISTS pages_by_ts ON pages (ts);
+-- The rows of records in WARC files still being written ("<name>.open"):
+-- nothing looks them up, as the file does not exist under the name they
+-- give; they move to captures and pages once it does (batch.go).
+CREATE TABLE IF NOT EXISTS open_captures ` + captureTable + `;
+CREATE TABLE IF NOT EXISTS open_pages ` + pageTable + `;
 `
 
 // capturesIndexes are made once the captures table has every column
@@ -105,6 +121,70 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	}
 	_, err := db.ExecContext(ctx, capturesIndexes)
 	return err
+}
+
+// ErrNoArchive reports a folder that holds no archive (OpenArchive).
+var ErrNoArchive = errors.New("no archive")
+
+// OpenArchive opens the index of the archive in folder dir. With create, a
+// missing dir is made (created says so); without, a dir that is missing or
+// holds neither vellum.db nor warcs/ is an error wrapping ErrNoArchive ("no
+// archive at DIR"). A dir that cannot be written is reported as "cannot write
+// to DIR: <reason>" (permission denied, read-only file system, ...). Every
+// command and a capture open their archive here, so each says the same.
+func OpenArchive(ctx context.Context, dir string, create bool) (x *Index, created bool, err error) {
+	fi, err := os.Stat(dir)
+	missing := errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+	switch {
+	case missing && create:
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, false, cannotWrite(dir, err)
+		}
+		created = true
+	case missing:
+		return nil, false, fmt.Errorf("%w at %s", ErrNoArchive, showDir(dir))
+	case err != nil:
+		return nil, false, fmt.Errorf("archive %s: %w", showDir(dir), err)
+	case !fi.IsDir():
+		return nil, false, fmt.Errorf("%w at %s: it is a file, not a folder", ErrNoArchive, showDir(dir))
+	case !create && !holdsArchive(dir):
+		return nil, false, fmt.Errorf("%w at %s: no %s or warcs/ in it", ErrNoArchive, showDir(dir), FileName)
+	}
+	probe, err := os.CreateTemp(dir, ".vellum-probe-*")
+	if err != nil {
+		return nil, created, cannotWrite(dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	x, err = Open(ctx, filepath.Join(dir, FileName))
+	return x, created, err
+}
+
+func holdsArchive(dir string) bool {
+	for _, name := range []string{FileName, "warcs"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// cannotWrite says which folder cannot be written and why, in the system's
+// words for the reason ("permission denied") rather than a library's.
+func cannotWrite(dir string, err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return fmt.Errorf("cannot write to %s: %w", showDir(dir), errno)
+	}
+	return fmt.Errorf("cannot write to %s: %w", showDir(dir), err)
+}
+
+// showDir is dir as a user would type it: "./archive" rather than "archive".
+func showDir(dir string) string {
+	if filepath.IsAbs(dir) || strings.HasPrefix(dir, ".") {
+		return dir
+	}
+	return "." + string(filepath.Separator) + dir
 }
 
 // Open opens (creating when missing) the index database at path.
@@ -154,19 +234,20 @@ func (x *Index) Add(ctx context.Context, caps []Capture, pages []Page) error {
 }
 
 // ReplaceFile replaces every row that points into filename with the given
-// rows, in one transaction: what a repaired or re-read WARC file needs.
+// rows, in one transaction: what a repaired or re-read WARC file needs. Rows
+// a writer of the file held apart are dropped too.
 func (x *Index) ReplaceFile(ctx context.Context, filename string, caps []Capture, pages []Page) error {
 	return x.inTx(ctx, func(tx *sql.Tx) error {
 		gone, err := attemptsInFile(ctx, tx, filename) // rows that go may have been the final attempts
 		if err != nil {
 			return err
 		}
-		for _, q := range []string{`DELETE FROM captures WHERE filename = ?`, `DELETE FROM pages WHERE filename = ?`} {
-			if _, err := tx.ExecContext(ctx, q, filename); err != nil {
+		for _, table := range []string{"captures", "pages", "open_captures", "open_pages"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE filename = ?`, filename); err != nil {
 				return err
 			}
 		}
-		if err := insertRows(ctx, tx, caps, pages); err != nil {
+		if err := insertInto(ctx, tx, "", caps, pages); err != nil {
 			return err
 		}
 		return settleAttempts(ctx, tx, append(gone, attemptsOf(caps)...))
@@ -180,7 +261,10 @@ func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("index: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		return errors.Join(fmt.Errorf("index: write: %w", err), tx.Rollback())
+		// SQLite may have rolled back already (a full disk does); the
+		// rollback's own complaint would only hide the cause.
+		_ = tx.Rollback()
+		return fmt.Errorf("index: write: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("index: commit: %w", err)
@@ -188,19 +272,21 @@ func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-// insert adds rows and settles which attempts of their URLs are final.
+// insert adds rows of finished files and settles which attempts of their
+// URLs are final.
 func insert(ctx context.Context, tx *sql.Tx, caps []Capture, pages []Page) error {
-	if err := insertRows(ctx, tx, caps, pages); err != nil {
+	if err := insertInto(ctx, tx, "", caps, pages); err != nil {
 		return err
 	}
 	return settleAttempts(ctx, tx, attemptsOf(caps))
 }
 
-// insertRows adds rows as they are: a capture is not superseded until
-// settleAttempts says so.
-func insertRows(ctx context.Context, tx *sql.Tx, caps []Capture, pages []Page) error {
+// insertInto inserts rows as they are into the tables of finished files
+// (prefix "") or of files being written ("open_"): a capture is not
+// superseded until settleAttempts says so.
+func insertInto(ctx context.Context, tx *sql.Tx, prefix string, caps []Capture, pages []Page) error {
 	if len(caps) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO captures
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO `+prefix+`captures
 			(urlkey, ts, url, type, mime, status, digest, length, offset, filename, record_id, refers_to_url, refers_to_ts,
 			 truncated, run, superseded)
 			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)`)
@@ -217,7 +303,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, caps []Capture, pages []Page) e
 		}
 	}
 	if len(pages) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO pages
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO `+prefix+`pages
 			(record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
 			 canonical_url, language, description, image, text)
 			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)

@@ -73,6 +73,9 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 				return err
 			}
 		}
+		if err := dropOrphanedOpenRows(ctx, tx, root); err != nil {
+			return err
+		}
 		for _, name := range names {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -94,9 +97,12 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 }
 
 // ReindexFile replaces the rows of one WARC file (relative to root) with what
-// the file holds.
+// the file holds; a file that is gone (Repair removed it) keeps no rows.
 func (x *Index) ReindexFile(ctx context.Context, root, name string) error {
 	caps, pages, err := ReadFile(root, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		caps, pages, err = nil, nil, nil
+	}
 	if err != nil {
 		return err
 	}

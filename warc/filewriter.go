@@ -31,6 +31,11 @@ type FileWriterConfig struct {
 	// several goroutines at once.
 	Now   func() time.Time
 	NewID func() string
+	// OnCreate, when set, is called with the Filename (relative to Root, the
+	// final name) of each new file, before any record of it is returned; the
+	// file exists only as "<name>.open" until OnClose. It is called under the
+	// writer's lock and must not call the FileWriter.
+	OnCreate func(filename string)
 	// OnClose, when set, is called after a file is final (renamed), outside the
 	// writer's lock.
 	OnClose func(ClosedFile)
@@ -274,13 +279,23 @@ func (fw *FileWriter) undo(c *openFile, start int64) {
 	fw.abandon(c)
 }
 
-// abandon leaves the current file as ".open", for RepairOpenFiles to trim.
+// abandon leaves the current file as ".open", for RepairOpenFiles to trim;
+// a file that nothing reached (its warcinfo was still buffered) is removed,
+// so that no empty WARC file is left behind.
 func (fw *FileWriter) abandon(c *openFile) {
 	c.flushTimer.Stop()
 	c.out.stop()
 	c.cdxj.discard()
+	c.removeIfEmpty()
 	_ = c.f.Close()
 	fw.cur, fw.infoID = nil, fw.enc.newID()
+}
+
+// removeIfEmpty removes the file of c when none of its bytes reached it.
+func (c *openFile) removeIfEmpty() {
+	if fi, err := c.f.Stat(); err == nil && fi.Size() == 0 {
+		_ = os.Remove(c.openPath)
+	}
 }
 
 // Sync hands every record written so far to the operating system (no
@@ -335,6 +350,9 @@ func (fw *FileWriter) create() error {
 	if err != nil {
 		f.Close()
 		return err
+	}
+	if fw.cfg.OnCreate != nil {
+		fw.cfg.OnCreate(rel)
 	}
 	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, out: newFileOutput(f, spool), cdxj: spool}
 	c.w = newStreamWriter(fw.enc, c.out, true, writerConfig{filename: rel})

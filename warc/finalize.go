@@ -18,6 +18,7 @@ func (fw *FileWriter) finalize() (ClosedFile, error) {
 	defer c.f.Close()      // releases the lock, after the rename
 	defer c.cdxj.discard() // on failure; commit discards it too
 	fail := func(err error) (ClosedFile, error) {
+		c.removeIfEmpty()
 		return ClosedFile{}, fmt.Errorf("warc: close %s: %w", c.openPath, err)
 	}
 	sum, err := c.out.finish()

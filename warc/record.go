@@ -182,6 +182,9 @@ var (
 	ErrMalformed = errors.New("warc: malformed record")
 	// ErrLocked reports an ".open" file still locked by a live writer.
 	ErrLocked = errors.New("warc: file locked by a live writer")
+	// ErrNotWARC reports a file that is empty or does not start with a WARC
+	// record (VerifyFile).
+	ErrNotWARC = errors.New("warc: not a WARC file")
 	// ErrClosed reports a write to a closed FileWriter.
 	ErrClosed = errors.New("warc: writer closed")
 )

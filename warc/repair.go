@@ -16,6 +16,9 @@ type Repaired struct {
 	Filename     string // relative to the archive root, slash-separated
 	KeptRecords  int
 	TrimmedBytes int64
+	// Removed says the file held no whole record (a write failed before its
+	// warcinfo reached the disk): it was deleted rather than left empty.
+	Removed bool
 }
 
 // RepairOpenFiles repairs every ".open" file under root/warcs that no live
@@ -75,10 +78,11 @@ func orphanSpool(base string) bool {
 // Repair makes final an ".open" file left by a crash: unless a live writer
 // holds its lock (then the error wraps ErrLocked), it trims the file to the end
 // of its last whole, valid record (framing and digests checked; the file is
-// never deleted, even when nothing is kept), writes its CDXJ beside it (from
+// never deleted while it holds a record), writes its CDXJ beside it (from
 // the records, replacing the writer's unsorted "<name>.cdxj.open") and renames
-// it to its final name. root is the archive root, for the Filename of
-// the CDXJ lines.
+// it to its final name. A file without a single whole record is deleted
+// instead (Removed): an empty WARC file is not a WARC. root is the archive
+// root, for the Filename of the CDXJ lines.
 func Repair(root, openPath string) (Repaired, error) {
 	fail := func(err error) (Repaired, error) {
 		return Repaired{}, fmt.Errorf("warc: repair %s: %w", openPath, err)
@@ -115,6 +119,16 @@ func Repair(root, openPath string) (Repaired, error) {
 	if err != nil {
 		return fail(err)
 	}
+	abs, err := filepath.Abs(finalPath)
+	if err != nil {
+		abs = finalPath
+	}
+	if kept == 0 {
+		if err := os.Remove(openPath); err != nil {
+			return fail(err)
+		}
+		return Repaired{Path: abs, Filename: rel, TrimmedBytes: info.Size(), Removed: true}, nil
+	}
 	if err := f.Truncate(keep); err != nil {
 		return fail(err)
 	}
@@ -129,10 +143,6 @@ func Repair(root, openPath string) (Repaired, error) {
 	}
 	if err := syncDir(filepath.Dir(finalPath)); err != nil {
 		return Repaired{}, err
-	}
-	abs, err := filepath.Abs(finalPath)
-	if err != nil {
-		abs = finalPath
 	}
 	return Repaired{Path: abs, Filename: rel, KeptRecords: kept, TrimmedBytes: info.Size() - keep}, nil
 }
@@ -163,4 +173,21 @@ func wholeRecords(f *os.File, rel string, spool *cdxjSpool) (end int64, n int, e
 		end, n = rec.Offset+rec.Length, n+1
 		spool.add(e)
 	}
+}
+
+// OpenFileLive reports whether a live writer holds the ".open" file at path
+// (its flock); false means a crash or a failed write left it, for Repair.
+func OpenFileLive(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("warc: %w", err)
+	}
+	defer f.Close() // releases our lock, if we got it
+	switch err := lockFile(f); {
+	case errors.Is(err, ErrLocked):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("warc: lock %s: %w", path, err)
+	}
+	return false, nil
 }

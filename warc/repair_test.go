@@ -96,6 +96,15 @@ func TestRepair(t *testing.T) {
 			if r.Path != final || r.Filename != "warcs/2024/03/01/crash-00000.warc.gz" || r.KeptRecords != tt.kept {
 				t.Errorf("Repaired = %+v, want %d records kept", r, tt.kept)
 			}
+			if tt.kept == 0 { // nothing whole: no empty WARC file is left behind
+				if !r.Removed || r.TrimmedBytes != int64(len(tt.content)) {
+					t.Errorf("Repaired = %+v, want the file removed", r)
+				}
+				if left := findFiles(t, root, ""); len(left) > 0 {
+					t.Errorf("files left: %v", left)
+				}
+				return
+			}
 			got, err := os.ReadFile(final)
 			if err != nil {
 				t.Fatal(err)
@@ -138,4 +147,33 @@ func flip(p []byte, i int64) []byte {
 	q := append([]byte(nil), p...)
 	q[i] ^= 0x55
 	return q
+}
+
+// TestOpenFileLive tells a file a live writer holds from one left behind.
+func TestOpenFileLive(t *testing.T) {
+	root := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "live", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(everyType(t)...); err != nil {
+		t.Fatal(err)
+	}
+	opens := findFiles(t, root, ".warc.gz.open")
+	if len(opens) != 1 {
+		t.Fatalf("open files: %v", opens)
+	}
+	if live, err := OpenFileLive(opens[0]); !live || err != nil {
+		t.Errorf("a file being written: live=%v, %v", live, err)
+	}
+	flushOpen(fw)
+	data, _ := os.ReadFile(opens[0])
+	fw.Close()
+	left := filepath.Join(filepath.Dir(opens[0]), "left-00000.warc.gz.open")
+	if err := os.WriteFile(left, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if live, err := OpenFileLive(left); live || err != nil {
+		t.Errorf("a file left behind: live=%v, %v", live, err)
+	}
 }

@@ -1,6 +1,7 @@
 package warc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash"
@@ -38,7 +39,9 @@ var mandatoryFields = []string{"WARC-Record-ID", "WARC-Date", "WARC-Type", "Cont
 // with the next record it can find. A payload digest matches when it covers the
 // de-chunked entity or, as older writers computed it, the entity with its chunk
 // framing. A revisit's payload digest, being the original's, is not checked.
-// The error reports only trouble opening the file; damage is a Problem.
+// The error reports trouble opening the file, and a file that is empty or
+// does not start with a WARC record header (it wraps ErrNotWARC); damage is a
+// Problem.
 func VerifyFile(path string, fn func(Problem)) (VerifyStats, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -62,6 +65,9 @@ func verifyReader(r io.Reader, fn func(Problem)) (VerifyStats, error) {
 	}
 	rd, err := NewReader(r)
 	if err != nil {
+		return st, err
+	}
+	if err := rd.startsLikeWARC(); err != nil {
 		return st, err
 	}
 	for {
@@ -173,3 +179,29 @@ func digestWriter(h Header, name string, msgs []string) (digestValue, hash.Hash,
 	}
 	return d, newHash(d.alg), msgs
 }
+
+// startsLikeWARC returns an error wrapping ErrNotWARC when the input is empty
+// or does not start (after blank lines, decompressed) with a WARC version
+// line: such a file is not a damaged WARC, and its bytes are nothing to show.
+// A read error is left for Next to report.
+func (r *Reader) startsLikeWARC() error {
+	b, err := r.br.Peek(maxLeadingBlank + len(warcMagic))
+	if len(b) == 0 && err == io.EOF {
+		return fmt.Errorf("%w: the file is empty", ErrNotWARC)
+	}
+	b = bytes.TrimLeft(b, "\r\n")
+	switch {
+	case bytes.HasPrefix(b, warcMagic):
+		return nil
+	case len(b) < len(warcMagic) && bytes.HasPrefix(warcMagic, b) && err != nil:
+		return nil // cut short inside the version line: truncation, for Next
+	case len(b) < len(warcMagic) && err != nil && err != io.EOF:
+		return nil // unreadable (a damaged gzip member): for Next
+	}
+	return ErrNotWARC
+}
+
+var warcMagic = []byte("WARC/")
+
+// maxLeadingBlank is how many blank-line bytes may precede the first record.
+const maxLeadingBlank = 64

@@ -87,8 +87,8 @@ func newCaptureCmd() *cobra.Command {
 					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
 				}
 			}
-			if full := fullDiskError(err, res); full != nil {
-				return &exitError{1, fmt.Sprintf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))}
+			if fullDiskError(err, res) != nil {
+				return &exitError{1, diskFullLine(cfg.Archive)}
 			}
 			if err != nil {
 				return err

@@ -25,7 +25,9 @@ func newIndexCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+			// With --remote the folder is made, as serve makes it: the
+			// remote store is the archive then.
+			idx, _, err := index.OpenArchive(ctx, archive, rem != nil)
 			if err != nil {
 				return err
 			}
@@ -36,6 +38,10 @@ func newIndexCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			for _, r := range repaired {
+				if r.Removed {
+					fmt.Fprintf(out, "removed %s: not one whole record in it (%d bytes)\n", r.Filename, r.TrimmedBytes)
+					continue
+				}
 				fmt.Fprintf(out, "repaired %s: kept %d records, trimmed %d bytes\n", r.Filename, r.KeptRecords, r.TrimmedBytes)
 			}
 			st, err := idx.Rebuild(ctx, archive)

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -146,8 +144,8 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 			}
 		}
 	}
-	if full := fullDiskError(err, res); full != nil {
-		err = fmt.Errorf("the disk of %s is full (%s); the WARC records written are intact: free space, then run `vellum index`", cfg.Archive, oneLine(full))
+	if fullDiskError(err, res) != nil {
+		err = errors.New(diskFullLine(cfg.Archive))
 	}
 	if err == nil && up != nil {
 		err = up.finish(ctx, r.out)
@@ -171,10 +169,7 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 }
 
 func (r *jobRunner) resumable(ctx context.Context, job string) (index.Run, bool, error) {
-	if err := os.MkdirAll(r.archive, 0o755); err != nil {
-		return index.Run{}, false, fmt.Errorf("archive %s: %w", r.archive, err)
-	}
-	idx, err := index.Open(ctx, filepath.Join(r.archive, index.FileName))
+	idx, _, err := index.OpenArchive(ctx, r.archive, true)
 	if err != nil {
 		return index.Run{}, false, err
 	}

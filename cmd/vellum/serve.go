@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,12 +146,12 @@ func newServeCmd() *cobra.Command {
 // openServeIndex opens the archive's index, building it from the WARC files
 // first when it is empty but WARC files are there.
 func openServeIndex(ctx context.Context, archive string, logger *slog.Logger) (*index.Index, error) {
-	if err := os.MkdirAll(archive, 0o755); err != nil {
-		return nil, fmt.Errorf("archive %s: %w", archive, err)
-	}
-	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+	idx, created, err := index.OpenArchive(ctx, archive, true)
 	if err != nil {
 		return nil, err
+	}
+	if created { // a mistyped --archive must not pass for an empty archive
+		logger.Warn("no archive there; created a new, empty one", "archive", archive)
 	}
 	n, err := idx.Count(ctx)
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -43,10 +41,7 @@ func newUploadCmd() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if fi, err := os.Stat(archive); err != nil || !fi.IsDir() {
-				return fmt.Errorf("upload: no archive directory %s", archive)
-			}
-			idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+			idx, _, err := index.OpenArchive(ctx, archive, false)
 			if err != nil {
 				return err
 			}
@@ -96,10 +91,7 @@ type uploadSession struct {
 // startUploads opens the upload state and starts sending files left
 // pending by earlier runs, beside the capture.
 func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bool, log *slog.Logger) (*uploadSession, error) {
-	if err := os.MkdirAll(archive, 0o755); err != nil {
-		return nil, fmt.Errorf("archive %s: %w", archive, err)
-	}
-	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+	idx, _, err := index.OpenArchive(ctx, archive, true)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,40 +18,36 @@ import (
 func newVerifyCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "verify PATH...",
+		Use:   "verify [PATH...]",
 		Short: "Check the framing and digests of every record of WARC files or folders",
 		Long: "verify reads every record of the given WARC files (and of the .warc and .warc.gz files under\n" +
-			"given folders), checks its framing, its block digest and its payload digest, and prints a line\n" +
-			"per problem. It exits non-zero if any file is damaged, truncated or not a WARC.",
-		Args: cobra.MinimumNArgs(1),
+			"given folders; ./archive when none is given), checks its framing, its block digest and its payload\n" +
+			"digest, and prints a line per problem. It names the .open files a folder holds (being written, or\n" +
+			"left by a crash or a full disk). It exits non-zero if any file is damaged, truncated, not a WARC,\n" +
+			"or left open.",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"archive"}
+			}
 			out := cmd.OutOrStdout()
 			files, bad := 0, 0
 			for _, arg := range args {
-				paths, err := warcPaths(arg)
+				paths, open, err := warcPaths(arg)
 				if err != nil {
 					fmt.Fprintf(out, "%s: %v\n", arg, err)
 					bad++
 					continue
 				}
+				for _, p := range open {
+					files++
+					if !reportOpenFile(out, p) {
+						bad++
+					}
+				}
 				for _, p := range paths {
 					files++
-					st, err := warc.VerifyFile(p, func(pr warc.Problem) {
-						id := ""
-						if pr.RecordID != "" {
-							id = " record " + pr.RecordID
-						}
-						fmt.Fprintf(out, "%s: offset %d%s: %s\n", p, pr.Offset, id, pr.Msg)
-					})
-					switch {
-					case err != nil:
-						fmt.Fprintf(out, "%s: %v\n", p, err)
+					if !verifyFile(out, p, quiet) {
 						bad++
-					case st.Problems > 0:
-						fmt.Fprintf(out, "%s: %d records, %d problems\n", p, st.Records, st.Problems)
-						bad++
-					case !quiet:
-						fmt.Fprintf(out, "%s: %d records, valid\n", p, st.Records)
 					}
 				}
 			}
@@ -63,32 +61,83 @@ func newVerifyCmd() *cobra.Command {
 	return cmd
 }
 
-// warcPaths expands a file or folder argument into WARC files.
-func warcPaths(arg string) ([]string, error) {
+// verifyFile checks one file, prints what it finds and reports whether the
+// file is valid.
+func verifyFile(out io.Writer, p string, quiet bool) bool {
+	st, err := warc.VerifyFile(p, func(pr warc.Problem) {
+		id := ""
+		if pr.RecordID != "" {
+			id = " record " + pr.RecordID
+		}
+		fmt.Fprintf(out, "%s: offset %d%s: %s\n", p, pr.Offset, id, pr.Msg)
+	})
+	switch {
+	case errors.Is(err, warc.ErrNotWARC):
+		fmt.Fprintf(out, "%s: %s\n", p, strings.TrimPrefix(err.Error(), "warc: "))
+	case err != nil:
+		fmt.Fprintf(out, "%s: %v\n", p, err)
+	case st.Problems > 0:
+		fmt.Fprintf(out, "%s: %d records, %d problems\n", p, st.Records, st.Problems)
+	default:
+		if !quiet {
+			fmt.Fprintf(out, "%s: %d records, valid\n", p, st.Records)
+		}
+		return true
+	}
+	return false
+}
+
+// reportOpenFile names an ".open" WARC file: one a live capture is writing is
+// fine; one nobody holds was left by a crash or a failed write.
+func reportOpenFile(out io.Writer, p string) bool {
+	live, err := warc.OpenFileLive(p)
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "%s: %v\n", p, err)
+		return false
+	case live:
+		fmt.Fprintf(out, "%s: being written by a running capture, not checked\n", p)
+		return true
+	}
+	fmt.Fprintf(out, "%s: left open by a crash or a failed write (a full disk?); `vellum index` repairs it\n", p)
+	return false
+}
+
+// warcPaths expands a file or folder argument into WARC files, and the
+// ".open" WARC files of a folder.
+func warcPaths(arg string) (paths, open []string, err error) {
 	fi, err := os.Stat(arg)
 	if err != nil {
-		return nil, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, errors.New("no such file or folder")
+		}
+		return nil, nil, err
 	}
 	if !fi.IsDir() {
-		return []string{arg}, nil
+		return []string{arg}, nil, nil
 	}
-	var out []string
 	err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		n := d.Name()
-		if !d.IsDir() && (strings.HasSuffix(n, ".warc") || strings.HasSuffix(n, ".warc.gz")) {
-			out = append(out, p)
+		if d.IsDir() {
+			return nil
+		}
+		switch n := d.Name(); {
+		case strings.HasSuffix(n, ".warc") || strings.HasSuffix(n, ".warc.gz"):
+			paths = append(paths, p)
+		case strings.HasSuffix(n, ".warc.open") || strings.HasSuffix(n, ".warc.gz.open"):
+			open = append(open, p)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no .warc or .warc.gz files in this folder")
+	if len(paths)+len(open) == 0 {
+		return nil, nil, fmt.Errorf("no .warc or .warc.gz files in this folder")
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(paths)
+	sort.Strings(open)
+	return paths, open, nil
 }

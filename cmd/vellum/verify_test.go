@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/testsite"
@@ -41,7 +42,6 @@ func TestVerifyFindsDamage(t *testing.T) {
 		"truncated.warc.gz": data[:len(data)*2/3],
 		"garbage.warc.gz":   append(append([]byte{}, data...), []byte("this is not a WARC record\r\n")...),
 		"flipped.warc.gz":   flip(data, len(data)/2),
-		"not-a-warc.warc":   []byte("<html>hello</html>\n"),
 	}
 	for name, b := range damaged {
 		p := filepath.Join(dir, name)
@@ -198,5 +198,82 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 	// The run history comes back from runs/<id>.json.
 	if !reflect.DeepEqual(runs1, runs) {
 		t.Errorf("run history after rebuild:\n%+v\nwant\n%+v", runs, runs1)
+	}
+}
+
+// TestVerifyNamesFilesThatAreNotWARCs gives verify an image, an empty file and
+// an HTTP response without WARC header: each gets one plain line naming it,
+// never bytes of the file, and verify fails.
+func TestVerifyNamesFilesThatAreNotWARCs(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"x.png":         append(testsite.PNG(64, 64, testsite.Blue), 0xff, 0xfe, '\n', 0x1b, '[', '2', 'J'),
+		"empty.warc.gz": nil,
+		"plain.warc":    []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\nhello"),
+	}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := vellum(t, nil, "verify", p)
+		if r.code == 0 {
+			t.Errorf("%s: verify exited 0:\n%s", name, r.stdout)
+		}
+		if want := p + ": not a WARC file"; !strings.HasPrefix(r.stdout, want) || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("%s: verify printed\n%q\nwant one line starting %q", name, r.stdout, want)
+		}
+		for _, c := range r.stdout + r.stderr {
+			if c == utf8.RuneError || (c < ' ' && c != '\n') || c == 0x7f {
+				t.Errorf("%s: verify printed a raw byte %q:\n%q", name, c, r.stdout)
+				break
+			}
+		}
+	}
+}
+
+// TestVerifyWithoutArgumentChecksTheArchive runs verify with no argument in a
+// folder holding ./archive: it checks that archive's WARC files.
+func TestVerifyWithoutArgumentChecksTheArchive(t *testing.T) {
+	site := testsite.New(t)
+	archive, warcPath := captureArticle(t, site)
+	cmd := exec.Command(vellumBin, "verify")
+	cmd.Dir = filepath.Dir(archive)
+	out, err := cmd.Output()
+	rel, _ := filepath.Rel(filepath.Dir(archive), warcPath)
+	if err != nil || !strings.Contains(string(out), rel+": ") || !strings.Contains(string(out), "valid") {
+		t.Errorf("verify without argument: %v\n%s", err, out)
+	}
+	empty := t.TempDir()
+	cmd = exec.Command(vellumBin, "verify")
+	cmd.Dir = empty
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "archive") {
+		t.Errorf("verify without argument and without ./archive: %v\n%s", err, out)
+	}
+}
+
+// TestVerifyReportsOpenFiles finds a WARC file left ".open" (by a crash or a
+// full disk) in a folder: verify names it and says how to repair it.
+func TestVerifyReportsOpenFiles(t *testing.T) {
+	site := testsite.New(t)
+	archive, warcPath := captureArticle(t, site)
+	data, err := os.ReadFile(warcPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := strings.TrimSuffix(warcPath, ".warc.gz") + "-b.warc.gz.open"
+	if err := os.WriteFile(open, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := vellum(t, nil, "verify", archive)
+	if r.code == 0 || !strings.Contains(r.stdout, open+": ") || !strings.Contains(r.stdout, "vellum index") {
+		t.Errorf("verify of a folder with an .open file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Only an .open file: still reported, not "no WARC files".
+	os.Remove(warcPath)
+	r = vellum(t, nil, "verify", archive)
+	if r.code == 0 || !strings.Contains(r.stdout, open+": ") || strings.Contains(r.stdout, "no .warc") {
+		t.Errorf("verify of a folder with only an .open file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
