@@ -3,6 +3,7 @@ package capture
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,13 +11,26 @@ import (
 
 const articleFixtureURL = "https://news.example/2024/03/05/river-flood-millford?utm_source=feed"
 
+// metadataOf returns the metadata the crawler finds in page (ReadPage, from the tokenizer), and
+// checks that ExtractMetadata finds the same in the parsed tree.
 func metadataOf(t testing.TB, page string) Metadata {
 	t.Helper()
+	u := parseTestURL(t, articleFixtureURL)
+	p, err := ReadPage([]byte(page), "", "text/html", u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := p.Metadata()
 	doc, err := ParseHTML([]byte(page), "text/html")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractMetadata(doc, parseTestURL(t, articleFixtureURL))
+	tree := ExtractMetadata(doc, u)
+	md.Outlinks, md.Requisites = nil, nil // ExtractMetadata leaves them to the caller
+	if !reflect.DeepEqual(tree, md) {
+		t.Errorf("metadata of the tree and of the token stream differ:\n tree   %+v\n tokens %+v", tree, md)
+	}
+	return tree
 }
 
 func TestExtractMetadataFixture(t *testing.T) {

@@ -18,12 +18,12 @@ import (
 type Limits struct {
 	MaxBody int64         // entity bytes recorded at most; beyond it the record is cut (WARC-Truncated: length)
 	Timeout time.Duration // whole exchange; a body still arriving then is cut (WARC-Truncated: time)
-	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS)
+	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS); parsing reads no more (maxParseBytes)
 }
 
 // DefaultLimits are the limits of a capture unless flags say otherwise.
 func DefaultLimits() Limits {
-	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: 32 << 20}
+	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: maxParseBytes}
 }
 
 // Transport is an http.RoundTripper that records every exchange it carries,
