@@ -34,6 +34,7 @@ type bodyReader struct {
 	closer  io.Closer // the decompressor, if any
 	decoded int64
 	cut     string
+	bounded bool // cut at a bound, before the end of the encoded bytes
 }
 
 // newBodyReader decodes entity as encoding says ("", identity, gzip,
@@ -73,7 +74,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.decoded >= maxParseBytes {
 		var one [1]byte
 		if n, _ := io.ReadFull(b.dec, one[:]); n > 0 {
-			b.cut = cutAtSize(b.decoded)
+			b.cut, b.bounded = cutAtSize(b.decoded), true
 		}
 		return 0, io.EOF
 	}
@@ -87,6 +88,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.cut = fmt.Sprintf("the body could not be decoded past %d bytes: %v", b.decoded, err)
 		err = io.EOF
 	case err == nil && b.decoded > expansionFloor && b.decoded > maxExpansion*b.src.n:
+		b.bounded = true
 		b.cut = fmt.Sprintf("reading stopped at %d decoded bytes: the body expands over %d times (decompression bomb)",
 			b.decoded, maxExpansion)
 	}

@@ -113,7 +113,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	// A revisit's page is the one its earlier capture describes: unchanged,
 	// with that capture's metadata. Extracting the article (most of a
 	// page's CPU) would be wasted on it.
-	page, err := ReadPage(f.Entity, f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type"), pageURL, !f.Records.Revisit)
+	page, err := readFetched(f, pageURL, !f.Records.Revisit)
 	if err != nil {
 		c.log.Warn("cannot decode page", "url", pageURL.String(), "err", err)
 		return c.classify(ctx, p.ch, nil)

@@ -69,12 +69,15 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 		if err != nil {
 			return
 		}
+		if f.EntityCut {
+			cut = keptOnly(len(f.Entity))
+		}
 		if cut != "" {
 			c.log.Warn("stylesheet read in part", "url", ch.finalURL.String(), "reason", cut)
 		}
 		c.queueRequisites(ctx, ExtractCSS(body, ch.finalURL), ch.finalURL)
 	case isHTML(ct):
-		if page, err := ReadPage(f.Entity, enc, ct, ch.finalURL, false); err == nil {
+		if page, err := readFetched(f, ch.finalURL, false); err == nil {
 			if cut := page.Cut(); cut != "" {
 				c.log.Warn("framed page read in part", "url", ch.finalURL.String(), "reason", cut)
 			}

@@ -109,6 +109,7 @@ type Fetched struct {
 	Status    int
 	Header    http.Header
 	Entity    []byte // response body as sent (still content-encoded), when kept for parsing
+	EntityCut bool   // Entity is only the first Limits.MaxKeep bytes of the body
 	Truncated string // WARC-Truncated reason: "", "length", "time" or "disconnect"
 	Size      int64  // response bytes recorded
 	Records   ExchangeRecords
@@ -181,7 +182,7 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	resp.Body.Close()
 	ex.seal()
 	if kept != nil {
-		f.Entity = kept.Bytes()
+		f.Entity, f.EntityCut = kept.Bytes(), n > t.limits.MaxKeep
 	}
 	if err := ex.response.Err(); err != nil {
 		return nil, err
