@@ -138,7 +138,7 @@ func addArticle(md *Metadata, doc *xhtml.Node, pageURL *url.URL) (skipped string
 const (
 	maxArticleElements  = 50_000   // about 0.3 s
 	maxArticleTextDepth = 64 << 20 // text bytes times their depth, about 1 s
-	maxArticleBytes     = 4 << 20  // markup and text, scripts and styles left out, that html.Parse gets
+	maxArticleBytes     = 2 << 20  // markup and text that html.Parse gets (scripts and styles left out when streamed)
 )
 
 // articleWork counts the elements of doc and sums the length of each text times its depth.
