@@ -50,7 +50,12 @@ func utf8HTML(r io.Reader, contentType string) io.Reader {
 		}
 		return br
 	}
-	return transform.NewReader(br, enc.NewDecoder()) // a UTF-16 decoder consumes its BOM
+	// A UTF-16 decoder turns the byte order mark into U+FEFF, which is no text of the page.
+	out := bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), 4096)
+	if bom, _ := out.Peek(3); bytes.Equal(bom, []byte("\uFEFF")) {
+		out.Discard(3)
+	}
+	return out
 }
 
 // utf8OrLegacy is a transformer that passes valid UTF-8 through until the first byte that is not

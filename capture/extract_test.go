@@ -146,6 +146,9 @@ func TestExtractLinksFixture(t *testing.T) {
 	if !bytes.Equal(before.Bytes(), after.Bytes()) {
 		t.Error("ExtractLinks changed the document")
 	}
+	if p, err := ReadPage(page, "", "text/html", parseTestURL(t, articleFixtureURL), false); err != nil || !reflect.DeepEqual(p.Links(), links) {
+		t.Errorf("the token stream finds other links than the tree: %v\n%q", err, p.Links())
+	}
 
 	const site, cdn = "https://news.example", "https://cdn.courier.example"
 	wantReq := []string{
