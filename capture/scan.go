@@ -130,7 +130,7 @@ func scanTokens(r io.Reader, keepArticle bool, fn func(e *element)) (tokenScan, 
 			continue
 		}
 		s.elements++
-		if s.elements > maxArticleElements {
+		if s.elements > maxArticleElements && s.article != nil {
 			s.dropArticle(fmt.Sprintf("the page has over %d elements", maxArticleElements))
 		}
 		name, more := z.TagName()
