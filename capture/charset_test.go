@@ -1,10 +1,12 @@
 package capture
 
 import (
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -76,6 +78,32 @@ func TestParseHTMLCharset(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestUTF8HTMLStreams checks that decoding to UTF-8 gives the same text whatever the reads
+// that feed it, a byte at a time included (a rune split across reads, a legacy byte after 4 KB).
+func TestUTF8HTMLStreams(t *testing.T) {
+	pad := strings.Repeat("x", 4095)
+	for _, tt := range []struct{ body, contentType, want string }{
+		{pad + "é – €", "", pad + "é – €"},
+		{pad + "é then caf\xe9 \x80", "", pad + "é then café €"}, // windows-1252 from the first byte not UTF-8
+		{"<meta charset=latin1>" + pad + "caf\xe9", "", "<meta charset=latin1>" + pad + "café"},
+		{"\xef\xbb\xbfcafé", "", "café"},
+		{"\xff\xfec\x00a\x00f\x00\xe9\x00", "", "café"},
+	} {
+		whole, err := io.ReadAll(utf8HTML(strings.NewReader(tt.body), tt.contentType))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bytewise, err := io.ReadAll(utf8HTML(iotest.OneByteReader(strings.NewReader(tt.body)), tt.contentType))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(whole) != tt.want || string(bytewise) != tt.want {
+			tail := func(s string) string { return s[max(0, len(s)-30):] }
+			t.Errorf("…%q: got …%q, a byte at a time …%q, want …%q", tail(tt.body), tail(string(whole)), tail(string(bytewise)), tail(tt.want))
+		}
 	}
 }
 

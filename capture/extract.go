@@ -30,9 +30,27 @@ type PageLinks struct {
 // there is one, else pageURL. Values that do not yield an http(s) URL (data:, javascript:,
 // mailto:, about:, blob:, empty) are skipped.
 func ExtractLinks(doc *html.Node, pageURL *url.URL) PageLinks {
-	w := linkWalker{}
-	w.walk(doc)
+	var w linkWalker
+	walkTree(doc, w.element)
+	return w.links(pageURL)
+}
 
+// linkWalker collects unresolved references element by element; they are resolved at the end
+// because a <base> element applies to the URLs before it too.
+type linkWalker struct {
+	raw      []rawLink
+	baseHref *string
+}
+
+type rawLink struct {
+	ref     string
+	outlink bool
+}
+
+func (w *linkWalker) req(ref string) { w.raw = append(w.raw, rawLink{ref: ref}) }
+
+// links resolves what the walk found.
+func (w *linkWalker) links(pageURL *url.URL) PageLinks {
 	base := pageURL
 	if w.baseHref != nil {
 		if b, ok := absLinkURL(pageURL, *w.baseHref); ok {
@@ -59,40 +77,17 @@ func ExtractLinks(doc *html.Node, pageURL *url.URL) PageLinks {
 	return links
 }
 
-// linkWalker collects unresolved references during the walk; they are resolved afterwards
-// because a <base> element applies to the URLs before it too.
-type linkWalker struct {
-	raw      []rawLink
-	baseHref *string
-}
-
-type rawLink struct {
-	ref     string
-	outlink bool
-}
-
-func (w *linkWalker) req(ref string) { w.raw = append(w.raw, rawLink{ref: ref}) }
-
-func (w *linkWalker) walk(n *html.Node) {
-	if n.Type == html.ElementNode {
-		w.element(n)
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		w.walk(c)
-	}
-}
-
-func (w *linkWalker) element(n *html.Node) {
+func (w *linkWalker) element(e *element) {
 	isImageInput := false
-	switch n.DataAtom {
+	switch e.tag {
 	case atom.Base:
-		if href, ok := domAttr(n, "href"); ok && w.baseHref == nil {
+		if href, ok := e.attr("href"); ok && w.baseHref == nil {
 			w.baseHref = &href
 		}
 		return
 	case atom.Link:
-		if linkRelIsRequisite(domAttrValue(n, "rel")) {
-			for _, a := range n.Attr {
+		if linkRelIsRequisite(e.attrValue("rel")) {
+			for _, a := range e.attrs {
 				switch a.Key {
 				case "href":
 					w.req(a.Val)
@@ -103,34 +98,34 @@ func (w *linkWalker) element(n *html.Node) {
 		}
 		return
 	case atom.Meta:
-		for _, a := range n.Attr {
+		for _, a := range e.attrs {
 			if a.Key != "property" && a.Key != "name" {
 				continue
 			}
 			switch strings.ToLower(strings.TrimSpace(a.Val)) {
 			case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
-				w.req(domAttrValue(n, "content"))
+				w.req(e.attrValue("content"))
 				return
 			}
 		}
 		return
 	case atom.Style:
-		cssURLs(domText(n), w.req)
+		cssURLs(e.text, w.req)
 	case atom.Input:
-		isImageInput = strings.EqualFold(strings.TrimSpace(domAttrValue(n, "type")), "image")
+		isImageInput = strings.EqualFold(strings.TrimSpace(e.attrValue("type")), "image")
 	}
-	if n.Namespace == "svg" && (n.Data == "image" || n.Data == "a") {
-		for _, a := range n.Attr {
+	if e.foreign == "svg" && (e.name == "image" || e.name == "a") {
+		for _, a := range e.attrs {
 			switch {
 			case a.Key != "href":
-			case n.Data == "image" && (a.Namespace == "" || a.Namespace == "xlink"):
+			case e.name == "image" && (a.Namespace == "" || a.Namespace == "xlink"):
 				w.req(a.Val)
 			case a.Namespace == "xlink": // an svg <a>; its plain href is read below
 				w.raw = append(w.raw, rawLink{ref: a.Val, outlink: true})
 			}
 		}
 	}
-	for _, a := range n.Attr {
+	for _, a := range e.attrs {
 		if a.Namespace != "" {
 			continue
 		}
@@ -142,7 +137,7 @@ func (w *linkWalker) element(n *html.Node) {
 		case "style":
 			cssURLs(a.Val, w.req)
 		case "src":
-			switch n.DataAtom {
+			switch e.tag {
 			case atom.Img, atom.Source, atom.Script, atom.Video, atom.Audio, atom.Track,
 				atom.Iframe, atom.Frame, atom.Embed:
 				w.req(a.Val)
@@ -152,24 +147,24 @@ func (w *linkWalker) element(n *html.Node) {
 				}
 			}
 		case "srcset":
-			if n.DataAtom == atom.Img || n.DataAtom == atom.Source {
+			if e.tag == atom.Img || e.tag == atom.Source {
 				srcsetURLs(a.Val, w.req)
 			}
 		case "poster":
-			if n.DataAtom == atom.Video || n.DataAtom == atom.Audio {
+			if e.tag == atom.Video || e.tag == atom.Audio {
 				w.req(a.Val)
 			}
 		case "data":
-			if n.DataAtom == atom.Object {
+			if e.tag == atom.Object {
 				w.req(a.Val)
 			}
 		case "background":
-			switch n.DataAtom {
+			switch e.tag {
 			case atom.Body, atom.Table, atom.Td, atom.Th:
 				w.req(a.Val)
 			}
 		case "href":
-			if n.DataAtom == atom.A || n.DataAtom == atom.Area {
+			if e.tag == atom.A || e.tag == atom.Area {
 				w.raw = append(w.raw, rawLink{ref: a.Val, outlink: true})
 			}
 		}
@@ -186,21 +181,6 @@ func linkRelIsRequisite(rel string) bool {
 		}
 	}
 	return false
-}
-
-// domAttr returns the value of the attribute key (in no namespace) of n.
-func domAttr(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == key && a.Namespace == "" {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func domAttrValue(n *html.Node, key string) string {
-	v, _ := domAttr(n, key)
-	return v
 }
 
 // domText returns the text of n's text children, which is all a raw-text element holds.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -19,13 +20,23 @@ func parseTestURL(t testing.TB, s string) *url.URL {
 	return u
 }
 
+// linksOf returns the links the crawler finds in page (ReadPage, from the tokenizer), and checks
+// that ExtractLinks finds the same in the parsed tree.
 func linksOf(t testing.TB, page string) PageLinks {
 	t.Helper()
+	u := parseTestURL(t, "https://news.example/world/story.html?id=7")
+	p, err := ReadPage([]byte(page), "", "text/html; charset=utf-8", u, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	doc, err := ParseHTML([]byte(page), "text/html; charset=utf-8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractLinks(doc, parseTestURL(t, "https://news.example/world/story.html?id=7"))
+	if tree := ExtractLinks(doc, u); !reflect.DeepEqual(tree, p.Links()) {
+		t.Errorf("links of the tree and of the token stream differ:\n tree   %q\n tokens %q", tree, p.Links())
+	}
+	return p.Links()
 }
 
 func TestExtractLinksRequisites(t *testing.T) {
@@ -135,6 +146,9 @@ func TestExtractLinksFixture(t *testing.T) {
 	if !bytes.Equal(before.Bytes(), after.Bytes()) {
 		t.Error("ExtractLinks changed the document")
 	}
+	if p, err := ReadPage(page, "", "text/html", parseTestURL(t, articleFixtureURL), false); err != nil || !reflect.DeepEqual(p.Links(), links) {
+		t.Errorf("the token stream finds other links than the tree: %v\n%q", err, p.Links())
+	}
 
 	const site, cdn = "https://news.example", "https://cdn.courier.example"
 	wantReq := []string{
@@ -189,6 +203,16 @@ func FuzzExtractLinks(f *testing.F) {
 			}
 		}
 		ExtractMetadata(doc, page) // the crawler's order; must not panic either
+		p, err := ReadPage(body, "", "", page, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range append(p.Links().Requisites, p.Links().Outlinks...) {
+			if _, err := url.Parse(u); err != nil {
+				t.Fatalf("unparseable %q from the token stream", u)
+			}
+		}
+		p.Metadata()
 	})
 }
 

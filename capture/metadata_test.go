@@ -3,6 +3,7 @@ package capture
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,13 +11,39 @@ import (
 
 const articleFixtureURL = "https://news.example/2024/03/05/river-flood-millford?utm_source=feed"
 
+// metadataOf returns the metadata the crawler finds in page (ReadPage, from the tokenizer), and
+// checks that ExtractMetadata finds the same in the parsed tree.
 func metadataOf(t testing.TB, page string) Metadata {
 	t.Helper()
+	u := parseTestURL(t, articleFixtureURL)
+	p, err := ReadPage([]byte(page), "", "text/html", u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := p.Metadata()
 	doc, err := ParseHTML([]byte(page), "text/html")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractMetadata(doc, parseTestURL(t, articleFixtureURL))
+	tree := ExtractMetadata(doc, u)
+	md.Outlinks, md.Requisites = nil, nil // ExtractMetadata leaves them to the caller
+	if !reflect.DeepEqual(tree, md) {
+		t.Errorf("metadata of ReadPage and of ExtractMetadata differ:\n ReadPage %+v\n tree     %+v", md, tree)
+	}
+	// A page beyond the bounds of a tree streams through the tokenizer, its article read from
+	// a copy without scripts and styles: the same metadata must come out.
+	sp := newPage(u)
+	scan, err := scanTokens(strings.NewReader(page), true, sp.visit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.links, sp.article = sp.lw.links(u), scan.article.Bytes()
+	streamed := sp.Metadata()
+	streamed.Outlinks, streamed.Requisites = nil, nil
+	if !reflect.DeepEqual(tree, streamed) {
+		t.Errorf("metadata of the token stream and of the tree differ:\n tokens %+v\n tree   %+v", streamed, tree)
+	}
+	return tree
 }
 
 func TestExtractMetadataFixture(t *testing.T) {
@@ -235,5 +262,24 @@ func BenchmarkExtractMetadata(b *testing.B) {
 		}
 		b.StartTimer()
 		ExtractMetadata(doc, u)
+	}
+}
+
+// BenchmarkReadPage is the crawler's whole read of a page: links and metadata (with article
+// extraction) from its body as sent; compare with BenchmarkParseHTML + BenchmarkExtractLinks +
+// BenchmarkExtractMetadata, the tree-walking path.
+func BenchmarkReadPage(b *testing.B) {
+	page, err := os.ReadFile("testdata/extract/article.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := parseTestURL(b, articleFixtureURL)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := ReadPage(page, "", "text/html", u, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Metadata()
 	}
 }

@@ -114,17 +114,18 @@ func (c *crawl) parseLoop(ctx context.Context) {
 // metadata record and says what changed since its latest earlier capture.
 func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	f, pageURL := p.ch.final, p.ch.finalURL
-	body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+	// A revisit's page is the one its earlier capture describes: unchanged,
+	// with that capture's metadata. Extracting the article (most of a
+	// page's CPU) would be wasted on it.
+	page, err := readFetched(f, pageURL, !f.Records.Revisit)
 	if err != nil {
 		c.log.Warn("cannot decode page", "url", pageURL.String(), "err", err)
 		return c.classify(ctx, p.ch, nil)
 	}
-	doc, err := ParseHTML(body, f.Header.Get("Content-Type"))
-	if err != nil {
-		c.log.Warn("cannot parse page", "url", pageURL.String(), "err", err)
-		return c.classify(ctx, p.ch, nil)
+	if cut := page.Cut(); cut != "" {
+		c.log.Warn("page read in part: links after the cut are not followed", "url", pageURL.String(), "reason", cut)
 	}
-	links := ExtractLinks(doc, pageURL)
+	links := page.Links()
 	c.queueRequisites(ctx, links.Requisites, pageURL)
 	if p.job.depth < c.cfg.Depth {
 		for _, s := range links.Outlinks {
@@ -135,16 +136,12 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
 		}
 	}
-	// A revisit's page is the one its earlier capture describes: unchanged,
-	// with that capture's metadata. Extracting the article (most of a
-	// page's CPU) would be wasted on it.
 	if f.Records.Revisit {
 		return c.classify(ctx, p.ch, nil)
 	}
-	md := ExtractMetadata(doc, pageURL)
-	md.Outlinks, md.Requisites = nonNil(links.Outlinks), nonNil(links.Requisites)
-	if md.Authors == nil {
-		md.Authors = []string{}
+	md := page.Metadata()
+	if md.TextSkipped != "" {
+		c.log.Warn("article text not extracted", "url", pageURL.String(), "reason", md.TextSkipped)
 	}
 	change := c.classify(ctx, p.ch, &md.Text)
 	// A resumed run's page read back from its WARC may have its metadata already.

@@ -1,18 +1,12 @@
 package capture
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zlib"
 
 	"github.com/vellumhq/vellum/index"
 )
@@ -71,17 +65,26 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	if f.Entity == nil {
 		return
 	}
-	body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
-	if err != nil {
-		return
-	}
-	ct := f.Header.Get("Content-Type")
+	enc, ct := f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type")
 	switch {
 	case strings.HasPrefix(strings.ToLower(ct), "text/css"):
+		body, cut, err := decodeEntity(enc, f.Entity)
+		if err != nil {
+			return
+		}
+		if f.EntityCut {
+			cut = keptOnly(len(f.Entity))
+		}
+		if cut != "" {
+			c.log.Warn("stylesheet read in part", "url", ch.finalURL.String(), "reason", cut)
+		}
 		c.queueRequisites(ctx, ExtractCSS(body, ch.finalURL), ch.finalURL)
 	case isHTML(ct):
-		if doc, err := ParseHTML(body, ct); err == nil {
-			c.queueRequisites(ctx, ExtractLinks(doc, ch.finalURL).Requisites, ch.finalURL)
+		if page, err := readFetched(f, ch.finalURL, false); err == nil {
+			if cut := page.Cut(); cut != "" {
+				c.log.Warn("framed page read in part", "url", ch.finalURL.String(), "reason", cut)
+			}
+			c.queueRequisites(ctx, page.Links().Requisites, ch.finalURL)
 		}
 	}
 }
@@ -109,7 +112,7 @@ func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error
 			u = normalize(next)
 			continue
 		}
-		body, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+		body, _, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
 		if err != nil {
 			return f.Status, nil, nil
 		}
@@ -132,38 +135,4 @@ func seedProblem(f *Fetched) error {
 		return fmt.Errorf("HTTP %d %s", f.Status, http.StatusText(f.Status))
 	}
 	return nil
-}
-
-// maxDecoded bounds a decompressed body kept for parsing.
-const maxDecoded = 64 << 20
-
-// decodeEntity removes a Content-Encoding for parsing (the archive keeps the
-// bytes as sent).
-func decodeEntity(encoding string, data []byte) ([]byte, error) {
-	var r io.Reader
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
-	case "", "identity", "none":
-		return data, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		defer zr.Close()
-		r = zr
-	case "deflate":
-		if zr, err := zlib.NewReader(bytes.NewReader(data)); err == nil {
-			defer zr.Close()
-			r = zr
-		} else {
-			r = flate.NewReader(bytes.NewReader(data))
-		}
-	default:
-		return nil, fmt.Errorf("unsupported Content-Encoding %q", encoding)
-	}
-	out, err := io.ReadAll(io.LimitReader(r, maxDecoded))
-	if err != nil && len(out) == 0 {
-		return nil, err
-	}
-	return out, nil // a cut-off body still parses as far as it goes
 }

@@ -73,13 +73,21 @@ func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior P
 	if !ok || retryableStatus(c.Status) {
 		return nil, false
 	}
-	status, header, entity, err := a.read(ctx, c, limits.MaxKeep)
+	keep := limits.MaxKeep
+	if keep <= 0 {
+		keep = DefaultLimits().MaxKeep
+	}
+	status, header, entity, err := a.read(ctx, c, keep+1)
 	if err != nil {
 		return nil, false // unreadable: capture it again
 	}
+	entityCut := int64(len(entity)) > keep
+	if entityCut {
+		entity = entity[:keep]
+	}
 	date, _ := time.Parse("20060102150405", c.Timestamp)
 	f := &Fetched{
-		Status: status, Header: header, Entity: entity, FromArchive: true,
+		Status: status, Header: header, Entity: entity, EntityCut: entityCut, FromArchive: true,
 		Records: ExchangeRecords{
 			ResponseID: c.RecordID,
 			Response: warc.Entry{ID: c.RecordID, Type: c.Type, TargetURI: c.URL, Date: date, Filename: c.Filename,

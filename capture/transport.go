@@ -18,12 +18,12 @@ import (
 type Limits struct {
 	MaxBody int64         // entity bytes recorded at most; beyond it the record is cut (WARC-Truncated: length)
 	Timeout time.Duration // one URL in all, retries included (one exchange, for the bare Transport); a body still arriving then is cut (WARC-Truncated: time)
-	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS)
+	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS); parsing reads no more (maxParseBytes)
 }
 
 // DefaultLimits are the limits of a capture unless flags say otherwise.
 func DefaultLimits() Limits {
-	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: 32 << 20}
+	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: maxParseBytes}
 }
 
 // Transport is an http.RoundTripper that records every exchange it carries,
@@ -109,6 +109,7 @@ type Fetched struct {
 	Status    int
 	Header    http.Header
 	Entity    []byte // response body as sent (still content-encoded), when kept for parsing
+	EntityCut bool   // Entity is only the first Limits.MaxKeep bytes of the body
 	Truncated string // WARC-Truncated reason: "", "length", "time" or "disconnect"
 	Size      int64  // response bytes recorded
 	Records   ExchangeRecords
@@ -181,7 +182,7 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	resp.Body.Close()
 	ex.seal()
 	if kept != nil {
-		f.Entity = kept.Bytes()
+		f.Entity, f.EntityCut = kept.Bytes(), n > t.limits.MaxKeep
 	}
 	if err := ex.response.Err(); err != nil {
 		return nil, err
