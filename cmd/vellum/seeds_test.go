@@ -19,7 +19,7 @@ func TestCaptureSeedsWithoutAScheme(t *testing.T) {
 		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, s := range seeds {
-		if !strings.Contains(r.stdout, "ok     200 "+s+"  /web/") || !strings.Contains(r.stdout, "/http://"+s+"\n") {
+		if !strings.Contains(r.stdout, "ok     200 "+s+"  http://127.0.0.1:8080/web/") || !strings.Contains(r.stdout, "/http://"+s+"\n") {
 			t.Errorf("no ok line replaying %s at http://%s:\n%s", s, s, r.stdout)
 		}
 	}
