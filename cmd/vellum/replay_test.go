@@ -48,11 +48,11 @@ func startServeEnv(t *testing.T, env []string, archive string, extra ...string) 
 		}
 	})
 	lines := bufio.NewScanner(out)
-	want := 1
-	if len(extra) > 0 && strings.Contains(strings.Join(extra, " "), "--content-addr") {
-		want = 2
+	want := 2
+	if strings.Contains(strings.Join(extra, " "), "--unsafe-single-origin") {
+		want = 1
 	}
-	origin := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	origin := regexp.MustCompile(`http://(?:127\.0\.0\.1|localhost):\d+`)
 	for i := 0; i < want; i++ {
 		if !lines.Scan() {
 			t.Fatalf("vellum serve printed nothing: %s", stderr.String())
