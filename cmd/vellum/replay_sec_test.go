@@ -121,6 +121,13 @@ document.getElementById("b").onclick = () => {
   said("popup");
 };
 said("popup-ready");</script>`),
+		// A frame written in the archived HTML, with no runtime of its own.
+		"/srcdoc": page("srcdoc", `<iframe srcdoc="&lt;script&gt;
+top.postMessage({vellumTest: 'srcdoc'}, '*');
+try { const pc = new RTCPeerConnection({iceServers: [{urls: '`+s.stun()+`'}]}); pc.createDataChannel('x');
+  pc.createOffer().then(o => pc.setLocalDescription(o)); } catch (e) {}
+location.href = '`+s.url()+`/srcdoc';
+&lt;/script&gt;"></iframe>`),
 		"/rtc": page("rtc", `<script>
 const ice = {iceServers: [{urls: "`+s.stun()+`"}]};
 async function reach(PC) {
@@ -228,6 +235,7 @@ func TestReplayedPagesReachNothingOutsideTheArchive(t *testing.T) {
 	}
 	for _, p := range []struct{ path, said string }{
 		{"/self-nav", "self-nav"}, {"/top-nav", "top-nav"}, {"/outer", "frame-nav"}, {"/form", "form"}, {"/rtc", "rtc"},
+		{"/srcdoc", "srcdoc"},
 	} {
 		attempt(ui+"/web/"+ts+"/"+urls[p.path], p.said)
 	}
