@@ -23,6 +23,7 @@ var runtimeScript string
 // the script twice does nothing more. It also keeps the page from leaving the archive: it
 // cancels navigations to other origins (Navigation API), removes WebRTC, and gives frames of
 // the page's origin that run no runtime (about:blank, srcdoc) the same guard as soon as the
-// page makes or reaches one. It is ES2017 (the guard uses the Navigation API where there is
+// page makes or reaches one; links meant for a new or the top window open in the page's own
+// topmost frame, since the sandbox opens no window. It is ES2017 (the guard uses the Navigation API where there is
 // one), dependency-free and under 12 KB.
 func RuntimeScript() string { return runtimeScript }

@@ -223,6 +223,20 @@
     try { for (let i = 0; i < w.length; i++) guard(w[i]); } catch (e) { /* gone */ }
   }
   W.__vellumGuardFrame = guard;
+
+  // The sandbox opens no window and lets no frame move the top: links meant
+  // for a new or the top window open in the archived page's own topmost
+  // frame instead (the highest ancestor of this origin).
+  if (D) {
+    D.addEventListener('click', e => {
+      const a = e.target && e.target.closest && e.target.closest('a[target], area[target]');
+      if (!a || e.defaultPrevented || !/^_(blank|top|parent)$/i.test(a.target) || !a.href) return;
+      let w = W;
+      try { while (w.parent !== w && w.parent.origin === W.origin) w = w.parent; } catch (x) { /* the UI */ }
+      e.preventDefault();
+      w.location.href = a.href;
+    });
+  }
   const guardSrcdoc = '<script>try{parent.__vellumGuardFrame(window)}catch(e){}</script>';
   guard(W);
 })();

@@ -293,3 +293,26 @@ func TestArchivedCodeCannotActOnTheUI(t *testing.T) {
 		t.Errorf("the UI's cookies|storage after the archived page: %q", got)
 	}
 }
+
+// TestNewWindowLinksOpenInTheFrame clicks an archived target=_blank link:
+// no window opens in replay, so it opens in the UI's frame.
+func TestNewWindowLinksOpenInTheFrame(t *testing.T) {
+	said := `<script>top.postMessage({vellumTest: document.title}, "*");</script>`
+	archive, urls, ts := serveHostile(t, map[string]string{
+		"/links": `<!DOCTYPE html><html><head><title>links</title></head><body>` + said +
+			`<a href="/dest" target="_blank" style="position:fixed;inset:0;display:block">elsewhere</a></body></html>`,
+		"/dest": `<!DOCTYPE html><html><head><title>dest</title></head><body>` + said + `</body></html>`,
+	})
+	ui, _ := startServe(t, archive)
+	b := newBrowser(t)
+	b.listenMessages(t)
+	b.open(t, ui+"/web/"+ts+"/"+urls["/links"])
+	b.waitSaid(t, "links")
+	if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(400, 300)); err != nil {
+		t.Fatal(err)
+	}
+	b.waitSaid(t, "dest")
+	if loc := eval[string](t, b, `location.href`); !strings.HasSuffix(loc, "/"+urls["/dest"]) {
+		t.Errorf("after the click the UI shows %s", loc)
+	}
+}
