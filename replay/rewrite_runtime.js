@@ -227,7 +227,7 @@
   // The sandbox opens no window and lets no frame move the top: links meant
   // for a new or the top window open in the archived page's own topmost
   // frame instead (the highest ancestor of this origin).
-  if (D) {
+  if (D && D.addEventListener) {
     D.addEventListener('click', e => {
       const a = e.target && e.target.closest && e.target.closest('a[target], area[target]');
       if (!a || e.defaultPrevented || !/^_(blank|top|parent)$/i.test(a.target) || !a.href) return;
