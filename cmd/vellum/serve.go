@@ -40,6 +40,14 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{2, err.Error()}
 			}
+			if singleOrigin && (contentAddr != "" || contentOriginFlag != "") {
+				return &exitError{2, "--unsafe-single-origin serves no content origin: drop --content-addr and --content-origin"}
+			}
+			if contentOriginFlag != "" {
+				if contentOriginFlag, err = parseOrigin(contentOriginFlag); err != nil {
+					return &exitError{2, err.Error()}
+				}
+			}
 			ctx := cmd.Context()
 			rem, err := parseRemote(remoteFlag)
 			if err != nil {
@@ -62,14 +70,6 @@ func newServeCmd() *cobra.Command {
 				store = &storage.Layered{Local: local.New(archive), Remote: lazyStore{rem}}
 				syncRemote(ctx, archive, idx, rem, logger) // a fresh node serves the bucket from the start
 				go remoteLoop(ctx, archive, idx, rem, syncEvery, logger)
-			}
-			if singleOrigin && (contentAddr != "" || contentOriginFlag != "") {
-				return &exitError{2, "--unsafe-single-origin serves no content origin: drop --content-addr and --content-origin"}
-			}
-			if contentOriginFlag != "" {
-				if contentOriginFlag, err = parseOrigin(contentOriginFlag); err != nil {
-					return &exitError{2, err.Error()}
-				}
 			}
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -149,7 +149,7 @@ func newServeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&archive, "archive", archive, "archive directory")
-	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, without --content-addr)")
+	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, with --unsafe-single-origin)")
 	f.StringVar(&contentAddr, "content-addr", "", "address archived content is served from, its own origin (default: --addr's host, next port)")
 	f.StringVar(&contentOriginFlag, "content-origin", "", "origin browsers reach --content-addr at, with a host name other than the UI's (default: localhost beside 127.0.0.1, and the other way round)")
 	f.BoolVar(&singleOrigin, "unsafe-single-origin", false, "serve archived content on the UI's own origin, unframed: archived scripts can then read and set the UI's cookies and storage, call the UI as the user and lead the window to the live web")
