@@ -194,6 +194,7 @@
       w.navigation.addEventListener('navigate', e => {
         let u;
         try { u = new URL(e.destination.url); } catch (x) { u = null; }
+        if (u && e.downloadRequest != null && /^(blob|data):$/.test(u.protocol)) return; // a file the page made
         if (e.cancelable && (!u || u.origin !== W.location.origin || !/^https?:$/.test(u.protocol))) e.preventDefault();
       });
     }
