@@ -141,13 +141,21 @@ if uses cdx; then
 fi
 
 # 3. vellum serve, once per archive. Port 0: serve prints the address it got.
-# start_serve ARCHIVE NAME sets serve_pid and serve_base.
+# start_serve ARCHIVE NAME sets serve_pid, serve_base and serve_content.
 start_serve() {
 	.bin/vellum serve --archive "$1" --addr 127.0.0.1:0 --log-level warn >"$tmp/$2.out" 2>"$tmp/$2.err" &
 	serve_pid=$!
 	wait_line "$tmp/$2.out" "$serve_pid" "vellum serve ($2)"
 	serve_base=$(sed -n 's|^Vellum replays .* at \(http://127\.[0-9.]*:[0-9]*\)/$|\1|p' "$tmp/$2.out" | head -n1)
 	[[ -n $serve_base ]] || die "vellum serve ($2) gave no loopback address: $(head -n1 "$tmp/$2.out")"
+	# Mementos come from the content origin (the UI frames them), printed next.
+	serve_content=
+	for _ in $(seq 100); do
+		serve_content=$(sed -n 's|^Archived content is served from \(http://[a-z0-9.]*:[0-9]*\)/$|\1|p' "$tmp/$2.out" | head -n1)
+		[[ -n $serve_content ]] && break
+		sleep 0.1
+	done
+	[[ -n $serve_content ]] || die "vellum serve ($2) gave no content address: $(cat "$tmp/$2.out")"
 	for _ in $(seq 100); do
 		# Any HTTP answer will do (a CDX query for a URL never archived).
 		[[ $(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$serve_base/web/cdx?url=example.invalid/" 2>/dev/null) != 000 ]] &&
@@ -157,7 +165,7 @@ start_serve() {
 	die "vellum serve ($2) at $serve_base does not answer"
 }
 start_serve "$tmp/pages" serve-pages
-pages_pid=$serve_pid pages_base=$serve_base
+pages_pid=$serve_pid pages_base=$serve_base pages_content=$serve_content
 if uses cdx; then
 	start_serve "$synth" serve-synth
 	synth_pid=$serve_pid synth_base=$serve_base
@@ -176,9 +184,9 @@ check_get() {
 	curl -sS --max-time 10 -o "$2" -D "$2.headers" -w '%{http_code} %{size_download}' "$1"
 	printf ' %s\n' "$(sed -n 's/^[Cc]ontent-[Ee]ncoding: *\([^[:space:]]*\).*/\1/p' "$2.headers" | head -n1)"
 }
-read -r st rw_size _ < <(check_get "$pages_base$path_rewritten" "$tmp/rewritten.html")
+read -r st rw_size _ < <(check_get "$pages_content$path_rewritten" "$tmp/rewritten.html")
 [[ $st == 200 ]] || die "GET $path_rewritten: status $st"
-read -r st raw_size raw_enc < <(check_get "$pages_base$path_raw" "$tmp/raw.bin")
+read -r st raw_size raw_enc < <(check_get "$pages_content$path_raw" "$tmp/raw.bin")
 [[ $st == 200 ]] || die "GET $path_raw: status $st"
 if uses cdx; then
 	first=$(head -n1 "$tmp/urls.txt")
@@ -328,8 +336,8 @@ kv() { sed -n "s/.*[ ]$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 target_url() {
 	case $1 in
-	rewritten) echo "$pages_base$path_rewritten" ;;
-	raw) echo "$pages_base$path_raw" ;;
+	rewritten) echo "$pages_content$path_rewritten" ;;
+	raw) echo "$pages_content$path_raw" ;;
 	cdx) echo "$synth_base/" ;; # the paths come from the Lua script
 	nginx) echo "$nginx_base/article.html" ;;
 	esac

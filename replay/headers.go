@@ -15,9 +15,11 @@ import (
 // keptHeaders pass through to a replayed response as archived; any other
 // archived field is sent as X-Archive-Orig-<name>, as pywb does, so nothing
 // archived can set cookies, policies or caching rules on the replay origin.
+// CORS fields (Access-Control-*) are never kept: an archived
+// "Access-Control-Allow-Origin: *" would let any web page read the archive.
 var keptHeaders = map[string]bool{
 	"Content-Type": true, "Content-Language": true, "Content-Disposition": true,
-	"Last-Modified": true, "Etag": true, "Access-Control-Allow-Origin": true,
+	"Last-Modified": true, "Etag": true,
 }
 
 // hopHeaders describe one connection, not the archived resource.

@@ -187,6 +187,7 @@ func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request, mr mementoR
 	data := map[string]any{
 		"URL": c.URL, "When": captureTime(c.Timestamp).Format("2006-01-02 15:04:05 UTC"),
 		"Calendar": Prefix + "*/" + c.URL, "Content": mementoURL(s.contentPrefix(), c.Timestamp, modMain, c.URL),
+		"Sandbox": contentSandbox,
 	}
 	if i > 0 {
 		data["Prev"] = mementoURL(Prefix, caps[i-1].Timestamp, "", caps[i-1].URL)

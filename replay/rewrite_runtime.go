@@ -20,5 +20,10 @@ var runtimeScript string
 // stay in the archive, on elements from createElement too), and the URLs of markup inserted as
 // HTML. URLs resolve against the original page URL (or the original of a <base href>), never the
 // replay location, and a URL already starting with the prefix is never rewritten again; running
-// the script twice does nothing more. It is ES2017, dependency-free and under 8 KB.
+// the script twice does nothing more. It also keeps the page from leaving the archive: it
+// cancels navigations to other origins (Navigation API), removes WebRTC, and gives frames of
+// the page's origin that run no runtime (about:blank, srcdoc) the same guard as soon as the
+// page makes or reaches one; links meant for a new or the top window open in the page's own
+// topmost frame, since the sandbox opens no window. It is ES2017 (the guard uses the Navigation API where there is
+// one), dependency-free and under 12 KB.
 func RuntimeScript() string { return runtimeScript }

@@ -62,9 +62,9 @@
   // Which attributes of which elements hold URLs: a modifier, "s" for a srcset, "l" for a link.
   const mods = {
     IMG: {src: 'im_', srcset: 's'}, SOURCE: {src: 'im_', srcset: 's'}, SCRIPT: {src: 'js_'},
-    LINK: {href: 'l'}, IFRAME: {src: 'if_'}, FRAME: {src: 'if_'}, VIDEO: {src: 'im_', poster: 'im_'},
+    LINK: {href: 'l'}, FRAME: {src: 'if_'}, VIDEO: {src: 'im_', poster: 'im_'},
     AUDIO: {src: 'im_'}, TRACK: {src: 'im_'}, EMBED: {src: 'im_'}, A: {href: ''}, AREA: {href: ''},
-    FORM: {action: ''},
+    FORM: {action: ''}, IFRAME: {src: 'if_', srcdoc: 'd'},
   };
   const linkMod = el => {
     const rel = String(el.rel || el.getAttribute && el.getAttribute('rel') || '').toLowerCase();
@@ -77,6 +77,7 @@
   const fix = (el, name, v) => {
     const m = (mods[String(el.tagName).toUpperCase()] || {})[name];
     if (m === undefined || v == null) return v;
+    if (m === 'd') return guardSrcdoc + v; // a document of this origin, with no runtime of its own
     return m === 's' ? rwSrcset(v) : rw(v, m === 'l' ? linkMod(el) : m);
   };
 
@@ -133,7 +134,7 @@
   // Setters of URL properties and setAttribute, for elements made by createElement and the like.
   const props = {
     HTMLImageElement: 'src srcset', HTMLSourceElement: 'src srcset', HTMLScriptElement: 'src',
-    HTMLLinkElement: 'href', HTMLIFrameElement: 'src', HTMLFrameElement: 'src', HTMLMediaElement: 'src',
+    HTMLLinkElement: 'href', HTMLIFrameElement: 'src srcdoc', HTMLFrameElement: 'src', HTMLMediaElement: 'src',
     HTMLVideoElement: 'poster', HTMLTrackElement: 'src', HTMLEmbedElement: 'src',
     HTMLAnchorElement: 'href', HTMLAreaElement: 'href', HTMLFormElement: 'action',
   };
@@ -171,6 +172,72 @@
   if (W.MutationObserver && D) {
     new W.MutationObserver(recs => {
       for (const r of recs) for (const n of r.addedNodes) fixTree(n);
+      guardFrames(W); // frames the parser made, before the page's next script runs
     }).observe(D, {childList: true, subtree: true});
   }
+
+  // Nothing leaves the archive. Navigations away are cancelled before they
+  // start: CSP (frame-src, form-action, the UI's frame-src) blocks them too,
+  // but Chromium opens a connection to the target first. WebRTC, which no
+  // CSP of Chromium's governs, is gone. Frames of this origin (about:blank,
+  // srcdoc) run no runtime of their own, so each gets the same guard as
+  // soon as this realm makes or reaches one.
+  function guard(w) {
+    try {
+      if (!w || w.__vellumGuard || w.origin !== W.origin) return; // about:blank's location.origin is "null"
+      w.__vellumGuard = true;
+    } catch (e) { return; } // another origin: its own runtime, or the UI
+    for (const k of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCIceTransport']) {
+      try { delete w[k]; if (w[k]) w[k] = undefined; } catch (e) { /* read-only */ }
+    }
+    if (w.navigation && w.navigation.addEventListener) {
+      w.navigation.addEventListener('navigate', e => {
+        let u;
+        try { u = new URL(e.destination.url); } catch (x) { u = null; }
+        if (u && e.downloadRequest != null && /^(blob|data):$/.test(u.protocol)) return; // a file the page made
+        if (e.cancelable && (!u || u.origin !== W.location.origin || !/^https?:$/.test(u.protocol))) e.preventDefault();
+      });
+    }
+    const after = (p, names) => {
+      for (const n of names) wrap(p, n, f => function (...a) { const r = f.apply(this, a); guardFrames(w); return r; });
+    };
+    after(w.Node && w.Node.prototype, ['appendChild', 'insertBefore', 'replaceChild']);
+    after(w.Element && w.Element.prototype, ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren',
+      'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe']);
+    after(w.Document && w.Document.prototype, ['write', 'writeln', 'append', 'prepend', 'replaceChildren']);
+    const access = (c, name, get) => {
+      const p = w[c] && w[c].prototype, d = p && Object.getOwnPropertyDescriptor(p, name);
+      if (!d || !d.configurable) return;
+      Object.defineProperty(p, name, Object.assign({}, d, get ? {get() { const v = d.get.call(this); get(v); return v; }} :
+        {set(v) { d.set.call(this, v); guardFrames(w); }}));
+    };
+    for (const c of ['HTMLIFrameElement', 'HTMLFrameElement', 'HTMLObjectElement']) {
+      access(c, 'contentWindow', guard);
+      access(c, 'contentDocument', doc => guard(doc && doc.defaultView));
+    }
+    access('Element', 'innerHTML');
+    access('Element', 'outerHTML');
+    access('ShadowRoot', 'innerHTML');
+    guardFrames(w);
+  }
+  function guardFrames(w) {
+    try { for (let i = 0; i < w.length; i++) guard(w[i]); } catch (e) { /* gone */ }
+  }
+  W.__vellumGuardFrame = guard;
+
+  // The sandbox opens no window and lets no frame move the top: links meant
+  // for a new or the top window open in the archived page's own topmost
+  // frame instead (the highest ancestor of this origin).
+  if (D && D.addEventListener) {
+    D.addEventListener('click', e => {
+      const a = e.target && e.target.closest && e.target.closest('a[target], area[target]');
+      if (!a || e.defaultPrevented || !/^_(blank|top|parent)$/i.test(a.target) || !a.href) return;
+      let w = W;
+      try { while (w.parent !== w && w.parent.origin === W.origin) w = w.parent; } catch (x) { /* the UI */ }
+      e.preventDefault();
+      w.location.href = a.href;
+    });
+  }
+  const guardSrcdoc = '<script>try{parent.__vellumGuardFrame(window)}catch(e){}</script>';
+  guard(W);
 })();

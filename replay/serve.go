@@ -91,7 +91,7 @@ func (s *Server) mementoHeaders(w http.ResponseWriter, c index.Capture, all []in
 		}
 	}
 	h.Set("Link", LinkHeader(s.uiPrefix(), c.URL, first, prev, next, last))
-	h.Set("Content-Security-Policy", s.contentCSP())
+	h.Add("Content-Security-Policy", s.contentCSP()) // Add: serveWeb may have set a stricter one
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 }
@@ -100,15 +100,31 @@ func (s *Server) mementoHeaders(w http.ResponseWriter, c index.Capture, all []in
 func (s *Server) uiPrefix() string { return s.opts.UIOrigin + Prefix }
 
 // contentCSP confines everything a replayed page loads to the origin it is
-// served from: no request can reach the live web.
+// served from: no request can reach the live web. Navigations are confined
+// too: frames (no data: or blob: documents) and forms to the same origin,
+// no popups and no navigation of the top window (sandbox without
+// allow-popups and allow-top-navigation). What the page does to its own
+// window's location is the framing UI's to confine (frame-src), and the
+// runtime script's, which also removes WebRTC: Chromium ignores the CSP
+// webrtc directive (kept for browsers that honour it).
 func (s *Server) contentCSP() string {
 	ancestors := "'self'"
 	if s.framed() && s.opts.UIOrigin != "" {
 		ancestors = "'self' " + s.opts.UIOrigin
 	}
 	return "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; " +
-		"form-action 'self'; base-uri 'self'; frame-ancestors " + ancestors
+		"frame-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors " + ancestors + "; " +
+		"sandbox " + contentSandbox + "; webrtc 'block'"
 }
+
+// contentSandbox are the sandbox flags of archived content, in its CSP and
+// on the UI's frame: the content keeps its own origin (its scripts, forms,
+// cookies and storage work) but opens no window and cannot move the top.
+const contentSandbox = "allow-scripts allow-same-origin allow-forms allow-modals allow-downloads"
+
+// inertCSP is added to archived bytes opened as a page on the content
+// origin outside the UI's frame: nothing in them runs or loads.
+const inertCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
 // writePayload sends an archived response: raw for id_, rewritten for HTML
 // and CSS, streamed (with Range support) for everything else.

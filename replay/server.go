@@ -19,12 +19,15 @@ const Prefix = "/web/"
 
 // Options configure a Server.
 type Options struct {
-	// ContentOrigin, when set ("http://127.0.0.1:8081"), is the separate
+	// ContentOrigin, when set ("http://localhost:8081"), is the separate
 	// origin archived content is served from: the UI then frames it, so
-	// archived scripts can never act on the UI. Empty: one origin for both.
+	// archived scripts can never act on the UI. It needs a host name other
+	// than the UI's, since cookies ignore ports. Empty: one origin for both,
+	// and archived scripts run on the UI's origin.
 	ContentOrigin string
 	// UIOrigin is the UI's own origin ("http://127.0.0.1:8080"), allowed to
-	// frame content when ContentOrigin is set.
+	// frame content when ContentOrigin is set; top-level content pages are
+	// sent to it to be framed.
 	UIOrigin string
 	// Banner shows the capture bar on replayed pages.
 	Banner bool
@@ -131,15 +134,33 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, rest string, o
 		s.badRequest(w, r, err.Error())
 		return
 	}
-	if !onContent && s.framed() && (mr.Mod == modNone || mr.Mod == modMain) {
+	page := mr.Mod == modNone || mr.Mod == modMain
+	switch {
+	case !onContent && s.framed() && page:
 		s.handleFrame(w, r, mr)
 		return
+	case !onContent && s.framed():
+		// Archived bytes never come from the UI's origin, not even raw ones.
+		redirect(w, s.opts.ContentOrigin+r.URL.RequestURI(), http.StatusFound)
+		return
+	case onContent && topLevel(r) && (page || mr.Mod == modIframe) && s.opts.UIOrigin != "":
+		// Opened on its own (a typed address, a popup), the page would be
+		// free to navigate anywhere: it is shown framed by the UI instead.
+		redirect(w, mementoURL(s.uiPrefix(), mr.Timestamp, "", mr.URL), http.StatusFound)
+		return
+	case onContent && topLevel(r):
+		// Raw bytes or an embed opened as a page: shown inert, no script runs.
+		w.Header().Add("Content-Security-Policy", inertCSP)
 	}
 	if onContent && mr.Mod == modNone {
 		mr.Mod = modMain // a link followed inside the frame
 	}
 	s.serveMemento(w, r, mr)
 }
+
+// topLevel reports a request for a top-level document: the address bar or
+// a new window, not a frame or a subresource.
+func topLevel(r *http.Request) bool { return r.Header.Get("Sec-Fetch-Dest") == "document" }
 
 // redirect sends a redirect to loc as given: http.Redirect would clean the
 // path and turn the archived URL's "//" into "/".

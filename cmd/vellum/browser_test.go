@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -46,7 +50,11 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions"),
+		// Site isolation off: the content origin's frame then shares the
+		// page's renderer, so its requests are logged and evalFrame reaches
+		// it. CSP, sandboxing and origin checks do not depend on it.
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,IsolateOrigins,site-per-process"),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
@@ -141,4 +149,46 @@ func (b *browser) status(url string) int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.responses[url]
+}
+
+// evalFrame evaluates a JavaScript expression in the first frame whose URL
+// starts with prefix (the content frame the UI shows), in a world of its
+// own: it sees the frame's DOM, not the page's variables.
+func evalFrame[T any](t *testing.T, b *browser, prefix, expr string) T {
+	t.Helper()
+	var v T
+	tree, err := chromedp.Call(b.ctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil {
+		t.Fatalf("frame tree: %v", err)
+	}
+	var find func(*page.FrameTree) *page.FrameTree
+	find = func(ft *page.FrameTree) *page.FrameTree {
+		if strings.HasPrefix(ft.Frame.URL, prefix) {
+			return ft
+		}
+		for _, c := range ft.ChildFrames {
+			if f := find(c); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	ft := find(tree.FrameTree)
+	if ft == nil {
+		t.Fatalf("no frame at %s", prefix)
+	}
+	world, err := chromedp.Call(b.ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: ft.Frame.ID, WorldName: "test"})
+	if err != nil {
+		t.Fatalf("isolated world: %v", err)
+	}
+	yes := true
+	r, err := chromedp.Call(b.ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: expr,
+		ContextID: world.ExecutionContextID, ReturnByValue: &yes, AwaitPromise: &yes})
+	if err != nil || r.ExceptionDetails != nil {
+		t.Fatalf("evaluate %s in %s: %v %v", expr, prefix, err, r.ExceptionDetails)
+	}
+	if err := json.Unmarshal([]byte(r.Result.Value), &v); err != nil {
+		t.Fatalf("evaluate %s: result %s: %v", expr, r.Result.Value, err)
+	}
+	return v
 }

@@ -73,9 +73,9 @@ func TestFullDiskDuringCapture(t *testing.T) {
 	if !strings.Contains(cdx.stdout, "captures") {
 		t.Errorf("index: %s", cdx.stdout)
 	}
-	ui, _ := startServe(t, archive)
+	_, content := startServe(t, archive)
 	site.Main.Close()
-	res := getBody(t, ui+"/web/2099/"+site.ArticleURL())
+	res := getBody(t, content+"/web/2099/"+site.ArticleURL())
 	if !strings.Contains(res, "Borderland river floods") {
 		t.Errorf("the article captured before the disk filled does not replay")
 	}

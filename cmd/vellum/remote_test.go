@@ -87,8 +87,8 @@ func TestCaptureToS3ThenReplayFromS3Alone(t *testing.T) {
 	site.Main.Close()
 	site.CDN.Close()
 	empty := filepath.Join(t.TempDir(), "empty")
-	ui, _ := startServeEnv(t, m.Env(), empty, "--remote", remote, "--sync-interval", "200ms")
-	resp, err := http.Get(ui + "/web/2099/" + site.ArticleURL())
+	ui, content := startServeEnv(t, m.Env(), empty, "--remote", remote, "--sync-interval", "200ms")
+	resp, err := http.Get(content + "/web/2099/" + site.ArticleURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,8 +283,8 @@ func TestKeepLocalFalseRemovesOnlyVerifiedFiles(t *testing.T) {
 	}
 	site.Main.Close()
 	site.CDN.Close()
-	ui, _ := startServeEnv(t, m.Env(), a, "--remote", remote)
-	if body := getBody(t, ui+"/web/2099/"+site.ArticleURL()); !strings.Contains(body, "Borderland river floods") {
+	_, content := startServeEnv(t, m.Env(), a, "--remote", remote)
+	if body := getBody(t, content+"/web/2099/"+site.ArticleURL()); !strings.Contains(body, "Borderland river floods") {
 		t.Errorf("an archive whose files live only in the store does not replay")
 	}
 }

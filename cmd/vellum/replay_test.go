@@ -48,11 +48,11 @@ func startServeEnv(t *testing.T, env []string, archive string, extra ...string) 
 		}
 	})
 	lines := bufio.NewScanner(out)
-	want := 1
-	if len(extra) > 0 && strings.Contains(strings.Join(extra, " "), "--content-addr") {
-		want = 2
+	want := 2
+	if strings.Contains(strings.Join(extra, " "), "--unsafe-single-origin") {
+		want = 1
 	}
-	origin := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	origin := regexp.MustCompile(`http://(?:127\.0\.0\.1|localhost):\d+`)
 	for i := 0; i < want; i++ {
 		if !lines.Scan() {
 			t.Fatalf("vellum serve printed nothing: %s", stderr.String())
@@ -89,26 +89,28 @@ func captureFixture(t *testing.T) (archive string, site *testsite.Site, ts strin
 
 func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 	archive, site, ts := captureFixture(t)
-	ui, _ := startServe(t, archive)
+	ui, content := startServe(t, archive)
 	b := newBrowser(t)
 	page := ui + "/web/" + ts + "/" + site.ArticleURL()
 	b.open(t, page)
+	// The UI frames the page, served from the content origin.
+	frame := content + "/web/" + ts + "mp_/"
 	// Fonts load when text needs them, after onload: wait for the face, then
 	// for the network to settle, before looking at requests.
-	fontLoaded := eval[bool](t, b, `document.fonts.load('16px "`+testsite.FontFamily+`"').then(() => document.fonts.check('16px "`+testsite.FontFamily+`"'))`)
+	fontLoaded := evalFrame[bool](t, b, frame, `document.fonts.load('16px "`+testsite.FontFamily+`"').then(() => document.fonts.check('16px "`+testsite.FontFamily+`"'))`)
 	b.settle()
 
-	if out := b.requestsOutside(ui); len(out) > 0 {
-		t.Errorf("the replayed page made requests outside the replay origin: %v", out)
+	if out := b.requestsOutside(ui, content); len(out) > 0 {
+		t.Errorf("the replayed page made requests outside the replay origins: %v", out)
 	}
-	if got := eval[string](t, b, `document.title`); !strings.HasPrefix(got, "Borderland river floods") {
+	if got := evalFrame[string](t, b, frame, `document.title`); !strings.HasPrefix(got, "Borderland river floods") {
 		t.Errorf("title %q", got)
 	}
-	if got := eval[string](t, b, `document.documentElement.dataset.appRan || ""`); got != "yes" {
+	if got := evalFrame[string](t, b, frame, `document.documentElement.dataset.appRan || ""`); got != "yes" {
 		t.Errorf("the archived script did not run")
 	}
 	// Every image decoded with the fixture's pixel size: from the archive.
-	sizes := eval[map[string][]int](t, b, `Object.fromEntries(Array.from(document.images).map(i => [i.id, [i.naturalWidth, i.naturalHeight]]))`)
+	sizes := evalFrame[map[string][]int](t, b, frame, `Object.fromEntries(Array.from(document.images).map(i => [i.id, [i.naturalWidth, i.naturalHeight]]))`)
 	want := map[string][]int{"lead": {400, 300}, "pic": {200, 100}, "lazy": {100, 80}, "lazyset": {100, 80}, "cdnphoto": {300, 200}}
 	for id, wh := range want {
 		if got := sizes[id]; len(got) != 2 || got[0] != wh[0] || got[1] != wh[1] {
@@ -116,14 +118,14 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 		}
 	}
 	// The pixels are the archived ones: the CDN photo is blue.
-	rgb := eval[[]int](t, b, `(() => { const i = document.getElementById("cdnphoto"); const c = document.createElement("canvas");
+	rgb := evalFrame[[]int](t, b, frame, `(() => { const i = document.getElementById("cdnphoto"); const c = document.createElement("canvas");
 		c.width = i.naturalWidth; c.height = i.naturalHeight; const g = c.getContext("2d"); g.drawImage(i, 0, 0);
 		return Array.from(g.getImageData(150, 100, 1, 1).data.slice(0, 3)); })()`)
 	if len(rgb) != 3 || rgb[2] < 150 || rgb[0] > 80 {
 		t.Errorf("CDN photo pixel %v, want blue", rgb)
 	}
 	// The web font, reached only through two stylesheets, came from the archive.
-	font := ui + "/web/" + ts + "im_/" + site.URL("/fonts/serif.ttf")
+	font := content + "/web/" + ts + "im_/" + site.URL("/fonts/serif.ttf")
 	if st := b.status(font); st != 200 {
 		t.Errorf("font %s: status %d", font, st)
 	}
@@ -132,26 +134,45 @@ func TestReplayInChromiumLoadsEverythingFromTheArchiveOnly(t *testing.T) {
 		t.Errorf("the archived web font %q did not load", testsite.FontFamily)
 	}
 	for _, p := range []string{"/img/hero-bg.png", "/img/inline-bg.png", "/img/poster.png"} {
-		if st := b.status(ui + "/web/" + ts + "im_/" + site.URL(p)); st != 200 {
+		if st := b.status(content + "/web/" + ts + "im_/" + site.URL(p)); st != 200 {
 			t.Errorf("%s: status %d from the archive", p, st)
 		}
 	}
-	if !eval[bool](t, b, `!!document.querySelector("vellum-banner")`) {
-		t.Errorf("no capture banner on the replayed page")
+	if !eval[bool](t, b, `!!document.getElementById("vellum-bar")`) {
+		t.Errorf("no capture bar above the replayed page")
 	}
 }
 
 func TestReplayedRedirectStaysInTheArchive(t *testing.T) {
 	archive, site, ts := captureFixture(t)
-	ui, _ := startServe(t, archive)
+	ui, content := startServe(t, archive)
 	b := newBrowser(t)
 	b.open(t, ui+"/web/"+ts+"/"+site.URL("/old-story"))
+	// The framed page tells the UI where the redirect led; the UI shows it in the address bar.
 	loc := eval[string](t, b, `location.href`)
 	if !strings.HasPrefix(loc, ui+"/web/") || !strings.HasSuffix(loc, "/"+site.URL("/2014/08/story2.html")) {
 		t.Errorf("the archived 301 led to %s", loc)
 	}
-	if got := eval[string](t, b, `document.querySelector("h1").textContent`); got != "Bridge reopens" {
+	if got := evalFrame[string](t, b, content+"/web/", `document.querySelector("h1").textContent`); got != "Bridge reopens" {
 		t.Errorf("redirect target page h1 %q", got)
+	}
+	if out := b.requestsOutside(ui, content); len(out) > 0 {
+		t.Errorf("requests outside the replay origins: %v", out)
+	}
+}
+
+// TestSingleOriginReplayKeepsTheBanner replays with --unsafe-single-origin:
+// content on the UI's origin, unframed, with the capture banner.
+func TestSingleOriginReplayKeepsTheBanner(t *testing.T) {
+	archive, site, ts := captureFixture(t)
+	ui, _ := startServe(t, archive, "--unsafe-single-origin")
+	b := newBrowser(t)
+	b.open(t, ui+"/web/"+ts+"/"+site.ArticleURL())
+	if got := eval[string](t, b, `document.title`); !strings.HasPrefix(got, "Borderland river floods") {
+		t.Errorf("title %q", got)
+	}
+	if !eval[bool](t, b, `!!document.querySelector("vellum-banner")`) {
+		t.Errorf("no capture banner on the replayed page")
 	}
 	if out := b.requestsOutside(ui); len(out) > 0 {
 		t.Errorf("requests outside the replay origin: %v", out)

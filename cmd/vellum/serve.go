@@ -21,7 +21,8 @@ import (
 
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
-	var cpuProfile, remoteFlag, jobsFile string
+	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag string
+	singleOrigin := false
 	syncEvery := time.Minute
 	noBanner := false
 	cmd := &cobra.Command{
@@ -29,13 +30,21 @@ func newServeCmd() *cobra.Command {
 		Short: "Replay the archive in a browser at Wayback-style URLs",
 		Long: "serve replays every capture of the archive at /web/<timestamp>/<url>, with a search page at /,\n" +
 			"calendars at /web/*/<url>, Memento TimeGates and TimeMaps, and the CDX API at /web/cdx.\n" +
-			"Replayed pages never reach the live web. With --content-addr, archived content is served from\n" +
-			"that second origin and the UI frames it, so archived scripts cannot act on the UI.",
+			"Replayed pages never reach the live web. Archived content is served from a second origin (the\n" +
+			"next port, named localhost beside 127.0.0.1) that the UI frames, so archived scripts cannot act on the UI.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger(logLevel)
 			if err != nil {
 				return &exitError{2, err.Error()}
+			}
+			if singleOrigin && (contentAddr != "" || contentOriginFlag != "") {
+				return &exitError{2, "--unsafe-single-origin serves no content origin: drop --content-addr and --content-origin"}
+			}
+			if contentOriginFlag != "" {
+				if contentOriginFlag, err = parseOrigin(contentOriginFlag); err != nil {
+					return &exitError{2, err.Error()}
+				}
 			}
 			ctx := cmd.Context()
 			rem, err := parseRemote(remoteFlag)
@@ -64,15 +73,24 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
 			}
-			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: "http://" + ui.Addr().String(),
+			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: listenOrigin(addr, ui.Addr()),
 				RunLive: func(id string) bool { return capture.RunLive(archive, id) }}
 			var content net.Listener
-			if contentAddr != "" {
+			if !singleOrigin {
+				if contentAddr == "" {
+					contentAddr = nextAddr(addr)
+				}
 				if content, err = net.Listen("tcp", contentAddr); err != nil {
 					ui.Close()
 					return fmt.Errorf("--content-addr %s: %w", contentAddr, err)
 				}
-				opts.ContentOrigin = "http://" + content.Addr().String()
+				if opts.ContentOrigin = contentOriginFlag; opts.ContentOrigin == "" {
+					opts.ContentOrigin = contentOrigin(opts.UIOrigin, contentAddr, content.Addr())
+				}
+				if sameHost(opts.ContentOrigin, opts.UIOrigin) {
+					logger.Warn("archived content shares the UI's host name, and with it its cookies; give --content-origin another name",
+						"ui", opts.UIOrigin, "content", opts.ContentOrigin)
+				}
 			}
 			srv := replay.NewServer(idx, store, opts)
 			var sched *capture.Scheduler
@@ -120,7 +138,7 @@ func newServeCmd() *cobra.Command {
 				return &exitError{2, err.Error()}
 			}
 			defer stopProfiles()
-			fmt.Fprintf(cmd.OutOrStdout(), "Vellum replays %s at http://%s/\n", archive, ui.Addr())
+			fmt.Fprintf(cmd.OutOrStdout(), "Vellum replays %s at %s/\n", archive, opts.UIOrigin)
 			if content != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "Archived content is served from %s/\n", opts.ContentOrigin)
 			}
@@ -131,8 +149,10 @@ func newServeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&archive, "archive", archive, "archive directory")
-	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, without --content-addr)")
-	f.StringVar(&contentAddr, "content-addr", "", "serve archived content from this second address (its own origin)")
+	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, with --unsafe-single-origin)")
+	f.StringVar(&contentAddr, "content-addr", "", "address archived content is served from, its own origin (default: --addr's host, next port)")
+	f.StringVar(&contentOriginFlag, "content-origin", "", "origin browsers reach --content-addr at, with a host name other than the UI's (default: localhost beside 127.0.0.1, and the other way round)")
+	f.BoolVar(&singleOrigin, "unsafe-single-origin", false, "serve archived content on the UI's own origin, unframed: archived scripts can then read and set the UI's cookies and storage, call the UI as the user and lead the window to the live web")
 	f.BoolVar(&noBanner, "no-banner", false, "no capture banner on replayed pages")
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")

@@ -140,8 +140,8 @@ func TestWgetWARCsVerifyAndIndex(t *testing.T) {
 	// And it replays, with its stylesheet rewritten into the archive.
 	site.Main.Close()
 	site.CDN.Close()
-	ui, _ := startServe(t, archive)
-	resp, err := http.Get(ui + "/web/2099/" + site.ArticleURL())
+	_, content := startServe(t, archive)
+	resp, err := http.Get(content + "/web/2099/" + site.ArticleURL())
 	if err != nil {
 		t.Fatal(err)
 	}
