@@ -2,7 +2,7 @@
 # Multi-stage build of a static vellum binary running as a non-root user.
 #   docker build -t vellum .
 #   docker run --rm -v "$PWD/archive:/archive" vellum capture https://news.example/story.html
-#   docker run --rm -p 8080:8080 -v "$PWD/archive:/archive" vellum serve
+#   docker run --rm -p 8080:8080 -p 8081:8081 -v "$PWD/archive:/archive" vellum serve
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -22,8 +22,10 @@ USER nonroot:nonroot
 WORKDIR /archive
 ENV VELLUM_ARCHIVE=/archive
 # serve listens on every interface of the container (127.0.0.1 there is out
-# of reach from the host); publish the port with -p 8080:8080. 8081 is for
-# --content-addr 0.0.0.0:8081, the optional second origin of archived content.
+# of reach from the host): the UI on 8080 and archived content, on its own
+# origin, on 8081 (the next port); publish both (-p 8080:8080 -p 8081:8081).
+# The UI is then http://127.0.0.1:8080 and content http://localhost:8081
+# (--content-origin names another).
 ENV VELLUM_ADDR=0.0.0.0:8080
 EXPOSE 8080 8081
 VOLUME ["/archive"]
