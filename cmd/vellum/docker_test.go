@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -29,8 +31,14 @@ func TestDockerImageServesOnEveryInterfaceOfItsExposedPort(t *testing.T) {
 		t.Errorf("VELLUM_ADDR=%s: want 0.0.0.0:PORT", m[1])
 	}
 	expose := regexp.MustCompile(`(?m)^EXPOSE (.+)$`).FindStringSubmatch(df)
-	if expose == nil || !strings.Contains(" "+expose[1]+" ", " "+port+" ") {
-		t.Errorf("EXPOSE %v does not name the serve port %s", expose, port)
+	contentPort := ""
+	if p, err := strconv.Atoi(port); err == nil {
+		contentPort = strconv.Itoa(p + 1) // archived content's own origin, the next port
+	}
+	for _, p := range []string{port, contentPort} {
+		if expose == nil || !strings.Contains(" "+expose[1]+" ", " "+p+" ") {
+			t.Errorf("EXPOSE %v does not name the port %s that serve listens on", expose, p)
+		}
 	}
 	// The image's variable reaches serve's --addr.
 	cmd := exec.Command(vellumBin, "serve", "--archive", t.TempDir(), "--log-level", "warn")
@@ -43,8 +51,20 @@ func TestDockerImageServesOnEveryInterfaceOfItsExposedPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	if !regexp.MustCompile(`at http://(0\.0\.0\.0|\[::\]):\d+/`).MatchString(line) {
-		t.Errorf("serve with VELLUM_ADDR=0.0.0.0:0 says %q", line)
+	// Both the UI and the content origin answer on an address other than
+	// 127.0.0.1: they listen on every interface.
+	r := bufio.NewReader(out)
+	for i := 0; i < 2; i++ {
+		line, _ := r.ReadString('\n')
+		m := regexp.MustCompile(`http://(?:127\.0\.0\.1|localhost):(\d+)`).FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("serve with VELLUM_ADDR=0.0.0.0:0 says %q", line)
+		}
+		resp, err := http.Get("http://127.0.0.5:" + m[1] + "/")
+		if err != nil {
+			t.Errorf("serve with VELLUM_ADDR=0.0.0.0:0 (%q) is not reachable on 127.0.0.5: %v", line, err)
+			continue
+		}
+		resp.Body.Close()
 	}
 }
