@@ -195,7 +195,9 @@ func TestFullDiskAfterManyPages(t *testing.T) {
 		t.Fatalf("remount: %v %s", err, out)
 	}
 	ix := vellum(t, nil, "index", "--archive", archive)
-	if ix.code != 0 || !strings.Contains(ix.stdout, "repaired ") {
+	// A file left open is repaired; the disk may also have filled just as a
+	// file was started, and a file that got no byte is removed, not left.
+	if ix.code != 0 || (len(opens) > 0 && !strings.Contains(ix.stdout, "repaired ")) {
 		t.Fatalf("index after the disk was freed: %s%s", ix.stdout, ix.stderr)
 	}
 	if testing.Verbose() {
