@@ -187,6 +187,7 @@ func TestCDXBadRequests(t *testing.T) {
 		{"url=example.com&fl=url,size", "fl:"},
 		{"url=example.com&filter=size:1", "filter:"},
 		{"url=example.com&filter=~url:(", "filter:"},
+		{"url=example.com&filter=~url:(%0A", "filter:"},
 		{"url=example.com&filter=" + strings.Repeat("x", 2000), "filter:"},
 		{"url=example.com" + strings.Repeat("&filter=x", 17), "filter:"},
 		{"url=example.com&page=-1", "page:"},
