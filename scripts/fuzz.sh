@@ -14,19 +14,29 @@ targets=$(grep -rnE --include='*_test.go' --exclude-dir=node_modules --exclude-d
 	awk -F: '{ d = $1; sub(/\/[^\/]*$/, "", d); match($3, /Fuzz[A-Za-z0-9_]+/); print d, substr($3, RSTART, RLENGTH) }' | sort -u)
 [ -n "$targets" ] || { echo "fuzz: no targets found" >&2; exit 1; }
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 n=0 failed=""
 start=$(date +%s)
 while read -r dir name; do
 	echo "$name" | grep -Eq -- "$only" || continue
 	n=$((n + 1))
-	if ! $GO test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" "$dir" >"${TMPDIR:-/tmp}/vellum-fuzz.$$" 2>&1; then
-		cat "${TMPDIR:-/tmp}/vellum-fuzz.$$"
-		failed="$failed $dir:$name"
-	fi
+	# A run that fails without a failing input (the fuzzing engine's own
+	# trouble, e.g. a worker stalled on a loaded machine) is tried once more.
+	for try in 1 2; do
+		if $GO test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" "$dir" >"$log" 2>&1; then
+			break
+		fi
+		cat "$log"
+		if grep -q 'Failing input written to' "$log" || [ "$try" = 2 ]; then
+			failed="$failed $dir:$name"
+			break
+		fi
+		echo "fuzz: $dir:$name failed without a failing input; once more"
+	done
 done <<EOT
 $targets
 EOT
-rm -f "${TMPDIR:-/tmp}/vellum-fuzz.$$"
 if [ -n "$failed" ]; then
 	echo "fuzz: $n targets, failed:$failed" >&2
 	exit 1
