@@ -43,7 +43,7 @@ test: vet test-tools
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 
 # Every fuzz target (any `func FuzzX` in a *_test.go, found by the script)
-# for FUZZTIME each: about 5 s a target with the build. A failing input
+# for FUZZTIME each: about 3 s a target with the build. A failing input
 # lands in the package's testdata/fuzz/FuzzX/: commit it with the fix.
 # `make fuzz FUZZTIME=5m` fuzzes for longer; scripts/fuzz.sh REGEXP runs some.
 FUZZTIME ?= 2s
