@@ -1,11 +1,12 @@
 # Vellum's build and test entry points. `make test` installs what the tests
-# need (Debian's wget, the npm WARC reader) and runs every test.
+# need (Debian's wget, the npm WARC reader), runs every test, then every
+# fuzz target for a few seconds.
 
 GO      ?= go
 BIN     := .bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test test-tools vet bench clean
+.PHONY: all build test test-tools vet fuzz bench clean
 
 all: build
 
@@ -43,6 +44,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 test: vet test-tools
 	$(GO) test -race -count=1 -timeout 20m ./...
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
+
+# Every fuzz target (any `func FuzzX` in a *_test.go, found by the script)
+# for FUZZTIME each: about 3 s a target with the build. A failing input
+# lands in the package's testdata/fuzz/FuzzX/: commit it with the fix.
+# `make fuzz FUZZTIME=5m` fuzzes for longer; scripts/fuzz.sh REGEXP runs some.
+FUZZTIME ?= 2s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./warc/ ./capture/

@@ -237,6 +237,9 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 	}
 	u.Fragment, u.RawFragment = "", ""
 	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if host == "" { // "http://:" has a Host but no host name
+		return "", false
+	}
 	if !hostIsASCII(host) {
 		if host, err = idna.Lookup.ToASCII(host); err != nil {
 			return "", false

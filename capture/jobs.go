@@ -1,20 +1,17 @@
 package capture
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/robfig/cron/v3"
 )
 
@@ -57,7 +54,10 @@ func LoadJobs(path string) ([]Job, error) {
 // returned as one line, "FILE:LINE: job "NAME": reason", or "FILE:LINE:
 // reason" when the problem is not inside a named job.
 func ParseJobs(file string, data []byte, dir string) ([]Job, error) {
-	f, err := parser.ParseBytes(data, 0) // refuses duplicate keys too
+	if line := tooDeep(data); line > 0 {
+		return nil, lineError(file, line, "", "nested too deeply (a jobs file needs a few levels)")
+	}
+	f, err := parseYAML(data)
 	if err != nil {
 		return nil, yamlError(file, nil, err)
 	}
@@ -69,17 +69,19 @@ func ParseJobs(file string, data []byte, dir string) ([]Job, error) {
 	}
 	body := f.Docs[0].Body
 	// The document is decoded whole so that anchors and aliases resolve;
-	// the entries' nodes only give line numbers. Duplicate keys were
-	// refused by the parser: here they can only come from merge keys (<<),
-	// whose values explicit keys override.
+	// the entries' nodes only give line numbers.
 	var entries []ast.Node
 	if kv, ok := keyNodes(body)["jobs"]; ok {
 		entries = items(kv.Value)
 	}
+	if tag := firstTag(body); tag != nil {
+		line := nodeLine(tag)
+		return nil, lineError(file, line, jobAt(entries, line), "YAML tag %q: jobs files take no tags", tag.Start.Value)
+	}
 	var top struct {
 		Jobs []rawJob `yaml:"jobs"`
 	}
-	if err := yaml.NodeToValue(body, &top, yaml.Strict(), yaml.AllowDuplicateMapKey()); err != nil {
+	if err := decodeYAML(body, &top); err != nil {
 		return nil, yamlError(file, entries, err)
 	}
 	if len(top.Jobs) == 0 {
@@ -247,9 +249,15 @@ func parseSchedule(spec string) (every time.Duration, err error) {
 		}
 		return d, nil
 	}
+	// robfig/cron (v3.0.1) slices out of range on a time zone prefix with
+	// nothing after it ("TZ=UTC"): it looks for the space that ends it.
+	if (strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=")) && !strings.Contains(spec, " ") {
+		return 0, fmt.Errorf("schedule %q: want a time zone, a space and a cron expression", spec)
+	}
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
-		return 0, fmt.Errorf("schedule %q: %w", spec, err)
+		// cron's message repeats the spec as is, newlines and all.
+		return 0, fmt.Errorf("schedule %q: %s", spec, oneLine(err.Error()))
 	}
 	if sched.Next(time.Now()).IsZero() {
 		return 0, fmt.Errorf("schedule %q: never fires", spec)
@@ -274,7 +282,7 @@ func readSeedsFile(dir, name string) ([]string, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("seeds_file: %w", err)
 	}
@@ -292,6 +300,22 @@ func readSeedsFile(dir, name string) ([]string, error) {
 		seeds = append(seeds, s)
 	}
 	return seeds, nil
+}
+
+// readRegular reads the regular file at path: a FIFO would block the
+// jobs file's check forever and a device could be endless.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return io.ReadAll(f)
 }
 
 // SelectJobs returns the jobs named, in the order named and each once; all
@@ -354,101 +378,4 @@ func (j Job) Apply(cfg *Config) {
 	if j.UserAgent != "" {
 		cfg.UserAgent = j.UserAgent
 	}
-}
-
-// lineError formats a jobs file problem as "FILE:LINE: job "NAME": reason",
-// leaving out the job part when name is "". It wraps the errors that args wrap.
-func lineError(file string, line int, name, format string, args ...any) error {
-	reason := fmt.Errorf(format, args...)
-	if name != "" {
-		return fmt.Errorf("%s:%d: job %q: %w", file, line, name, reason)
-	}
-	return fmt.Errorf("%s:%d: %w", file, line, reason)
-}
-
-// yamlError turns a go-yaml error into one line with its line number,
-// without the source excerpt and colours go-yaml adds, naming the job
-// among entries where it happened.
-func yamlError(file string, entries []ast.Node, err error) error {
-	var ye yaml.Error
-	if !errors.As(err, &ye) || ye.GetToken() == nil {
-		return fmt.Errorf("%s: %s", file, oneLine(err.Error()))
-	}
-	tk := ye.GetToken()
-	var name string
-	for _, n := range entries { // the last entry starting at or before the error
-		if nodeLine(n) > tk.Position.Line {
-			break
-		}
-		name = ""
-		if kv, ok := keyNodes(n)["name"]; ok {
-			_ = yaml.NodeToValue(kv.Value, &name) // a name that is not a string labels nothing
-		}
-	}
-	msg := ye.GetMessage()
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		got := fmt.Sprintf("%q", tk.Value)
-		if k := te.SrcType.Kind(); k == reflect.Slice || k == reflect.Map {
-			got = kindName(te.SrcType)
-		}
-		msg = fmt.Sprintf("want %s, not %s", kindName(te.DstType), got)
-	}
-	return lineError(file, tk.Position.Line, name, "%s", oneLine(msg))
-}
-
-// kindName says what a value of type t looks like in YAML.
-func kindName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Int, reflect.Int64:
-		return "a whole number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice:
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		return "a mapping"
-	}
-	return t.String()
-}
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", `\n`) }
-
-// keyNodes indexes the key/value pairs of a mapping node by key.
-func keyNodes(n ast.Node) map[string]*ast.MappingValueNode {
-	var pairs []*ast.MappingValueNode
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		pairs = m.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{m}
-	case *ast.AnchorNode:
-		return keyNodes(m.Value)
-	}
-	keys := make(map[string]*ast.MappingValueNode, len(pairs))
-	for _, kv := range pairs {
-		keys[kv.Key.GetToken().Value] = kv
-	}
-	return keys
-}
-
-// items returns the entries of a sequence node, nil for anything else.
-func items(n ast.Node) []ast.Node {
-	if a, ok := n.(*ast.AnchorNode); ok {
-		n = a.Value
-	}
-	if seq, ok := n.(*ast.SequenceNode); ok {
-		return seq.Values
-	}
-	return nil
-}
-
-// nodeLine is the line where n starts.
-func nodeLine(n ast.Node) int {
-	if tk := n.GetToken(); tk != nil {
-		return tk.Position.Line
-	}
-	return 1
 }

@@ -134,7 +134,13 @@ func TestParseJobsErrors(t *testing.T) {
 		{"fractional depth", minimalJob + "    depth: 1.5\n", 4, `want a whole number, not "1.5"`},
 		{"fractional max_pages", minimalJob + "    max_pages: 2.7\n", 4, `want a whole number, not "2.7"`},
 		{"not a bool", minimalJob + "    ignore_robots: [x]\n", 4, "want true or false, not a list"},
+		{"deep flow nesting", "jobs: " + strings.Repeat("[", 200000), 1, "nested too deeply"},
+		{"deep block sequences", "jobs:\n" + strings.Repeat("- ", 20000) + "x\n", 2, "nested too deeply"},
+		{"deep block mappings", "jobs:\n" + deepMapping(300), 258, "nested too deeply"},
 		{"two documents", minimalJob + "---\n" + minimalJob, 5, "more than one YAML document"},
+		{"tag without a value", "jobs:\n  - name: a\n    seeds: !tag\n", 3, `job "a": YAML tag "!tag": jobs files take no tags`},
+		{"tag on a list", "jobs:\n  - name: a\n    seeds: !!str x\n", 3, `YAML tag "!!str"`},
+		{"tag on jobs", "jobs: !!seq\n", 1, `YAML tag "!!seq"`},
 
 		// Names.
 		{"no name", "jobs:\n  - seeds: [https://example.org/]\n", 2, "job without a name"},
@@ -150,6 +156,9 @@ func TestParseJobsErrors(t *testing.T) {
 		{"cron never", minimalJob + "    schedule: '0 0 30 2 *'\n", 4, "never fires"},
 		{"every bad", minimalJob + "    schedule: '@every 10x'\n", 4, `schedule "@every 10x": want @every and a duration`},
 		{"every short", minimalJob + "    schedule: '@every 500ms'\n", 4, "at least 1s"},
+		{"time zone alone", minimalJob + "    schedule: 'TZ=UTC'\n", 4, `schedule "TZ=UTC": want a time zone, a space and a cron expression`},
+		{"newline in schedule", minimalJob + "    schedule: \"@x\\n\"\n", 4, `unrecognized descriptor: @x\n`},
+		{"bad time zone", minimalJob + "    schedule: 'CRON_TZ=Nowhere/Land 0 6 * * *'\n", 4, "provided bad location Nowhere/Land"},
 
 		// Seeds.
 		{"no seeds", "jobs:\n  - name: a\n", 2, `job "a": no seeds`},
@@ -157,6 +166,8 @@ func TestParseJobsErrors(t *testing.T) {
 		{"empty seeds file", "jobs:\n  - name: a\n    seeds_file: lists/empty.txt\n", 3, "no seeds"},
 		{"missing seeds file", "jobs:\n  - name: a\n    seeds_file: lists/nope.txt\n", 3, "seeds_file: open "},
 		{"bad seed", "jobs:\n  - name: a\n    seeds:\n      - https://example.org/\n      - ftp://example.org/\n", 5, `invalid URL "ftp://example.org/": scheme must be http or https`},
+		{"seeds file a device", "jobs:\n  - name: a\n    seeds_file: /dev/zero\n", 3, "seeds_file: /dev/zero: not a regular file"},
+		{"seeds file a directory", "jobs:\n  - name: a\n    seeds_file: lists\n", 3, "lists: not a regular file"},
 		{"bad seed in file", "jobs:\n  - name: a\n    seeds_file: lists/bad.txt\n", 3, `lists/bad.txt:2: invalid URL "ftp://example.org/files/"`},
 
 		// Settings.
@@ -187,6 +198,32 @@ func TestParseJobsErrors(t *testing.T) {
 				t.Errorf("error is not one plain line: %q", msg)
 			}
 		})
+	}
+}
+
+// deepMapping nests n mappings, one more space of indentation each.
+func deepMapping(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%sk:\n", strings.Repeat(" ", i))
+	}
+	return b.String()
+}
+
+// TestParseJobsDepthLimitKeepsRealFiles checks that what the depth limit
+// measures (columns of block indicators, flow brackets) leaves a
+// real file's long lines and comments alone.
+func TestParseJobsDepthLimitKeepsRealFiles(t *testing.T) {
+	long := "https://example.org/" + strings.Repeat("a", 400)
+	src := "jobs:\n  - name: a\n    seeds: [" + long + ", " + long + "]\n" +
+		strings.Repeat(" ", 300) + "# a comment far to the right\n" +
+		"  - {name: b, seeds: [" + long + "], depth: 1, notify: {webhook: 'http://127.0.0.1/h'}}\n"
+	jobs, err := ParseJobs("jobs.yaml", []byte(src), jobsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[1].Depth != 1 {
+		t.Errorf("got %+v", jobs)
 	}
 }
 

@@ -104,7 +104,9 @@ func jsonLDArticle(scripts []string) (ldArticle, bool) {
 			if name = ldText(p["name"]); name == "" {
 				name = strings.TrimSpace(ldText(p["givenName"]) + " " + ldText(p["familyName"]))
 			}
-			a.authors = append(a.authors, name)
+			if name != "" { // a Person without a name names no one
+				a.authors = append(a.authors, name)
+			}
 		}
 	}
 	for _, p := range ldList(article["publisher"]) {

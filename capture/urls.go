@@ -78,7 +78,7 @@ func normalize(u *url.URL) *url.URL {
 		v.Path = "/"
 	}
 	if (v.Scheme == "http" && v.Port() == "80") || (v.Scheme == "https" && v.Port() == "443") {
-		v.Host = v.Hostname()
+		v.Host = strings.TrimSuffix(v.Host, ":"+v.Port()) // keeps an IPv6 address's brackets
 	}
 	return &v
 }

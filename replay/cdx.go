@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -244,6 +245,11 @@ func (h *cdxHandler) parsePage(v url.Values, req *cdxRequest) error {
 	}
 	if req.lastN {
 		return errors.New("page: pages do not go with a negative limit")
+	}
+	// page*pageSize must not overflow: a negative skip made the limit 0,
+	// which the index reads as no limit at all.
+	if page > (math.MaxInt-req.pageSize)/req.pageSize {
+		return fmt.Errorf("page: %q is past any page there can be", s)
 	}
 	req.skip = page * req.pageSize
 	req.q.Limit = min(req.q.Limit, req.skip+req.pageSize)

@@ -187,12 +187,15 @@ func TestCDXBadRequests(t *testing.T) {
 		{"url=example.com&fl=url,size", "fl:"},
 		{"url=example.com&filter=size:1", "filter:"},
 		{"url=example.com&filter=~url:(", "filter:"},
+		{"url=example.com&filter=~url:(%0A", "filter:"},
 		{"url=example.com&filter=" + strings.Repeat("x", 2000), "filter:"},
 		{"url=example.com" + strings.Repeat("&filter=x", 17), "filter:"},
 		{"url=example.com&page=-1", "page:"},
 		{"url=example.com&page=1&limit=-1", "page:"},
 		{"url=example.com&pageSize=0", "pageSize:"},
 		{"url=example.com&page=5", "page:"}, // past the last
+		// page*pageSize overflows
+		{"url=example.com&page=9223372036854775807&pageSize=1000", "page:"},
 	} {
 		t.Run(tc.query[:min(len(tc.query), 60)], func(t *testing.T) {
 			code, ctype, body := cdxGet(t, h, tc.query)

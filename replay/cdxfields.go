@@ -263,7 +263,8 @@ func parseCDXFilter(s string) (cdxFilter, error) {
 	if f.op == '~' {
 		re, err := regexp.Compile(`^(?:` + s + `)`)
 		if err != nil {
-			return cdxFilter{}, fmt.Errorf("filter: %q: %v", raw, err)
+			// regexp quotes the expression as is: a newline in it would break the one-line answer.
+			return cdxFilter{}, fmt.Errorf("filter: %q: %s", raw, strings.ReplaceAll(err.Error(), "\n", `\n`))
 		}
 		f.re = re
 	}

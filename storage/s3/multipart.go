@@ -40,8 +40,8 @@ type part struct {
 // is the file as written. CRC32C rather than SHA-256 for the parts: the
 // file's SHA-256 already proves its content, and a second SHA-256 pass on
 // each side costs a third of the throughput on a 2-core machine (bench/upload.sh).
-// The bodies are seekable sections of the file, so minio-go retries a
-// failed part. On any failure, or when the whole file does not hash to
+// A failed part is retried with a new section of the file (withRetries
+// says why not minio-go's retries). On any failure, or when the whole file does not hash to
 // want, the upload is aborted.
 func (s *Store) putMultipart(ctx context.Context, name string, f *os.File, size int64, want []byte) (expected, minio.UploadInfo, error) {
 	partSize := int64(s.cfg.PartSize)
@@ -76,11 +76,13 @@ func (s *Store) putMultipart(ctx context.Context, name string, f *os.File, size 
 	for range partUploads {
 		g.Go(func() error {
 			for p := range ready {
-				op, err := s.core.PutObjectPart(gctx, s.cfg.Bucket, name, id, p.num, io.NewSectionReader(f, p.off, p.size), p.size,
-					minio.PutObjectPartOptions{
+				body := func() io.Reader { return io.NewSectionReader(f, p.off, p.size) }
+				op, err := withRetries(gctx, body, func(r io.Reader) (minio.ObjectPart, error) {
+					return s.once.PutObjectPart(gctx, s.cfg.Bucket, name, id, p.num, r, p.size, minio.PutObjectPartOptions{
 						CustomHeader:         map[string][]string{hdrChecksumCRC32C: {b64(p.sum)}},
 						DisableContentSha256: true, // the checksum header covers the body
 					})
+				})
 				if err != nil {
 					return err
 				}
@@ -95,8 +97,11 @@ func (s *Store) putMultipart(ctx context.Context, name string, f *os.File, size 
 	var info minio.UploadInfo
 	err = g.Wait()
 	if err == nil {
-		info, err = s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, name, id, done, minio.PutObjectOptions{
-			UserMetadata: map[string]string{hdrChecksumCRC32C: b64(exp.composite), hdrChecksumType: "COMPOSITE"},
+		// minio-go builds the body anew for each call.
+		info, err = withRetries(ctx, func() io.Reader { return nil }, func(io.Reader) (minio.UploadInfo, error) {
+			return s.once.CompleteMultipartUpload(ctx, s.cfg.Bucket, name, id, done, minio.PutObjectOptions{
+				UserMetadata: map[string]string{hdrChecksumCRC32C: b64(exp.composite), hdrChecksumType: "COMPOSITE"},
+			})
 		})
 	}
 	if err != nil {

@@ -89,16 +89,18 @@ func (s *Store) PutFile(ctx context.Context, key, path string, size int64, sha25
 	return s.verify(ctx, key, name, size, exp, reported)
 }
 
-// putSingle uploads f in one PUT with its SHA-256 in a header: the body is
-// a seekable section of the file and the header does not change, so
-// minio-go's retries are safe.
+// putSingle uploads f in one PUT with its SHA-256 in a header; each
+// attempt reads its own section of the file (withRetries says why).
 func (s *Store) putSingle(ctx context.Context, name string, f *os.File, size int64, sum []byte) (minio.UploadInfo, error) {
-	return s.client.PutObject(ctx, s.cfg.Bucket, name, io.NewSectionReader(f, 0, size), size, minio.PutObjectOptions{
-		PartSize:             s.cfg.PartSize,
-		DisableMultipart:     true,
-		DisableContentSha256: true, // the checksum header covers the body
-		ContentType:          "application/octet-stream",
-		UserMetadata:         map[string]string{hdrChecksumSHA256: b64(sum)},
+	body := func() io.Reader { return io.NewSectionReader(f, 0, size) }
+	return withRetries(ctx, body, func(r io.Reader) (minio.UploadInfo, error) {
+		return s.once.Client.PutObject(ctx, s.cfg.Bucket, name, r, size, minio.PutObjectOptions{
+			PartSize:             s.cfg.PartSize,
+			DisableMultipart:     true,
+			DisableContentSha256: true, // the checksum header covers the body
+			ContentType:          "application/octet-stream",
+			UserMetadata:         map[string]string{hdrChecksumSHA256: b64(sum)},
+		})
 	})
 }
 

@@ -21,7 +21,8 @@ const partUploads = 4
 
 // probeRetries bounds the attempts of New's first request, so a wrong
 // endpoint fails in well under a second instead of after minio-go's ten
-// retries with backoff. Later requests retry the minio-go default of 10.
+// retries with backoff. Later requests retry the minio-go default of 10,
+// but PutFile's uploads, which retry on their own (withRetries).
 const probeRetries = 2
 
 // Store is an S3 bucket (under an optional key prefix) as a storage.Store.
@@ -30,6 +31,7 @@ type Store struct {
 	cfg    Config
 	client *minio.Client
 	core   minio.Core
+	once   minio.Core // one attempt per call: requests with a body, retried by withRetries
 
 	mu     sync.Mutex
 	active map[string]bool // IDs of the multipart uploads in flight here
@@ -60,7 +62,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, client: client, core: minio.Core{Client: client}, active: map[string]bool{}}
+	once, err := newClient(cfg, host, secure, tr, 1)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{cfg: cfg, client: client, core: minio.Core{Client: client}, once: minio.Core{Client: once}, active: map[string]bool{}}
 	exists, err := probe.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, s.fail("", "", err, false)
