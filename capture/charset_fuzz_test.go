@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"unicode/utf8"
 )
@@ -21,7 +22,7 @@ func FuzzHTMLToUTF8(f *testing.F) {
 		f.Add([]byte(s[0]), s[1])
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		out, err := htmlToUTF8(body, contentType)
+		out, err := io.ReadAll(utf8HTML(bytes.NewReader(body), contentType))
 		if err != nil {
 			return
 		}
