@@ -204,10 +204,12 @@ func TestRunKilledMidCrawlIsResumedWithoutCapturingAURLTwice(t *testing.T) {
 	}
 	// Only what was in flight when the process died, or finished in the
 	// last frontier batch (250 ms), is fetched again: a URL recorded as done
-	// has its records on disk.
+	// has its records on disk. A run that started over fetches all of them
+	// again; half is the bound, as a loaded machine may finish some dozens of
+	// 4 ms pages within one batch (45 of 150 were seen).
 	again := site.articlesServed() - 500
 	t.Logf("%d of the %d articles served before the kill were fetched again", again, before)
-	if again > before/4 {
+	if again > before/2 {
 		t.Errorf("%d articles fetched twice (%d before the kill): the run started over", again, before)
 	}
 }
