@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -58,7 +59,12 @@ func attemptsOf(caps []Capture) []attempts {
 
 // attemptsInFile lists the attempt groups of the rows of one file.
 func attemptsInFile(ctx context.Context, tx *sql.Tx, filename string) ([]attempts, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT urlkey, url, run FROM captures WHERE filename = ? AND run != ''`, filename)
+	return queryAttempts(ctx, tx, `SELECT DISTINCT urlkey, url, run FROM captures WHERE filename = ? AND run != ''`, filename)
+}
+
+// queryAttempts lists the groups a query returns as (urlkey, url, run) rows.
+func queryAttempts(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]attempts, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -82,37 +88,74 @@ const settleSQL = `UPDATE captures SET superseded = rank.later
 		FROM captures WHERE urlkey = ? AND url = ? AND run = ?) AS rank
 	WHERE captures.filename = rank.f AND captures.offset = rank.o AND captures.superseded != rank.later`
 
-// probeSQL tells a group with nothing to settle (a single capture, not
-// superseded: almost every URL) from the others, at half the cost of
-// settleSQL.
-const probeSQL = `SELECT count(*) > 1 OR max(superseded) FROM captures WHERE urlkey = ? AND url = ? AND run = ?`
+// unsettledSQL picks, of the groups given as a JSON array of [urlkey, url,
+// run] triples, those with something to settle: more than one capture, or a
+// superseded one. Almost every URL has neither (a single capture, not
+// superseded), and one statement for a batch of groups costs a fraction of
+// a query per group: the crawl's index writer settles thousands of URLs a
+// second, and a file's worth at once when it closes (batch.go).
+const unsettledSQL = `SELECT k, u, r FROM (SELECT DISTINCT json_extract(value, '$[0]') AS k,
+		json_extract(value, '$[1]') AS u, json_extract(value, '$[2]') AS r FROM json_each(?))
+	WHERE (SELECT count(*) > 1 OR max(superseded) FROM captures WHERE urlkey = k AND url = u AND run = r)`
+
+// unsettledInFileSQL picks the same among the groups of one file's rows.
+const unsettledInFileSQL = `SELECT DISTINCT c.urlkey, c.url, c.run FROM captures AS c
+	WHERE c.filename = ? AND c.run != '' AND (c.superseded OR EXISTS (SELECT 1 FROM captures AS d
+		WHERE d.urlkey = c.urlkey AND d.url = c.url AND d.run = c.run AND (d.filename != c.filename OR d.offset != c.offset)))`
+
+// settleChunk bounds the groups of one unsettledSQL statement (its JSON
+// argument), whatever the size of a file re-read whole.
+const settleChunk = 1000
 
 // settleAttempts settles which capture of each group is the final attempt.
 func settleAttempts(ctx context.Context, tx *sql.Tx, groups []attempts) error {
+	for len(groups) > 0 {
+		n := min(len(groups), settleChunk)
+		arg, err := json.Marshal(triples(groups[:n]))
+		if err != nil {
+			return fmt.Errorf("settle attempts: %w", err)
+		}
+		todo, err := queryAttempts(ctx, tx, unsettledSQL, string(arg))
+		if err != nil {
+			return fmt.Errorf("settle attempts: %w", err)
+		}
+		if err := settle(ctx, tx, todo); err != nil {
+			return err
+		}
+		groups = groups[n:]
+	}
+	return nil
+}
+
+// settleFile settles the groups of the rows of one file.
+func settleFile(ctx context.Context, tx *sql.Tx, filename string) error {
+	todo, err := queryAttempts(ctx, tx, unsettledInFileSQL, filename)
+	if err != nil {
+		return fmt.Errorf("settle attempts in %s: %w", filename, err)
+	}
+	return settle(ctx, tx, todo)
+}
+
+func triples(groups []attempts) [][3]string {
+	out := make([][3]string, len(groups))
+	for i, a := range groups {
+		out[i] = [3]string{a.urlkey, a.url, a.run}
+	}
+	return out
+}
+
+// settle runs settleSQL on groups known to need it (few: retried URLs).
+func settle(ctx context.Context, tx *sql.Tx, groups []attempts) error {
 	if len(groups) == 0 {
 		return nil
 	}
-	probe, err := tx.PrepareContext(ctx, probeSQL)
+	st, err := tx.PrepareContext(ctx, settleSQL)
 	if err != nil {
 		return fmt.Errorf("settle attempts: %w", err)
 	}
-	defer probe.Close()
-	var settle *sql.Stmt
+	defer st.Close()
 	for _, a := range groups {
-		var todo sql.NullBool
-		if err := probe.QueryRowContext(ctx, a.urlkey, a.url, a.run).Scan(&todo); err != nil {
-			return fmt.Errorf("settle attempts of %s: %w", a.url, err)
-		}
-		if !todo.Bool {
-			continue
-		}
-		if settle == nil {
-			if settle, err = tx.PrepareContext(ctx, settleSQL); err != nil {
-				return fmt.Errorf("settle attempts: %w", err)
-			}
-			defer settle.Close()
-		}
-		if _, err := settle.ExecContext(ctx, a.urlkey, a.url, a.run); err != nil {
+		if _, err := st.ExecContext(ctx, a.urlkey, a.url, a.run); err != nil {
 			return fmt.Errorf("settle attempts of %s: %w", a.url, err)
 		}
 	}

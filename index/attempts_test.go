@@ -107,6 +107,48 @@ func TestIndexOfAnOlderVellumIsMigrated(t *testing.T) {
 	}
 }
 
+// Attempts are settled in batches of groups and by file: a retried URL
+// among thousands of others, past the first batch of groups, still has its
+// final attempt found, whether its rows are added as they are or held apart
+// until their file is closed.
+func TestRetriedURLAmongManyIsSettled(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+			ctx := context.Background()
+			x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			var caps []Capture
+			for i := range 2*settleChunk + 10 {
+				caps = append(caps, attempt(t, fmt.Sprintf("http://news.example/%d", i), "20261206010001", runA, int64(i), 200, ""))
+			}
+			const u = "http://news.example/retried"
+			caps = append(caps,
+				attempt(t, u, "20261206010001", runA, 5000, 500, ""),
+				attempt(t, u, "20261206010002", runA, 5001, 200, "disconnect"),
+				attempt(t, u, "20261206010003", runA, 5002, 503, ""))
+			if held {
+				b := x.NewBatcher()
+				b.FileOpened(runA)
+				must(t, b.Add(caps, nil))
+				b.FileClosed(runA)
+				must(t, b.Close())
+			} else {
+				must(t, x.Add(ctx, caps, nil)) // one batch: its groups are settled in chunks
+			}
+			key, _ := warc.SURT(u)
+			if got := seen(t, x, key); len(got) != 1 || got[0] != "20261206010003 503 5002" {
+				t.Errorf("captures of a URL tried three times: %q, want only the final attempt", got)
+			}
+			if n, _ := x.Count(ctx); n != int64(2*settleChunk+11) {
+				t.Errorf("Count = %d, want %d", n, 2*settleChunk+11)
+			}
+		})
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -195,11 +195,7 @@ func moveIn(ctx context.Context, tx *sql.Tx, name string) error {
 			return err
 		}
 	}
-	moved, err := attemptsInFile(ctx, tx, name)
-	if err != nil {
-		return err
-	}
-	return settleAttempts(ctx, tx, moved)
+	return settleFile(ctx, tx, name)
 }
 
 // dropOrphanedOpenRows drops the rows held apart for files under root that
