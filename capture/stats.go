@@ -85,6 +85,9 @@ func (r SeedResult) LineAt(replayBase string) string {
 	if at != "" {
 		at = replayBase + at
 	}
+	if errors.Is(r.Err, ErrRobots) { // counted as skipped, not as an error: say so, and how to capture it
+		return fmt.Sprintf("SKIPPED %s: %v (--ignore-robots captures it)", r.Seed, r.Err)
+	}
 	if r.Err != nil {
 		if r.Timestamp != "" {
 			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, at)

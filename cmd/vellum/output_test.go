@@ -95,6 +95,22 @@ func TestAFailedSeedIsReportedOnce(t *testing.T) {
 
 // With the store down the closing line names the store once; once it is
 // back, the next capture says how many files went up, and logs no err=<nil>.
+// A seed robots.txt forbids is skipped, as the counts say, and the line
+// tells how to capture it anyway; the capture still exits 1: the seed asked
+// for is not in the archive.
+func TestARobotsForbiddenSeedIsToldSkipped(t *testing.T) {
+	srv := newsSite(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	r := vellum(t, nil, "capture", "--archive", archive, "--delay", "0", srv.URL+"/private/x.html")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	want := "SKIPPED " + srv.URL + "/private/x.html: disallowed by robots.txt (--ignore-robots captures it)\n"
+	if !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, ", 0 errors, 1 skipped,") {
+		t.Errorf("stdout:\n%s\nwant %q and the summary counting it skipped", r.stdout, want)
+	}
+}
+
 func TestCaptureSaysWhatWentUpAndWhatDidNot(t *testing.T) {
 	m := miniotest.Start(t)
 	m.Stop(t)
