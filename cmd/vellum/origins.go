@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,12 +59,12 @@ func loopbackName(host string) bool {
 	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// parseOrigin checks a --content-origin value: scheme and host, nothing more.
-func parseOrigin(s string) (string, error) {
+// parseOrigin checks an origin flag's value: scheme and host, nothing more.
+func parseOrigin(flag, s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil {
-		return "", fmt.Errorf("--content-origin %q: want an origin such as http://localhost:8081", s)
+		return "", fmt.Errorf("--%s %q: want an origin such as http://localhost:8081", flag, s)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
@@ -73,4 +74,38 @@ func sameHost(a, b string) bool {
 	ua, errA := url.Parse(a)
 	ub, errB := url.Parse(b)
 	return errA == nil && errB == nil && ua.Hostname() == ub.Hostname()
+}
+
+// toUIOrigin redirects a request that reached the UI under another loopback
+// name (localhost:8080 for a UI at 127.0.0.1:8080, as Docker suggests) to
+// the UI's own origin: archived content lets only that origin frame it, and
+// under the content's host name the UI would share its cookies. Only with the
+// default UI origin: behind a proxy, where the Host seen may be anything,
+// --ui-origin is set and nothing is redirected.
+func toUIOrigin(uiOrigin string, next http.Handler) http.Handler {
+	u, err := url.Parse(uiOrigin)
+	if err != nil || !loopbackName(u.Hostname()) {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if host, _, err := net.SplitHostPort(r.Host); err == nil && host != u.Hostname() && loopbackName(host) {
+			http.Redirect(w, r, uiOrigin+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// listening names where l listens when origin, set by a flag, names another
+// host (a proxy's or a LAN name), so that the user sees both.
+func listening(origin string, l net.Listener) string {
+	u, err := url.Parse(origin)
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	if err != nil || u.Port() == port && (u.Hostname() == host || loopbackName(u.Hostname())) {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return " (listening on http://" + net.JoinHostPort(host, port) + ")"
 }

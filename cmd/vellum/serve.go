@@ -21,7 +21,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
-	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag string
+	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag, uiOriginFlag string
 	singleOrigin := false
 	syncEvery := time.Minute
 	noBanner := false
@@ -42,7 +42,12 @@ func newServeCmd() *cobra.Command {
 				return &exitError{2, "--unsafe-single-origin serves no content origin: drop --content-addr and --content-origin"}
 			}
 			if contentOriginFlag != "" {
-				if contentOriginFlag, err = parseOrigin(contentOriginFlag); err != nil {
+				if contentOriginFlag, err = parseOrigin("content-origin", contentOriginFlag); err != nil {
+					return &exitError{2, err.Error()}
+				}
+			}
+			if uiOriginFlag != "" {
+				if uiOriginFlag, err = parseOrigin("ui-origin", uiOriginFlag); err != nil {
 					return &exitError{2, err.Error()}
 				}
 			}
@@ -73,8 +78,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
 			}
-			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: listenOrigin(addr, ui.Addr()),
+			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: uiOriginFlag,
 				RunLive: func(id string) bool { return capture.RunLive(archive, id) }}
+			if opts.UIOrigin == "" {
+				opts.UIOrigin = listenOrigin(addr, ui.Addr())
+			}
 			var content net.Listener
 			if !singleOrigin {
 				if contentAddr == "" {
@@ -97,12 +105,16 @@ func newServeCmd() *cobra.Command {
 			met := newMetrics(idx, archive, func() *capture.Scheduler { return sched })
 			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
 			metricsHandler := met.handler()
+			var pages http.Handler = srv
+			if content != nil && uiOriginFlag == "" {
+				pages = toUIOrigin(opts.UIOrigin, srv)
+			}
 			mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/metrics" {
 					metricsHandler.ServeHTTP(w, r)
 					return
 				}
-				srv.ServeHTTP(w, r)
+				pages.ServeHTTP(w, r)
 			})
 			if len(jobs) > 0 {
 				runner := &jobRunner{archive: archive, replayBase: opts.UIOrigin, resume: true, remote: remoteFlag,
@@ -138,9 +150,9 @@ func newServeCmd() *cobra.Command {
 				return &exitError{2, err.Error()}
 			}
 			defer stopProfiles()
-			fmt.Fprintf(cmd.OutOrStdout(), "Vellum replays %s at %s/\n", archive, opts.UIOrigin)
+			fmt.Fprintf(cmd.OutOrStdout(), "Vellum replays %s at %s/%s\n", archive, opts.UIOrigin, listening(opts.UIOrigin, ui))
 			if content != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "Archived content is served from %s/\n", opts.ContentOrigin)
+				fmt.Fprintf(cmd.OutOrStdout(), "Archived content is served from %s/%s\n", opts.ContentOrigin, listening(opts.ContentOrigin, content))
 			}
 			err = runServers(ctx, servers, listeners)
 			logger.Info("serve stopped", "addr", ui.Addr().String())
@@ -151,6 +163,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&archive, "archive", archive, "archive directory")
 	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, with --unsafe-single-origin)")
 	f.StringVar(&contentAddr, "content-addr", "", "address archived content is served from, its own origin (default: --addr's host, next port)")
+	f.StringVar(&uiOriginFlag, "ui-origin", "", "origin browsers reach --addr at, allowed to frame archived content (default: --addr's host, 127.0.0.1 for 0.0.0.0; set it and --content-origin behind a proxy or for a LAN name)")
 	f.StringVar(&contentOriginFlag, "content-origin", "", "origin browsers reach --content-addr at, with a host name other than the UI's (default: localhost beside 127.0.0.1, and the other way round)")
 	f.BoolVar(&singleOrigin, "unsafe-single-origin", false, "serve archived content on the UI's own origin, unframed: archived scripts can then read and set the UI's cookies and storage, call the UI as the user and lead the window to the live web")
 	f.BoolVar(&noBanner, "no-banner", false, "no capture banner on replayed pages")
