@@ -81,10 +81,12 @@ func queryAttempts(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 }
 
 // settleSQL marks every capture of one group but the final attempt as
-// superseded, writing only the rows whose mark changes.
+// superseded, writing only the rows whose mark changes. An attempt cut off
+// (time, disconnect) loses to a whole one; one cut at --max-size (length) is
+// whole as far as retries go: it is how a large file is archived.
 const settleSQL = `UPDATE captures SET superseded = rank.later
 	FROM (SELECT filename AS f, offset AS o,
-			row_number() OVER (ORDER BY truncated = '' DESC, ts DESC, filename DESC, offset DESC) > 1 AS later
+			row_number() OVER (ORDER BY truncated IN ('time', 'disconnect', 'unspecified'), ts DESC, filename DESC, offset DESC) > 1 AS later
 		FROM captures WHERE urlkey = ? AND url = ? AND run = ?) AS rank
 	WHERE captures.filename = rank.f AND captures.offset = rank.o AND captures.superseded != rank.later`
 

@@ -183,3 +183,23 @@ func BenchmarkAddVellumFiles(b *testing.B) {
 		})
 	}
 }
+
+// A 200 cut at --max-size (WARC-Truncated: length) is how a large file is
+// archived, not a failed attempt: it wins over the 503 retried before it.
+func TestSizeCutFinalAttemptWinsOverAnEarlierError(t *testing.T) {
+	ctx := context.Background()
+	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const u = "http://news.example/video.mp4"
+	key, _ := warc.SURT(u)
+	must(t, x.Add(ctx, []Capture{
+		attempt(t, u, "20261206010001", runA, 100, 503, ""),
+		attempt(t, u, "20261206010003", runA, 200, 200, "length"),
+	}, nil))
+	if got := seen(t, x, key); fmt.Sprint(got) != fmt.Sprint([]string{"20261206010003 200 200"}) {
+		t.Errorf("closest to 2000: %q, want the size-cut 200", got)
+	}
+}
