@@ -36,7 +36,7 @@ func loadArchived(ctx context.Context, store storage.Store, idx *index.Index, ru
 		return nil, err
 	}
 	a := &archived{store: store, idx: idx, caps: make(map[string]index.Capture, len(caps)), withMeta: withMeta}
-	for _, c := range caps { // in file and offset order: a retry's capture replaces the attempt before it
+	for _, c := range caps { // the final attempt of each URL, as replay has it
 		a.caps[c.URL] = c
 	}
 	return a, nil

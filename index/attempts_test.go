@@ -203,3 +203,26 @@ func TestSizeCutFinalAttemptWinsOverAnEarlierError(t *testing.T) {
 		t.Errorf("closest to 2000: %q, want the size-cut 200", got)
 	}
 }
+
+// A run's captures, as resume reads them back, are its final attempts: the
+// whole 503 over a 200 cut by a reset, as replay has it.
+func TestCapturesOfRunAreTheFinalAttempts(t *testing.T) {
+	ctx := context.Background()
+	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	const u = "http://news.example/story"
+	must(t, x.Add(ctx, []Capture{
+		attempt(t, u, "20261206010001", runA, 100, 503, ""),
+		attempt(t, u, "20261206010003", runA, 200, 200, "disconnect"),
+	}, nil))
+	caps, err := x.CapturesOfRun(ctx, "20261206T010000Z-aaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(caps) != 1 || caps[0].Status != 503 {
+		t.Errorf("captures of the run: %+v, want the whole 503 alone", caps)
+	}
+}

@@ -188,10 +188,11 @@ func (x *Index) runs(ctx context.Context, q string, args ...any) ([]Run, error) 
 
 // CapturesOfRun returns the captures written by a run: those in its WARC
 // files, named "<run-id>-<serial>.warc.gz" in the folders of the days from
-// its start on.
+// its start on; of a URL it retried, the final attempt only (attempts.go),
+// the one replay serves.
 func (x *Index) CapturesOfRun(ctx context.Context, runID string) ([]Capture, error) {
 	return x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE filename >= ? AND filename LIKE ? ESCAPE '\'
-		ORDER BY filename, offset`, runFilesFrom(runID), runFiles(runID))
+		AND superseded = 0 ORDER BY filename, offset`, runFilesFrom(runID), runFiles(runID))
 }
 
 // ResponsesWithMetadata returns the record IDs of the responses a run wrote
