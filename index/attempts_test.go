@@ -94,7 +94,13 @@ func TestIndexOfAnOlderVellumIsMigrated(t *testing.T) {
 		CREATE INDEX captures_lookup ON captures (urlkey, ts, filename, offset, url, type, mime, status, digest, length,
 		record_id, refers_to_url, refers_to_ts);
 		INSERT INTO captures VALUES ('example,news)/story', '20141231120000', 'http://news.example/story', 'response',
-		'text/html', 200, 'sha256:1', 100, 0, 'old.warc.gz', '<urn:uuid:1>', '', '')`)
+		'text/html', 200, 'sha256:1', 100, 0, 'old.warc.gz', '<urn:uuid:1>', '', ''),
+		('example,news)/retried', '20261206010001', 'http://news.example/retried', 'response',
+		'text/html', 500, 'sha256:2', 100, 100, '`+runA+`', '<urn:uuid:2>', '', ''),
+		('example,news)/retried', '20261206010002', 'http://news.example/retried', 'response',
+		'text/html', 200, 'sha256:3', 100, 200, '`+runA+`', '<urn:uuid:3>', '', '');
+		CREATE TABLE remote_cdxj (name TEXT PRIMARY KEY, size INTEGER NOT NULL, imported TEXT NOT NULL) WITHOUT ROWID;
+		INSERT INTO remote_cdxj VALUES ('warcs/2026/12/06/x.cdxj', 10, '2026-12-06T00:00:00Z')`)
 	must(t, err)
 	must(t, db.Close())
 	x, err := Open(ctx, path)
@@ -104,6 +110,14 @@ func TestIndexOfAnOlderVellumIsMigrated(t *testing.T) {
 	defer x.Close()
 	if got := seen(t, x, "example,news)/story"); len(got) != 1 || got[0] != "20141231120000 200 0" {
 		t.Errorf("older row: %q", got)
+	}
+	// The run's retried URL is settled at once, and the remote CDXJ files
+	// are to be read again (their pages and runs).
+	if got := seen(t, x, "example,news)/retried"); fmt.Sprint(got) != fmt.Sprint([]string{"20261206010002 200 200"}) {
+		t.Errorf("a retried URL of an older index: %q, want its final attempt alone", got)
+	}
+	if ok, err := x.ImportedCDXJ(ctx, "warcs/2026/12/06/x.cdxj", 10); err != nil || ok {
+		t.Errorf("remote CDXJ still counted as imported after the migration: %v %v", ok, err)
 	}
 }
 

@@ -100,9 +100,12 @@ CREATE INDEX IF NOT EXISTS captures_by_digest ON captures (digest);
 `
 
 // migrate adds the columns that an index made by an older Vellum lacks.
-// Their rows get the defaults (whole, not superseded) until `vellum index`
-// rebuilds them.
+// Their rows are whole (nothing said otherwise) and get their run from
+// their file name, and each run's retried URLs are settled; the CDXJ files
+// of the remote store are read again on the next sync, so a replay node on
+// the store alone gets its pages and runs too.
 func migrate(ctx context.Context, db *sql.DB) error {
+	added := false
 	for _, col := range []string{
 		`truncated TEXT NOT NULL DEFAULT ''`,
 		`run TEXT NOT NULL DEFAULT ''`,
@@ -117,9 +120,59 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			if _, err := db.ExecContext(ctx, `ALTER TABLE captures ADD COLUMN `+col); err != nil {
 				return err
 			}
+			added = true
 		}
 	}
-	_, err := db.ExecContext(ctx, capturesIndexes)
+	if _, err := db.ExecContext(ctx, capturesIndexes); err != nil {
+		return err
+	}
+	if !added {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := settleOlderRows(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// settleOlderRows gives the rows of an older index their run and settles
+// their attempts, and has the remote CDXJ files imported again.
+func settleOlderRows(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT filename FROM captures`)
+	if err != nil {
+		return err
+	}
+	var files []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			rows.Close()
+			return err
+		}
+		files = append(files, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, f := range files {
+		run := runOfFile(f)
+		if run == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE captures SET run = ? WHERE filename = ?`, run, f); err != nil {
+			return err
+		}
+		if err := settleFile(ctx, tx, f); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM remote_cdxj`)
 	return err
 }
 
