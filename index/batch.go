@@ -180,9 +180,22 @@ func (b *Batcher) flush() {
 		if b.err == nil {
 			b.err = err
 		}
+		// The batch goes back to the queue, to be tried again with the next
+		// (a busy or briefly full disk): a closed file's rows must not stay
+		// held apart for good. Its writer stops at the first failure (the
+		// error Add returns), so little more comes; a queue that still grows
+		// past retainMax rows is dropped, and `vellum index` restores it.
+		if len(b.caps)+len(b.pages)+len(final.caps)+len(final.pages)+len(held.caps)+len(held.pages) <= retainMax {
+			b.caps = append(append(final.caps, held.caps...), b.caps...)
+			b.pages = append(append(final.pages, held.pages...), b.pages...)
+			b.closed = append(closed, b.closed...)
+		}
 		b.mu.Unlock()
 	}
 }
+
+// retainMax bounds the rows a failing Batcher keeps to try again.
+const retainMax = 100_000
 
 // moveIn moves the rows held apart for a file, now final, to the tables
 // lookups read, and settles which attempts of their URLs are final.

@@ -2,9 +2,11 @@ package index_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/index"
 )
@@ -112,5 +114,44 @@ func BenchmarkBatcher(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A batch whose write fails is tried again with the next: the rows of a
+// file closed just then reach the tables lookups read once the index can be
+// written again, instead of staying held apart for good.
+func TestBatcherTriesAFailedBatchAgain(t *testing.T) {
+	root := t.TempDir()
+	idx := open(t, root)
+	ctx := context.Background()
+	other, err := sql.Open("sqlite", "file:"+filepath.Join(root, index.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	const a = "warcs/2014/08/12/r-00000.warc.gz"
+	bt := idx.NewBatcher()
+	bt.FileOpened(a)
+	bt.Add(rowsOf(a, 3), nil)
+	// The table lookups read goes away: moving a's rows in fails.
+	if _, err := other.Exec(`ALTER TABLE captures RENAME TO captures_away`); err != nil {
+		t.Fatal(err)
+	}
+	bt.FileClosed(a)
+	deadline := time.Now().Add(time.Minute)
+	for bt.Add(nil, nil) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the batch never failed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := other.Exec(`ALTER TABLE captures_away RENAME TO captures`); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.Close(); err == nil {
+		t.Error("Close forgot the earlier failure")
+	}
+	if n, err := idx.Count(ctx); err != nil || n != 3 {
+		t.Errorf("%d captures after the index could be written again (err %v), want 3", n, err)
 	}
 }
