@@ -97,3 +97,26 @@ func cookieCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	page("Behind a cookie check")(w, r)
 }
+
+// A chain that failed (here a redirect loop) archives its hops but is no
+// page: its last redirect is neither parsed (no metadata record, its links
+// not followed) nor counted, on a first run or on the next.
+func TestAFailedChainIsNoPage(t *testing.T) {
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/a": redirectTo("/b"),
+		"/b": redirectTo("/a"),
+	})
+	cfg := testConfig(t)
+	for i := range 2 {
+		res := run(t, cfg, srv.URL+"/a")
+		if c := res.Run.Counts; c.Pages != 0 || c.Unchanged != 0 || c.Errors != 1 {
+			t.Errorf("run %d: %d pages (%d unchanged), %d errors; want 0 pages and 1 error", i+1, c.Pages, c.Unchanged, c.Errors)
+		}
+	}
+	recs := readArchive(t, cfg.Archive)
+	for _, u := range []string{srv.URL + "/a", srv.URL + "/b"} {
+		if n := len(find(recs, "metadata", "urn:pageinfo:"+u)); n != 0 {
+			t.Errorf("%d metadata records of the redirect %s", n, u)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 			c.log.Warn("page failed", "url", j.u.String(), "err", err)
 		}
 	}
-	if ch.final == nil {
+	if ch.final == nil || ch.err != nil { // a chain that failed (a loop, a hop refused) archived its hops but is no page
 		c.markDone(ctx, j.u, nil)
 		c.finishPage()
 		return
