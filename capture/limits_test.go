@@ -155,7 +155,7 @@ func TestRobotsTxtHasItsOwnLimitAndAnUnreachableOneKeepsVellumOff(t *testing.T) 
 	for _, host := range []string{hang.URL, down.URL, trickle.URL} {
 		n := 0
 		for _, line := range strings.Split(logs.String(), "\n") {
-			if strings.Contains(line, `level=WARN msg="robots.txt unreachable: its host is skipped for this run"`) &&
+			if strings.Contains(line, `level=WARN msg="robots.txt unreachable: nothing of its host is fetched this run"`) &&
 				strings.Contains(line, " url="+host+"/robots.txt ") {
 				n++
 			}

@@ -79,7 +79,7 @@ func (c *robotsCache) refusal(ctx context.Context, u *url.URL) error {
 		return ctx.Err()
 	}
 	if g.unreachable != nil {
-		return fmt.Errorf("%w (%v); its host is skipped for this run", ErrRobotsUnreachable, g.unreachable)
+		return fmt.Errorf("%w (%v); nothing of its host is fetched this run", ErrRobotsUnreachable, g.unreachable)
 	}
 	if ok, _ := g.allows(u); !ok {
 		return ErrRobots
@@ -138,7 +138,7 @@ func (c *robotsCache) load(ctx context.Context, u *url.URL) *robotsGroup {
 		unreachable = fmt.Errorf("HTTP %d", status)
 	}
 	if unreachable != nil {
-		c.log.Warn("robots.txt unreachable: its host is skipped for this run", "url", ru.String(), "err", unreachable)
+		c.log.Warn("robots.txt unreachable: nothing of its host is fetched this run", "url", ru.String(), "err", unreachable)
 	}
 	data, err := robotstxt.FromStatusAndBytes(status, body)
 	if err != nil {
