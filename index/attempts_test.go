@@ -26,6 +26,17 @@ func attempt(t *testing.T, u, ts, file string, offset int64, status int, truncat
 		Digest: fmt.Sprintf("sha256:%d", offset), Length: 100, Offset: offset, Filename: file, Truncated: truncated}
 }
 
+// openIndex opens a new, empty index, closed when the test ends.
+func openIndex(t *testing.T) *Index {
+	t.Helper()
+	x, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
 func seen(t *testing.T, x *Index, key string) []string {
 	t.Helper()
 	caps, err := x.Closest(context.Background(), key, "2000", 0)
@@ -41,11 +52,7 @@ func seen(t *testing.T, x *Index, key string) []string {
 
 func TestFinalAttemptOfARunIsTheCapture(t *testing.T) {
 	ctx := context.Background()
-	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := openIndex(t)
 	const u = "http://news.example/story"
 	key, _ := warc.SURT(u)
 	// Run A: a 500, a cut-off 200, a whole 200. Run B: a whole 500, then a
@@ -202,11 +209,7 @@ func BenchmarkAddVellumFiles(b *testing.B) {
 // archived, not a failed attempt: it wins over the 503 retried before it.
 func TestSizeCutFinalAttemptWinsOverAnEarlierError(t *testing.T) {
 	ctx := context.Background()
-	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := openIndex(t)
 	const u = "http://news.example/video.mp4"
 	key, _ := warc.SURT(u)
 	must(t, x.Add(ctx, []Capture{
@@ -222,11 +225,7 @@ func TestSizeCutFinalAttemptWinsOverAnEarlierError(t *testing.T) {
 // whole 503 over a 200 cut by a reset, as replay has it.
 func TestCapturesOfRunAreTheFinalAttempts(t *testing.T) {
 	ctx := context.Background()
-	x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := openIndex(t)
 	const u = "http://news.example/story"
 	must(t, x.Add(ctx, []Capture{
 		attempt(t, u, "20261206010001", runA, 100, 503, ""),
