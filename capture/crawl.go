@@ -50,11 +50,11 @@ type crawl struct {
 	reqT     *Transport // cfg.ConnsPerHost connections per host: requisites
 	rec      *Recorder
 	idx      *index.Index
-	prior    PriorFunc             // latest capture of a URL by another run
-	front    *index.FrontierWriter // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
-	changes  *changeLog            // page changes, when there is no frontier to keep them
-	problems *problemLog           // URLs skipped or failed
-	archive  *archived             // a resumed run's own captures; nil otherwise
+	prior    PriorFunc               // latest capture of a URL by another run
+	front    *index.FrontierWriter   // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
+	changes  *syncList[index.Change] // page changes, when there is no frontier to keep them
+	problems *problemLog             // URLs skipped or failed
+	archive  *archived               // a resumed run's own captures; nil otherwise
 	robots   *robotsCache
 	jar      http.CookieJar
 	stats    *counters

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/vellumhq/vellum/index"
@@ -31,22 +30,10 @@ type runBook struct {
 	base    index.RunCounts // counts of the earlier part of a resumed run
 	front   *index.FrontierWriter
 	archive *archived
-	items   []index.FrontierItem // a resumed run's frontier
-	changes *changeLog           // a run without a frontier (no job): its page changes
-	missed  *problemLog          // URLs skipped or failed, not yet in the index
-	lock    *runLock             // held while the run goes on
-}
-
-// changeLog collects the page changes of a run that keeps no frontier.
-type changeLog struct {
-	mu   sync.Mutex
-	list []index.Change
-}
-
-func (l *changeLog) add(c index.Change) {
-	l.mu.Lock()
-	l.list = append(l.list, c)
-	l.mu.Unlock()
+	items   []index.FrontierItem    // a resumed run's frontier
+	changes *syncList[index.Change] // a run without a frontier (no job): its page changes
+	missed  *problemLog             // URLs skipped or failed, not yet in the index
+	lock    *runLock                // held while the run goes on
 }
 
 // closeFrontier writes the rest of the frontier, when the run keeps one.
@@ -116,7 +103,7 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 	if cfg.Job != "" {
 		b.front = idx.NewFrontierWriter(b.run.ID, seq)
 	} else {
-		b.changes = &changeLog{}
+		b.changes = &syncList[index.Change]{}
 	}
 	return b, nil
 }
@@ -209,10 +196,11 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 	var err error
 	switch {
 	case b.front == nil:
-		for i := range b.changes.list {
-			b.changes.list[i].RunID = r.ID
+		changes := b.changes.take()
+		for i := range changes {
+			changes[i].RunID = r.ID
 		}
-		if err = b.idx.AddChanges(ctx, b.changes.list); err == nil {
+		if err = b.idx.AddChanges(ctx, changes); err == nil {
 			res.Changes, err = b.idx.Changes(ctx, r.ID, "")
 		}
 	case r.Status == index.RunInterrupted:

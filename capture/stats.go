@@ -107,33 +107,48 @@ const (
 	kindRequisite = "requisite"
 )
 
-// problemLog collects the URLs a run skipped or that failed, until they are
-// written to the index (every few seconds and at the end of the run).
-type problemLog struct {
-	mu      sync.Mutex
-	pending []index.Problem
+// syncList is a list the crawl's goroutines add to, taken whole by its
+// owner.
+type syncList[T any] struct {
+	mu    sync.Mutex
+	items []T
 }
 
-func (l *problemLog) add(p index.Problem) {
+func (l *syncList[T]) add(v T) {
 	l.mu.Lock()
-	l.pending = append(l.pending, p)
+	l.items = append(l.items, v)
 	l.mu.Unlock()
 }
+
+// take returns what was added and empties the list.
+func (l *syncList[T]) take() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	items := l.items
+	l.items = nil
+	return items
+}
+
+// putBack puts items taken before what was added since.
+func (l *syncList[T]) putBack(items []T) {
+	l.mu.Lock()
+	l.items = append(items, l.items...)
+	l.mu.Unlock()
+}
+
+// problemLog collects the URLs a run skipped or that failed, until they are
+// written to the index (every few seconds and at the end of the run).
+type problemLog struct{ syncList[index.Problem] }
 
 // flush writes what was added since the last flush; what could not be
 // written stays for the next.
 func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) error {
-	l.mu.Lock()
-	batch := l.pending
-	l.pending = nil
-	l.mu.Unlock()
+	batch := l.take()
 	for i := range batch {
 		batch[i].RunID = runID
 	}
 	if err := idx.AddProblems(ctx, batch); err != nil {
-		l.mu.Lock()
-		l.pending = append(batch, l.pending...) // the crawl goes on adding meanwhile
-		l.mu.Unlock()
+		l.putBack(batch) // the crawl goes on adding meanwhile
 		return err
 	}
 	return nil
