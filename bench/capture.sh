@@ -8,12 +8,14 @@
 #   PAGES=500 RUNS=3 bench/capture.sh     # median of 3 runs
 #   TOOLS=wget bench/capture.sh           # one tool only (no ratios)
 #   KEEP=1 bench/capture.sh               # keep the WARCs and logs in the temp dir
+#   BASE=HEAD~1 bench/capture.sh          # also a build of that commit ("base"), for ratios
 set -euo pipefail
 
 PAGES=${PAGES:-2000}
 RUNS=${RUNS:-1}
 TOOLS=${TOOLS:-vellum wget}
 KEEP=${KEEP:-0}
+BASE=${BASE:-} # a commit: its build runs as the tool "base" beside vellum
 
 die() {
 	echo "capture.sh: $*" >&2
@@ -28,6 +30,7 @@ read -r -a tools <<<"$TOOLS"
 for t in "${tools[@]}"; do
 	[[ $t == vellum || $t == wget ]] || die "TOOLS: unknown tool '$t' (want vellum and/or wget)"
 done
+[[ -z $BASE ]] || tools+=(base)
 uses() { [[ " ${tools[*]} " == *" $1 "* ]]; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +52,7 @@ if uses vellum; then
 	say "building .bin/vellum"
 	go build -o .bin/vellum ./cmd/vellum
 fi
+[[ -z $BASE ]] || build_base "$BASE"
 
 make_tmp capture
 
@@ -65,9 +69,11 @@ run_tool() {
 	reset
 	t0=$EPOCHREALTIME
 	case $tool in
-	vellum)
+	vellum | base)
+		local bin=.bin/vellum
+		[[ $tool == base ]] && bin=.bin/vellum-base
 		/usr/bin/time -v -o "$dir/time.txt" \
-			.bin/vellum capture --archive "$dir/out" --depth 1 --delay 0 --no-progress --log-level warn "$base/" \
+			"$bin" capture --archive "$dir/out" --depth 1 --delay 0 --no-progress --log-level warn "$base/" \
 			>"$dir/stdout" 2>"$dir/stderr" || rc=$?
 		;;
 	wget)
@@ -107,10 +113,10 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$tmp/results"
 : >"$tmp/notes"
 for ((run = 1; run <= RUNS; run++)); do
-	order=("${tools[@]}")
-	if ((run % 2 == 0 && ${#tools[@]} == 2)); then # alternate who goes first
-		order=("${tools[1]}" "${tools[0]}")
-	fi
+	order=() # rotate the order, so that no tool always goes first
+	for ((i = 0; i < ${#tools[@]}; i++)); do
+		order+=("${tools[(i + run - 1) % ${#tools[@]}]}")
+	done
 	for t in "${order[@]}"; do
 		say "run $run/$RUNS: $t"
 		run_tool "$t" "$tmp/run$run/$t" "$run"
@@ -142,6 +148,9 @@ report=$tmp/report
 	if uses vellum; then
 		echo "vellum: .bin/vellum at $git_rev: capture --depth 1 --delay 0 --no-progress --log-level warn"
 	fi
+	if uses base; then
+		echo "base: .bin/vellum-base at $base_rev (BASE=$BASE), the same flags"
+	fi
 	if uses wget; then
 		echo "wget: $(/usr/bin/wget --version | head -n1 | cut -d' ' -f1-3): -e robots=on -r -l 1 -p --warc-file=site --no-warc-keep-log"
 	fi
@@ -172,6 +181,11 @@ report=$tmp/report
 		printf '%-22s %8s\n' "vellum/wget peak RSS" "$(ratio "$(col vellum rss)" "$(col wget rss)")"
 		printf '%-22s %8s\n' "vellum/wget WARC MB/s" \
 			"$(ratio "$(col vellum 'wall > 0 ? warc / wall : 0')" "$(col wget 'wall > 0 ? warc / wall : 0')")"
+	fi
+	if uses vellum && uses base; then
+		printf '%-22s %8s   (this tree over %s)\n' "vellum/base URLs/s" \
+			"$(ratio "$(col vellum 'wall > 0 ? req / wall : 0')" "$(col base 'wall > 0 ? req / wall : 0')")" "$base_rev"
+		printf '%-22s %8s\n' "vellum/base peak RSS" "$(ratio "$(col vellum rss)" "$(col base rss)")"
 	fi
 	if ((RUNS > 1)); then
 		echo

@@ -59,3 +59,17 @@ start_benchsite() {
 stats() { curl -fsS --max-time 10 "$base/__stats"; }
 reset() { curl -fsS --max-time 10 -X POST "$base/__reset" >/dev/null; }
 field() { sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" <<<"$2"; }
+
+# build_base REV: builds .bin/vellum-base from the commit REV (for BASE=REV:
+# the build a change is compared with, side by side in the same run). The
+# source is exported with git archive, so the work tree is left alone.
+build_base() {
+	local rev=$1 src
+	git rev-parse --verify -q "$rev^{commit}" >/dev/null || die "BASE: '$rev' is not a commit of this repository"
+	base_rev=$(git rev-parse --short "$rev^{commit}")
+	src=$(mktemp -d "${TMPDIR:-/tmp}/vellum-base-src.XXXXXX")
+	say "building .bin/vellum-base from $base_rev"
+	git archive "$rev" | tar -x -C "$src"
+	(cd "$src" && go build -o "$root/.bin/vellum-base" ./cmd/vellum) || { rm -rf "$src"; die "BASE: $base_rev does not build"; }
+	rm -rf "$src"
+}

@@ -12,6 +12,8 @@
 #   DURATION=30 CONNS=32 bench/replay.sh     # longer, more connections
 #   TARGETS="cdx nginx" bench/replay.sh      # some targets only
 #   KEEP=1 bench/replay.sh                   # keep the archive, logs and wrk output
+#   BASE=HEAD~1 bench/replay.sh              # also serve with a build of that commit
+#                                            # (targets "rewritten-base" etc.), for ratios
 set -euo pipefail
 
 DURATION=${DURATION:-15}   # seconds each measurement lasts
@@ -24,6 +26,7 @@ CAPTURES=${CAPTURES:-1000000} # captures in the synthetic index for the CDX quer
 PAGES=${PAGES:-50}            # articles of the captured benchsite
 ARTICLE=${ARTICLE:-/a/7.html} # the article measured
 TARGETS=${TARGETS:-rewritten raw cdx nginx}
+BASE=${BASE:-} # a commit: a build of it serves copies of the same archives beside vellum
 
 # pywb 2.10 on this kind of machine (issue 3): reference figures, pywb is not run.
 PYWB_PAGES=230
@@ -54,10 +57,20 @@ read -r -a targets <<<"$TARGETS"
 for t in "${targets[@]}"; do
 	[[ $t =~ ^(rewritten|raw|cdx|nginx)$ ]] || die "TARGETS: unknown target '$t' (want rewritten, raw, cdx and/or nginx)"
 done
+if [[ -n $BASE ]]; then # each base target right after its own, so both see the same load
+	with_base=()
+	for t in "${targets[@]}"; do
+		with_base+=("$t")
+		[[ $t == nginx ]] || with_base+=("$t-base")
+	done
+	targets=("${with_base[@]}")
+fi
 uses() { [[ " ${targets[*]} " == *" $1 "* ]]; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # for build_base; this script has its own set-up and cleanup
 
 # Debian's packages: wrk to load, nginx-light for the static ceiling, curl.
 missing=()
@@ -77,11 +90,12 @@ say "building .bin/vellum, .bin/benchsite and .bin/synthindex"
 go build -o .bin/vellum ./cmd/vellum
 go build -o .bin/benchsite ./bench/benchsite
 uses cdx && go build -o .bin/synthindex ./bench/synthindex
+[[ -z $BASE ]] || build_base "$BASE"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vellum-replay-bench.XXXXXX")
 # nginx runs as nobody when we are root: it must be able to reach $tmp/nginx.
 chmod 711 "$tmp"
-site_pid='' pages_pid='' synth_pid='' nginx_pid=''
+site_pid='' pages_pid='' synth_pid='' nginx_pid='' bpages_pid='' bsynth_pid=''
 stop() { # stop PID: TERM, then wait for it
 	[[ -n $1 ]] || return 0
 	kill "$1" 2>/dev/null || true
@@ -92,6 +106,8 @@ cleanup() {
 	stop "$pages_pid"
 	stop "$synth_pid"
 	stop "$nginx_pid" # the master; it stops its workers
+	stop "$bpages_pid"
+	stop "$bsynth_pid"
 	if [[ $KEEP == 1 ]]; then
 		say "kept $tmp"
 	else
@@ -141,9 +157,9 @@ if uses cdx; then
 fi
 
 # 3. vellum serve, once per archive. Port 0: serve prints the address it got.
-# start_serve ARCHIVE NAME sets serve_pid, serve_base and serve_content.
+# start_serve ARCHIVE NAME [BINARY] sets serve_pid, serve_base and serve_content.
 start_serve() {
-	.bin/vellum serve --archive "$1" --addr 127.0.0.1:0 --log-level warn >"$tmp/$2.out" 2>"$tmp/$2.err" &
+	"${3:-.bin/vellum}" serve --archive "$1" --addr 127.0.0.1:0 --log-level warn >"$tmp/$2.out" 2>"$tmp/$2.err" &
 	serve_pid=$!
 	wait_line "$tmp/$2.out" "$serve_pid" "vellum serve ($2)"
 	serve_base=$(sed -n 's|^Vellum replays .* at \(http://127\.[0-9.]*:[0-9]*\)/$|\1|p' "$tmp/$2.out" | head -n1)
@@ -169,6 +185,18 @@ pages_pid=$serve_pid pages_base=$serve_base pages_content=$serve_content
 if uses cdx; then
 	start_serve "$synth" serve-synth
 	synth_pid=$serve_pid synth_base=$serve_base
+fi
+
+if [[ -n $BASE ]]; then
+	# The base build serves copies, so that neither server sees the other's writes.
+	cp -a "$tmp/pages" "$tmp/pages-base"
+	start_serve "$tmp/pages-base" serve-pages-base .bin/vellum-base
+	bpages_pid=$serve_pid bpages_content=$serve_content
+	if uses cdx; then
+		cp -a "$synth" "$tmp/synth-base"
+		start_serve "$tmp/synth-base" serve-synth-base .bin/vellum-base
+		bsynth_pid=$serve_pid bsynth_base=$serve_base
+	fi
 fi
 
 # The article's capture: its 14-digit timestamp from the CDX API.
@@ -340,6 +368,9 @@ target_url() {
 	raw) echo "$pages_content$path_raw" ;;
 	cdx) echo "$synth_base/" ;; # the paths come from the Lua script
 	nginx) echo "$nginx_base/article.html" ;;
+	rewritten-base) echo "$bpages_content$path_rewritten" ;;
+	raw-base) echo "$bpages_content$path_raw" ;;
+	cdx-base) echo "$bsynth_base/" ;;
 	esac
 }
 target_pid() {
@@ -347,6 +378,8 @@ target_pid() {
 	rewritten | raw) echo "$pages_pid" ;;
 	cdx) echo "$synth_pid" ;;
 	nginx) echo "$nginx_pid" ;;
+	rewritten-base | raw-base) echo "$bpages_pid" ;;
+	cdx-base) echo "$bsynth_pid" ;;
 	esac
 }
 
@@ -357,7 +390,7 @@ measure() {
 	mkdir -p "$dir"
 	url=$(target_url "$t")
 	pid=$(target_pid "$t")
-	[[ $t == cdx ]] && urls=$tmp/urls.txt
+	[[ $t == cdx || $t == cdx-base ]] && urls=$tmp/urls.txt
 	REPLAY_BENCH_URLS=$urls REPLAY_BENCH_CHECK=1 \
 		wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$tmp/bench.lua" "$url" >"$dir/warmup.txt" 2>&1 || wrc=$?
 	local load1 c0 c1 b0 b1 t0 t1 times
@@ -455,8 +488,8 @@ done
 verdict() {
 	local t=$1 want=
 	case $t in
-	rewritten) want=$WANT_PAGES ;;
-	cdx) want=$WANT_CDX ;;
+	rewritten | rewritten-base) want=$WANT_PAGES ;;
+	cdx | cdx-base) want=$WANT_CDX ;;
 	nginx) echo "(ceiling)" && return ;;
 	esac
 	awk -v r="${RPS[$t]}" -v p="${P99[$t]}" -v w="$want" -v pw="$WANT_P99" -v e="${ERR[$t]}" 'BEGIN {
@@ -476,6 +509,7 @@ label() {
 	raw) echo "raw id_" ;;
 	cdx) echo "CDX query" ;;
 	nginx) echo "nginx static" ;;
+	*-base) echo "$(label "${1%-base}") base" ;;
 	esac
 }
 report=$tmp/report
@@ -483,6 +517,7 @@ report=$tmp/report
 	echo "Vellum replay benchmark, $(date -u -d "@$started" '+%Y-%m-%d %H:%M:%S UTC'), loopback only"
 	echo "machine: $(nproc) cores ($cpu_model), $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH); load average $load_start at start, $load_end at end"
 	echo "vellum: .bin/vellum at $git_rev: serve --log-level warn (banner on)"
+	[[ -z $BASE ]] || echo "base: .bin/vellum-base at $base_rev (BASE=$BASE), the same flags, on copies of the same archives"
 	echo "article: $ARTICLE of a $PAGES-article bench/benchsite captured with vellum capture --depth 1, capture $ts;" \
 		"rewritten page $rw_size bytes (sent chunked), raw id_ $raw_size bytes${raw_enc:+ (Content-Encoding: $raw_enc, as archived)}"
 	if uses cdx; then
@@ -497,7 +532,7 @@ report=$tmp/report
 		"wrk shares the $(nproc) cores with the server under test"
 	echo "runs: $RUNS$( ((RUNS > 1)) && echo ", each figure the median over the runs (target order rotates)"); took $elapsed s"
 	echo
-	printf '%-13s %9s %7s %7s %10s %5s %5s %6s %8s %8s  %s\n' \
+	printf '%-16s %9s %7s %7s %10s %5s %5s %6s %8s %8s  %s\n' \
 		target "req/s" "p50 ms" "p99 ms" "bytes/resp" "srv%" "wrk%" "other%" "x nginx" "x pywb" targets
 	for t in "${targets[@]}"; do
 		xn=-
@@ -505,7 +540,7 @@ report=$tmp/report
 		xp=-
 		[[ $t == rewritten ]] && xp=$(ratio "${RPS[$t]}" "$PYWB_PAGES")
 		[[ $t == cdx ]] && xp=$(ratio "${RPS[$t]}" "$PYWB_CDX")
-		printf '%-13s %9.0f %7.2f %7.2f %10.0f %5.0f %5.0f %6.0f %8s %8s  %s\n' "$(label "$t")" \
+		printf '%-16s %9.0f %7.2f %7.2f %10.0f %5.0f %5.0f %6.0f %8s %8s  %s\n' "$(label "$t")" \
 			"${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" "${BPR[$t]}" "${SRV[$t]}" "${WRK[$t]}" "${OTH[$t]}" "$xn" "$xp" "$(verdict "$t")"
 	done
 	echo
@@ -515,6 +550,13 @@ report=$tmp/report
 	echo "srv%: CPU of the server under test (nginx: master and workers) over the measurement, 100% = one core; wrk%: wrk's own;" \
 		"other%: every other process's CPU meanwhile, and steal (interrupts not counted); the three add up to at most $((100 * $(nproc)))%."
 	echo "x nginx: req/s over nginx's req/s; x pywb: req/s over pywb's reference figure."
+	if [[ -n $BASE ]]; then
+		for t in "${targets[@]}"; do
+			[[ $t == *-base || $t == nginx ]] && continue
+			printf '%-16s req/s %s  p99 %s   (this tree over %s: req/s above 1 and p99 below 1 are better)\n' "$(label "$t")/base" \
+				"$(ratio "${RPS[$t]}" "${RPS[$t-base]}")" "$(ratio "${P99[$t]}" "${P99[$t-base]}")" "$base_rev"
+		done
+	fi
 	if ((RUNS > 1)); then
 		echo
 		echo "per run (in the order run):"
