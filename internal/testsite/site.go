@@ -1,7 +1,3 @@
-// Package testsite serves loopback web sites shaped like real news sites for
-// Vellum's tests: an article with every kind of page requisite, a CDN on a
-// second loopback address (127.0.0.2), gzip and chunked responses, a
-// redirect, robots.txt rules, a latin-1 page, and servers that misbehave.
 package testsite
 
 import (
