@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // CDXOptions configures CDXHandler.
@@ -162,7 +163,7 @@ func (h *cdxHandler) parse(v url.Values) (*cdxRequest, error) {
 		return nil, fmt.Errorf("sort: %q is not reverse or closest", s)
 	}
 	if c := v.Get("closest"); c != "" {
-		ts, err := ParseRequestTimestamp(c)
+		ts, err := warc.PadTimestamp(c)
 		if err != nil {
 			return nil, fmt.Errorf("closest: %w", err)
 		}

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // Prefix is where mementos live: /web/<ts><mod>/<url>.
@@ -130,7 +130,7 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, rest string, o
 		s.handleTimeGate(w, r, rest)
 		return
 	}
-	if _, err := ParseRequestTimestamp(mr.Timestamp); err != nil {
+	if mr.Want, err = warc.PadTimestamp(mr.Timestamp); err != nil {
 		s.badRequest(w, r, err.Error())
 		return
 	}
@@ -174,15 +174,6 @@ func redirect(w http.ResponseWriter, loc string, code int) {
 // mementoURL is the replay URL of a capture.
 func mementoURL(prefix, ts, mod, original string) string {
 	return prefix + ts + mod + "/" + original
-}
-
-// httpDate formats a 14-digit timestamp as an HTTP date.
-func httpDate(ts14 string) string {
-	t, err := time.Parse("20060102150405", ts14)
-	if err != nil {
-		return ""
-	}
-	return t.UTC().Format(http.TimeFormat)
 }
 
 // normalizeArchived makes the archived URL of a TimeGate or calendar request.
