@@ -1,8 +1,9 @@
 // Package warc reads and writes WARC/1.1 files (ISO 28500), the format Vellum
 // archives web pages in.
 //
-// Writing: FileWriter writes records into rotating files under
-// Root/warcs/YYYY/MM/DD/, one gzip member per record, with sha256 block and
+// Writing: FileWriter writes records into rotating files in the folders its
+// caller names (Vellum's internal/layout: warcs/YYYY/MM/DD/ of the archive),
+// one gzip member per record, with sha256 block and
 // payload digests (the payload digest over the de-chunked, still
 // content-encoded HTTP entity), a warcinfo record first in each file, and a
 // CDXJ index beside each finished file. Files are written as ".open" under an

@@ -18,7 +18,7 @@ func TestRotation(t *testing.T) {
 	root := t.TempDir()
 	var mu sync.Mutex
 	closed := map[string]ClosedFile{}
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "rot", MaxSize: 40 << 10, Now: fixedClock(),
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "rot", MaxSize: 40 << 10, Now: fixedClock(),
 		OnClose: func(c ClosedFile) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -138,7 +138,7 @@ func checkPairs(t *testing.T, path string) int {
 
 func TestFileWriterBigRecordAndFailure(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "big"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "big"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestFileWriterBigRecordAndFailure(t *testing.T) {
 // that lands in the next: its records must name the new file's warcinfo.
 func TestRotationBetweenPrepareAndWrite(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "race"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "race"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestRotationBetweenPrepareAndWrite(t *testing.T) {
 // (what repair sees after the process dies) finds every record written.
 func TestSyncPutsRecordsInTheFile(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "sync", Now: fixedClock()})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "sync", Now: fixedClock()})
 	if err != nil {
 		t.Fatal(err)
 	}
