@@ -16,6 +16,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -142,7 +143,7 @@ func checkArticleMetadata(t *testing.T, recs []rec, site *testsite.Site, respID 
 func checkIndexRebuild(t *testing.T, archive string, site *testsite.Site) {
 	t.Helper()
 	ctx := context.Background()
-	idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+	idx, err := index.Open(ctx, filepath.Join(archive, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 // countsSite is a front page linking two articles, a page robots.txt
@@ -73,7 +74,7 @@ func TestRunCountsAreTheSumsOfWhatTheRunLists(t *testing.T) {
 		sort.Strings(out)
 		return strings.Join(out, "\n")
 	}
-	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, index.FileName))
+	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestRunCountsAreTheSumsOfWhatTheRunLists(t *testing.T) {
 	if err != nil || list(got) != strings.Join(want, "\n") {
 		t.Errorf("skipped and failed URLs in vellum.db (%v):\n%s\nwant:\n%s", err, list(got), strings.Join(want, "\n"))
 	}
-	data, err := os.ReadFile(filepath.Join(cfg.Archive, capture.RunsDir, res.RunID+".json"))
+	data, err := os.ReadFile(filepath.Join(cfg.Archive, layout.RunsDir, res.RunID+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

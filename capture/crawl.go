@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -120,6 +121,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	batch := idx.NewBatcher()
 	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
 		Root:     cfg.Archive,
+		Dir:      layout.Day,
 		Prefix:   cfg.RunID,
 		MaxSize:  cfg.MaxFileSize,
 		Warcinfo: warcinfo(cfg),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -59,7 +60,7 @@ func TestAnOpenFileLeftByACrashIsRepairedOnStart(t *testing.T) {
 	if _, err := os.Stat(strings.TrimSuffix(closed, ".warc.gz") + ".cdxj"); err != nil {
 		t.Errorf("repaired file has no CDXJ: %v", err)
 	}
-	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, index.FileName))
+	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

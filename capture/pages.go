@@ -239,7 +239,7 @@ func (c *crawl) setSeed(i int, ch chain) {
 	r.Err = ch.err
 	r.Redirects = ch.hops
 	if ch.first != nil {
-		r.Timestamp = ch.first.Records.Response.Date.UTC().Format("20060102150405")
+		r.Timestamp = warc.Timestamp14(ch.first.Records.Response.Date)
 	}
 	if f := ch.final; f != nil {
 		r.Status = f.Status

@@ -110,7 +110,7 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 		resp.Block, resp.BlockSize = io.NewSectionReader(ex.Response, 0, int64(ex.Digest.HeaderLen())), int64(ex.Digest.HeaderLen())
 		respHdr.Add("WARC-Profile", warc.ProfileIdenticalPayloadDigest)
 		respHdr.Add("WARC-Refers-To-Target-URI", refURI)
-		if t, err := time.Parse("20060102150405", refTS); err == nil {
+		if t, err := warc.ParseTimestamp14(refTS); err == nil {
 			respHdr.Add("WARC-Refers-To-Date", t.UTC().Format(time.RFC3339))
 		}
 		if orig.Type == warc.TypeResponse && orig.RecordID != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -12,7 +13,7 @@ import (
 // each is trimmed to its last whole record, renamed to its final name, given
 // its CDXJ file and re-indexed. Files a live writer still holds are left alone.
 func RepairArchive(ctx context.Context, archive string, idx *index.Index) ([]warc.Repaired, error) {
-	repaired, err := warc.RepairOpenFiles(archive)
+	repaired, err := warc.RepairOpenFiles(archive, layout.WARCs(archive))
 	if err != nil {
 		return repaired, fmt.Errorf("repair %s: %w", archive, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
@@ -85,7 +84,7 @@ func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior P
 	if entityCut {
 		entity = entity[:keep]
 	}
-	date, _ := time.Parse("20060102150405", c.Timestamp)
+	date, _ := warc.ParseTimestamp14(c.Timestamp)
 	f := &Fetched{
 		Status: status, Header: header, Entity: entity, EntityCut: entityCut, FromArchive: true,
 		Records: ExchangeRecords{

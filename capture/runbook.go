@@ -12,13 +12,10 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
 )
-
-// RunsDir is where each run's summary is written as <run-id>.json, inside
-// the archive directory.
-const RunsDir = "runs"
 
 // runBook keeps a run's entry in the run history: started in the index,
 // its counts saved while it runs, and ended with its outcome, changes and a
@@ -258,7 +255,7 @@ type SeedFailure struct {
 func runFiles(archive, id string, written []warc.ClosedFile) []string {
 	seen := map[string]bool{}
 	var out []string
-	paths, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", id+"-*.warc.gz"))
+	paths, _ := filepath.Glob(layout.WARCGlob(archive, id+"-*.warc.gz"))
 	for _, p := range paths {
 		if rel, err := filepath.Rel(archive, p); err == nil && !seen[filepath.ToSlash(rel)] {
 			seen[filepath.ToSlash(rel)] = true
@@ -291,7 +288,7 @@ func writeRunJSON(archive string, r index.Run, res *Result, files []string) erro
 			s.Failed = append(s.Failed, SeedFailure{Seed: sr.Seed, Error: sr.Err.Error()})
 		}
 	}
-	dir := filepath.Join(archive, RunsDir)
+	dir := layout.Runs(archive)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("run summary: %w", err)
 	}
@@ -363,7 +360,7 @@ func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
 // deleted): runs the index lacks are added with their page changes. It
 // returns how many it added; a summary it cannot read is reported and skipped.
 func ImportRunHistory(ctx context.Context, idx *index.Index, archive string) (int, []string, error) {
-	files, err := filepath.Glob(filepath.Join(archive, RunsDir, "*.json"))
+	files, err := filepath.Glob(filepath.Join(layout.Runs(archive), "*.json"))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 // runLock is held, as an flock on runs/<id>.lock, by the process that runs a
@@ -19,11 +21,11 @@ type runLock struct{ f *os.File }
 // errRunBusy: another live process holds the run.
 var errRunBusy = errors.New("the run is going on in another process")
 
-func lockPath(archive, id string) string { return filepath.Join(archive, RunsDir, id+".lock") }
+func lockPath(archive, id string) string { return filepath.Join(layout.Runs(archive), id+".lock") }
 
 // lockRun takes the run's lock, or returns errRunBusy.
 func lockRun(archive, id string) (*runLock, error) {
-	if err := os.MkdirAll(filepath.Join(archive, RunsDir), 0o755); err != nil {
+	if err := os.MkdirAll(layout.Runs(archive), 0o755); err != nil {
 		return nil, fmt.Errorf("run lock: %w", err)
 	}
 	f, err := os.OpenFile(lockPath(archive, id), os.O_RDWR|os.O_CREATE, 0o644)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -36,7 +37,7 @@ func TestChangeOfARedirectedPageIsFiledUnderItsTarget(t *testing.T) {
 	if c.URL != site.ArticleURL() || c.Change != index.ChangeChanged || c.PrevTS != first.Changes[0].TS || c.TS == c.PrevTS {
 		t.Fatalf("change: %+v (first %+v)", c, first.Changes[0])
 	}
-	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, index.FileName))
+	idx, err := index.Open(context.Background(), filepath.Join(cfg.Archive, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

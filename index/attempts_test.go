@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -29,7 +30,7 @@ func attempt(t *testing.T, u, ts, file string, offset int64, status int, truncat
 // openIndex opens a new, empty index, closed when the test ends.
 func openIndex(t *testing.T) *Index {
 	t.Helper()
-	x, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	x, err := Open(context.Background(), filepath.Join(t.TempDir(), layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestFinalAttemptOfARunIsTheCapture(t *testing.T) {
 // its rows stay found.
 func TestIndexOfAnOlderVellumIsMigrated(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), FileName)
+	path := filepath.Join(t.TempDir(), layout.IndexFile)
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +137,7 @@ func TestRetriedURLAmongManyIsSettled(t *testing.T) {
 	for _, held := range []bool{false, true} {
 		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
 			ctx := context.Background()
-			x, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+			x, err := Open(ctx, filepath.Join(t.TempDir(), layout.IndexFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +184,7 @@ func BenchmarkAddVellumFiles(b *testing.B) {
 	for _, file := range []string{runA, "other/crawl.warc.gz"} {
 		b.Run(filepath.Base(file), func(b *testing.B) {
 			ctx := context.Background()
-			x, err := Open(ctx, filepath.Join(b.TempDir(), FileName))
+			x, err := Open(ctx, filepath.Join(b.TempDir(), layout.IndexFile))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 // rowsOf makes n capture rows of a file.
@@ -91,7 +92,7 @@ func TestBatcherHoldsRowsUntilTheFileIsClosed(t *testing.T) {
 func BenchmarkBatcher(b *testing.B) {
 	for _, held := range []bool{false, true} {
 		b.Run(fmt.Sprintf("held=%v", held), func(b *testing.B) {
-			idx, err := index.Open(context.Background(), filepath.Join(b.TempDir(), index.FileName))
+			idx, err := index.Open(context.Background(), filepath.Join(b.TempDir(), layout.IndexFile))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -124,7 +125,7 @@ func TestBatcherTriesAFailedBatchAgain(t *testing.T) {
 	root := t.TempDir()
 	idx := open(t, root)
 	ctx := context.Background()
-	other, err := sql.Open("sqlite", "file:"+filepath.Join(root, index.FileName)+"?_pragma=busy_timeout(10000)")
+	other, err := sql.Open("sqlite", "file:"+filepath.Join(root, layout.IndexFile)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Package index is Vellum's capture index: a SQLite database (vellum.db in the
-// archive directory) that says, for every archived URL and time, which WARC
-// file holds the record and at which offset, plus the article metadata of
-// each captured page; and the run history (runs, the pages each run found
-// changed, and a running run's frontier, for resuming it).
+// archive directory, named by internal/layout) that says, for every archived
+// URL and time, which WARC file holds the record and at which offset, plus the
+// article metadata of each captured page; and the run history (runs, the pages
+// each run found changed, and a running run's frontier, for resuming it).
 //
 // The WARC files and their CDXJ files are the truth; the index is derived
 // from them and Rebuild makes it again from the WARCs alone:
@@ -11,4 +11,9 @@
 //	if err != nil { ... }
 //	defer idx.Close()
 //	err = idx.Add(ctx, entries, pages)
+//
+// Seam: it is given warc.Entry values (from a Batcher fed by the capture's
+// FileWriter, from WARC files, or from the CDXJ of a storage.Store), and
+// returns Capture, Page, Run and Change structs. capture writes to it;
+// replay and cmd/vellum read it, each through the methods it needs.
 package index

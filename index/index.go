@@ -14,10 +14,9 @@ import (
 	"syscall"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
-)
 
-// FileName is the index's file name inside an archive directory.
-const FileName = "vellum.db"
+	"github.com/vellumhq/vellum/internal/layout"
+)
 
 // Index is an open capture index. It is safe for concurrent use; writes are
 // serialised by SQLite.
@@ -201,7 +200,7 @@ func OpenArchive(ctx context.Context, dir string, create bool) (x *Index, create
 	case !fi.IsDir():
 		return nil, false, fmt.Errorf("%w at %s: it is a file, not a folder", ErrNoArchive, showDir(dir))
 	case !create && !holdsArchive(dir):
-		return nil, false, fmt.Errorf("%w at %s: no %s or warcs/ in it", ErrNoArchive, showDir(dir), FileName)
+		return nil, false, fmt.Errorf("%w at %s: no %s or %s/ in it", ErrNoArchive, showDir(dir), layout.IndexFile, layout.WARCDir)
 	}
 	probe, err := os.CreateTemp(dir, ".vellum-probe-*")
 	if err != nil {
@@ -209,13 +208,13 @@ func OpenArchive(ctx context.Context, dir string, create bool) (x *Index, create
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	x, err = Open(ctx, filepath.Join(dir, FileName))
+	x, err = Open(ctx, layout.Index(dir))
 	return x, created, err
 }
 
 func holdsArchive(dir string) bool {
-	for _, name := range []string{FileName, "warcs"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+	for _, path := range []string{layout.Index(dir), layout.WARCs(dir)} {
+		if _, err := os.Stat(path); err == nil {
 			return true
 		}
 	}

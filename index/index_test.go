@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -19,7 +20,7 @@ import (
 func writeArchive(t *testing.T, root string) []warc.Entry {
 	t.Helper()
 	clock := time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC)
-	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Prefix: "test", Now: func() time.Time { return clock }})
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Dir: layout.Day, Prefix: "test", Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func writeArchive(t *testing.T, root string) []warc.Entry {
 
 func open(t *testing.T, root string) *index.Index {
 	t.Helper()
-	idx, err := index.Open(context.Background(), filepath.Join(root, index.FileName))
+	idx, err := index.Open(context.Background(), filepath.Join(root, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -37,7 +38,7 @@ func synthIndex(b *testing.B) (*Index, []string) {
 			return
 		}
 		dir := strings.TrimSpace(string(out))
-		if synth.idx, synth.err = Open(context.Background(), filepath.Join(dir, FileName)); synth.err != nil {
+		if synth.idx, synth.err = Open(context.Background(), filepath.Join(dir, layout.IndexFile)); synth.err != nil {
 			return
 		}
 		f, err := os.Open(filepath.Join(dir, "urls.txt"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -18,7 +19,7 @@ import (
 // share a prefix, a TLD of their own.
 func lookupFixture(t *testing.T) *Index {
 	t.Helper()
-	idx, err := Open(t.Context(), filepath.Join(t.TempDir(), FileName))
+	idx, err := Open(t.Context(), filepath.Join(t.TempDir(), layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestLookupBadQueries(t *testing.T) {
 // TestLookupChunks reads a URL with more captures than one chunk holds, in
 // both orders, with limits that end inside a chunk, and stops it early.
 func TestLookupChunks(t *testing.T) {
-	idx, err := Open(t.Context(), filepath.Join(t.TempDir(), FileName))
+	idx, err := Open(t.Context(), filepath.Join(t.TempDir(), layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,24 +5,16 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/vellumhq/vellum/warc"
 )
 
 // closestSeconds pads a 0–14 digit timestamp to the latest time it can mean,
-// as pywb does (2014 is 20141231235959, 201402 is 20140228235959, a digit
-// short of a whole field counts for nothing) and returns its seconds.
+// as replay pads it (warc.PadTimestamp), and returns its seconds.
 func closestSeconds(ts string) (int64, error) {
-	if _, err := padTimestamp("closest", ts, ""); err != nil {
-		return 0, err
-	}
-	if len(ts) < 6 {
-		ts += "299912"[len(ts):]
-	} else if len(ts)%2 == 1 {
-		ts = ts[:len(ts)-1]
-	}
-	full := ts + "31235959"[len(ts)-6:]
-	if len(ts) < 8 { // the month's last day, not the 31st
-		next := seconds(full[:6]+"01000000") + 31*86400
-		return seconds(timestamp(next)[:6]+"01"+full[8:]) - 86400, nil
+	full, err := warc.PadTimestamp(ts)
+	if err != nil {
+		return 0, &QueryError{"closest", err.Error()}
 	}
 	return seconds(full), nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -21,7 +22,7 @@ import (
 func writePage(t *testing.T, root, prefix, page, metaTarget, title string) []warc.Entry {
 	t.Helper()
 	clock := time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC)
-	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Prefix: prefix, Now: func() time.Time { return clock }})
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Dir: layout.Day, Prefix: prefix, Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -31,7 +32,7 @@ type RebuildStats struct {
 // never ".open"), by their paths relative to root, sorted.
 func WARCFiles(root string) ([]string, error) {
 	var names []string
-	dir := filepath.Join(root, "warcs")
+	dir := layout.WARCs(root)
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && path == dir {

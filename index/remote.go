@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -23,7 +24,7 @@ const maxCDXJLine = 1 << 20
 // WARC indexes itself, with record IDs and revisit details CDXJ lacks.
 func (x *Index) SyncRemote(ctx context.Context, remote storage.Store, haveLocal func(warcName string) bool) (int, error) {
 	var todo []storage.Info
-	err := remote.List(ctx, "warcs/", func(in storage.Info) error {
+	err := remote.List(ctx, layout.WARCDir+"/", func(in storage.Info) error {
 		if !strings.HasSuffix(in.Key, ".cdxj") {
 			return nil
 		}

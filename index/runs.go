@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 // runsSchema keeps the history of runs (each capture is a run), the frontier
@@ -222,12 +224,11 @@ func runFilesFrom(runID string) string {
 	if len(runID) < 8 {
 		return ""
 	}
-	for _, c := range runID[:8] {
-		if c < '0' || c > '9' {
-			return ""
-		}
+	day, err := time.Parse("20060102", runID[:8])
+	if err != nil {
+		return ""
 	}
-	return "warcs/" + runID[:4] + "/" + runID[4:6] + "/" + runID[6:8] + "/"
+	return layout.Day(day) + "/"
 }
 
 // runFiles is the LIKE pattern of the file names of a run.

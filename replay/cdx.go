@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // CDXOptions configures CDXHandler.
@@ -67,7 +68,7 @@ var cdxContentTypes = map[string]string{
 // status and digest are left out when the capture has none, as in its CDXJ
 // line. Bad parameters get a 400 with one line naming the parameter.
 // Results are streamed: nothing is buffered beyond 32 KiB.
-func CDXHandler(idx *index.Index, opts CDXOptions) http.Handler {
+func CDXHandler(idx Lookuper, opts CDXOptions) http.Handler {
 	if opts.MaxLimit <= 0 {
 		opts.MaxLimit = DefaultCDXMaxLimit
 	}
@@ -78,8 +79,14 @@ func CDXHandler(idx *index.Index, opts CDXOptions) http.Handler {
 	return &cdxHandler{idx: idx, opts: opts}
 }
 
+// Lookuper streams the captures an index query selects, in the order
+// index.Index.Lookup gives them: what the CDX API reads of an index.
+type Lookuper interface {
+	Lookup(ctx context.Context, q index.Query, fn func(index.Capture) error) error
+}
+
 type cdxHandler struct {
-	idx  *index.Index
+	idx  Lookuper
 	opts CDXOptions
 }
 
@@ -162,7 +169,7 @@ func (h *cdxHandler) parse(v url.Values) (*cdxRequest, error) {
 		return nil, fmt.Errorf("sort: %q is not reverse or closest", s)
 	}
 	if c := v.Get("closest"); c != "" {
-		ts, err := ParseRequestTimestamp(c)
+		ts, err := warc.PadTimestamp(c)
 		if err != nil {
 			return nil, fmt.Errorf("closest: %w", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 var benchIndex struct {
@@ -39,7 +40,7 @@ func synthIndex(b *testing.B) (*index.Index, []string) {
 			return
 		}
 		dir := strings.TrimSpace(string(out))
-		if s.idx, s.err = index.Open(context.Background(), filepath.Join(dir, index.FileName)); s.err != nil {
+		if s.idx, s.err = index.Open(context.Background(), filepath.Join(dir, layout.IndexFile)); s.err != nil {
 			return
 		}
 		f, err := os.Open(filepath.Join(dir, "urls.txt"))

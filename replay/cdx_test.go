@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -33,7 +34,7 @@ func testCapture(t testing.TB, u, ts, mime string, status int, digest string, le
 // subdomain, a record without status or digest, and a URL JSON must escape.
 func cdxFixture(t *testing.T) *index.Index {
 	t.Helper()
-	idx, err := index.Open(t.Context(), filepath.Join(t.TempDir(), index.FileName))
+	idx, err := index.Open(t.Context(), filepath.Join(t.TempDir(), layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestCDXBadRequests(t *testing.T) {
 // TestCDXStreams writes more than one buffer's worth and checks the body
 // arrives whole and in order.
 func TestCDXStreams(t *testing.T) {
-	idx, err := index.Open(t.Context(), filepath.Join(t.TempDir(), index.FileName))
+	idx, err := index.Open(t.Context(), filepath.Join(t.TempDir(), layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

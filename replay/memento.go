@@ -3,7 +3,6 @@ package replay
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
@@ -29,7 +28,7 @@ func (s *Server) handleTimeGate(w http.ResponseWriter, r *http.Request, rest str
 			s.badRequest(w, r, "Accept-Datetime: not an HTTP date: "+ad)
 			return
 		}
-		want = t.UTC().Format("20060102150405")
+		want = warc.Timestamp14(t)
 	}
 	caps, err := s.idx.Closest(r.Context(), key, want, 1)
 	if err != nil {
@@ -66,12 +65,6 @@ func (s *Server) handleTimeMap(w http.ResponseWriter, r *http.Request, rest stri
 	if err := TimeMap(w, format, original, s.uiPrefix(), caps); err != nil {
 		s.log.Debug("timemap", "err", err)
 	}
-}
-
-// captureTime parses a 14-digit timestamp.
-func captureTime(ts string) time.Time {
-	t, _ := time.Parse("20060102150405", ts)
-	return t
 }
 
 // uniqueMementos drops, from captures in time order, those that name the

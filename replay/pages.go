@@ -177,8 +177,7 @@ func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request, mr mementoR
 	if !ok {
 		return
 	}
-	want, _ := ParseRequestTimestamp(mr.Timestamp)
-	i := nearest(caps, want)
+	i := nearest(caps, mr.Want)
 	c := caps[i]
 	if c.Timestamp != mr.Timestamp {
 		redirect(w, mementoURL(Prefix, c.Timestamp, "", c.URL), http.StatusFound)

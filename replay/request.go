@@ -27,6 +27,9 @@ type mementoRequest struct {
 	Timestamp string // 0–14 digits as requested
 	Mod       string
 	URL       string // the archived URL, absolute, with its query
+	// Want is Timestamp padded to 14 digits (warc.PadTimestamp), the time
+	// the handlers look for; serveWeb sets it once it has checked it.
+	Want string
 }
 
 var errBadTimestamp = errors.New("bad timestamp")

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/vellumhq/vellum/warc"
 )
 
 // FuzzParseMementoPath splits arbitrary /web/ request paths: no panic, and
@@ -46,7 +48,7 @@ func FuzzParseRequestTimestamp(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ts string) {
-		got, err := ParseRequestTimestamp(ts)
+		got, err := warc.PadTimestamp(ts)
 		if err != nil {
 			if got != "" || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("%q: %q with error %v", ts, got, err)
@@ -59,7 +61,7 @@ func FuzzParseRequestTimestamp(f *testing.F) {
 		if whole := len(ts) - len(ts)%2; len(ts) >= 6 && !strings.HasPrefix(got, ts[:whole]) {
 			t.Fatalf("%q: %q lost digits given", ts, got)
 		}
-		if again, err := ParseRequestTimestamp(got); err != nil || again != got {
+		if again, err := warc.PadTimestamp(got); err != nil || again != got {
 			t.Fatalf("%q: %q parses to %q, %v", ts, got, again, err)
 		}
 		date := string(appendHTTPDate(nil, got))

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -8,10 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // Prefix is where mementos live: /web/<ts><mod>/<url>.
@@ -38,10 +39,30 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
+// Index is what the replay server reads of the capture index
+// (*index.Index is one): captures by URL and time, the pages with article
+// metadata, and the run history with its changes and problems.
+type Index interface {
+	Lookuper
+	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
+	Captures(ctx context.Context, urlkey string) ([]index.Capture, error)
+	Count(ctx context.Context) (int64, error)
+	RecentPages(ctx context.Context, n int) ([]index.Page, error)
+	PagesOf(ctx context.Context, urlkey string) ([]index.Page, error)
+	PageAt(ctx context.Context, urlkey, ts string) (index.Page, bool, error)
+	Runs(ctx context.Context, job string, n int) ([]index.Run, error)
+	GetRun(ctx context.Context, id string) (index.Run, bool, error)
+	Changes(ctx context.Context, runID, kind string) ([]index.Change, error)
+	FrontierChanges(ctx context.Context, runID string) ([]index.Change, error)
+	Problems(ctx context.Context, runID string) ([]index.Problem, error)
+}
+
+var _ Index = (*index.Index)(nil)
+
 // Server replays an archive over HTTP. It is an http.Handler for the UI
 // origin; ContentHandler serves the content origin when there is one.
 type Server struct {
-	idx   *index.Index
+	idx   Index
 	store storage.Store
 	opts  Options
 	log   *slog.Logger
@@ -50,7 +71,7 @@ type Server struct {
 
 // NewServer returns the replay server of an index whose records are read
 // through store (keys are the index's file names).
-func NewServer(idx *index.Index, store storage.Store, opts Options) *Server {
+func NewServer(idx Index, store storage.Store, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,7 +151,7 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, rest string, o
 		s.handleTimeGate(w, r, rest)
 		return
 	}
-	if _, err := ParseRequestTimestamp(mr.Timestamp); err != nil {
+	if mr.Want, err = warc.PadTimestamp(mr.Timestamp); err != nil {
 		s.badRequest(w, r, err.Error())
 		return
 	}
@@ -174,15 +195,6 @@ func redirect(w http.ResponseWriter, loc string, code int) {
 // mementoURL is the replay URL of a capture.
 func mementoURL(prefix, ts, mod, original string) string {
 	return prefix + ts + mod + "/" + original
-}
-
-// httpDate formats a 14-digit timestamp as an HTTP date.
-func httpDate(ts14 string) string {
-	t, err := time.Parse("20060102150405", ts14)
-	if err != nil {
-		return ""
-	}
-	return t.UTC().Format(http.TimeFormat)
 }
 
 // normalizeArchived makes the archived URL of a TimeGate or calendar request.

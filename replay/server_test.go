@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -53,7 +54,7 @@ func newFixture(t testing.TB, recs []archived, opts Options) *fixture {
 	root := t.TempDir()
 	f := &fixture{root: root}
 	var clock time.Time
-	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Prefix: "test", Now: func() time.Time { return clock }})
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Dir: layout.Day, Prefix: "test", Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func newFixture(t testing.TB, recs []archived, opts Options) *fixture {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f.idx, err = index.Open(context.Background(), filepath.Join(root, index.FileName))
+	f.idx, err = index.Open(context.Background(), filepath.Join(root, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func BenchmarkFileWriter(b *testing.B) {
 	size := totalLen(benchRecordBytes(b, computed))
 	given := withDigests(b, computed)
 	run := func(b *testing.B, pairs [][2]*Record, parallel bool) {
-		fw, err := NewFileWriter(FileWriterConfig{Root: b.TempDir(), Prefix: "bench"})
+		fw, err := NewFileWriter(FileWriterConfig{Root: b.TempDir(), Dir: dated, Prefix: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

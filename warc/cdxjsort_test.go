@@ -119,7 +119,7 @@ func TestFileWriterExternalCDXJ(t *testing.T) {
 	setVar(t, &cdxjSortMem, 2<<10)
 	root := t.TempDir()
 	var closed ClosedFile
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "ext", OnClose: func(c ClosedFile) { closed = c }})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "ext", OnClose: func(c ClosedFile) { closed = c }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestFileWriterMemory(t *testing.T) {
 	var heaps [2]uint64
 	var closes [2]uint64
 	for i, records := range []int{n, 4 * n} {
-		fw, err := NewFileWriter(FileWriterConfig{Root: t.TempDir(), Prefix: "mem"})
+		fw, err := NewFileWriter(FileWriterConfig{Root: t.TempDir(), Dir: dated, Prefix: "mem"})
 		if err != nil {
 			t.Fatal(err)
 		}

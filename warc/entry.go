@@ -120,7 +120,7 @@ var warcDateLayouts = []string{
 	"2006-01-02T15:04Z",
 	"2006-01-02T15:04:05",
 	"2006-01-02",
-	"20060102150405",
+	timestamp14Layout,
 }
 
 func parseWARCDate(s string) (time.Time, error) {

@@ -22,6 +22,7 @@ func Example() {
 	info.Add("software", "Vellum")
 	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
 		Root:     root,
+		Dir:      func(t time.Time) string { return "warcs/" + t.Format("2006/01/02") },
 		Prefix:   "run-1",
 		Warcinfo: info,
 		Now:      func() time.Time { return time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC) },

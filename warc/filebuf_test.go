@@ -15,7 +15,7 @@ import (
 func TestFlushAge(t *testing.T) {
 	for _, age := range []time.Duration{time.Hour, 20 * time.Millisecond} {
 		setVar(t, &flushAge, age)
-		fw, err := NewFileWriter(FileWriterConfig{Root: t.TempDir(), Prefix: "age"})
+		fw, err := NewFileWriter(FileWriterConfig{Root: t.TempDir(), Dir: dated, Prefix: "age"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestFlushAge(t *testing.T) {
 // Write after goes to a new file.
 func TestFileWriterLosesFile(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "lost"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "lost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestFileWriterLosesFile(t *testing.T) {
 	if len(open) != 1 || !strings.HasSuffix(open[0], "lost-00000.warc.gz.open") {
 		t.Fatalf(".open files: %v", open)
 	}
-	if rs, err := RepairOpenFiles(root); err != nil || len(rs) != 1 {
+	if rs, err := RepairOpenFiles(root, filepath.Join(root, "warcs")); err != nil || len(rs) != 1 {
 		t.Errorf("RepairOpenFiles: %+v, %v", rs, err)
 	}
 	next := filepath.Join(filepath.Dir(open[0]), "lost-00001.warc.gz")
@@ -107,7 +107,7 @@ func TestFileWriterLosesFile(t *testing.T) {
 // TestFileWriterCloseFails covers a failure found by Close.
 func TestFileWriterCloseFails(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "cf"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "cf"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,12 @@ const smallRecord = 4 << 20
 
 // FileWriterConfig configures a FileWriter.
 type FileWriterConfig struct {
-	Root    string // archive root; files go to Root/warcs/YYYY/MM/DD/
+	Root string // archive root; Filenames are relative to it
+	// Dir names the folder of a file created at t, relative to Root and
+	// slash-separated (Vellum's archive layout gives "warcs/YYYY/MM/DD");
+	// nil puts files in Root itself. The caller owns the layout: this
+	// package names no folder.
+	Dir     func(t time.Time) string
 	Prefix  string // file name prefix, e.g. the run ID
 	MaxSize int64  // rotate once a file reaches this size (default 1 GiB)
 	// GzipLevel is the compression level (0: gzip.DefaultCompression).
@@ -51,8 +56,8 @@ type ClosedFile struct {
 }
 
 // FileWriter writes records into rotating files
-// Root/warcs/YYYY/MM/DD/<Prefix>-<serial>.warc.gz (the date from Now when each
-// file is created). A file is written as "<name>.open" under an exclusive
+// Root/Dir(t)/<Prefix>-<serial>.warc.gz (t from Now when each file is
+// created). A file is written as "<name>.open" under an exclusive
 // flock and starts with a warcinfo record. On rotation and Close it is fsynced,
 // its CDXJ index written beside it as "<Prefix>-<serial>.cdxj", and it is
 // renamed to its final name. A FileWriter is safe for concurrent use.
@@ -313,7 +318,10 @@ func (fw *FileWriter) Sync() error {
 // create opens the next file and writes its warcinfo record.
 func (fw *FileWriter) create() error {
 	now := fw.cfg.Now().UTC()
-	dir := filepath.Join(fw.cfg.Root, "warcs", now.Format("2006"), now.Format("01"), now.Format("02"))
+	dir := fw.cfg.Root
+	if fw.cfg.Dir != nil {
+		dir = filepath.Join(dir, filepath.FromSlash(fw.cfg.Dir(now)))
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("warc: create file: %w", err)
 	}

@@ -12,13 +12,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestRotation(t *testing.T) {
 	root := t.TempDir()
 	var mu sync.Mutex
 	closed := map[string]ClosedFile{}
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "rot", MaxSize: 40 << 10, Now: fixedClock(),
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "rot", MaxSize: 40 << 10, Now: fixedClock(),
 		OnClose: func(c ClosedFile) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -138,7 +139,7 @@ func checkPairs(t *testing.T, path string) int {
 
 func TestFileWriterBigRecordAndFailure(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "big"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "big"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestFileWriterBigRecordAndFailure(t *testing.T) {
 // that lands in the next: its records must name the new file's warcinfo.
 func TestRotationBetweenPrepareAndWrite(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "race"})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "race"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestRotationBetweenPrepareAndWrite(t *testing.T) {
 // (what repair sees after the process dies) finds every record written.
 func TestSyncPutsRecordsInTheFile(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "sync", Now: fixedClock()})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "sync", Now: fixedClock()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,5 +297,37 @@ func TestSyncPutsRecordsInTheFile(t *testing.T) {
 	}
 	if got := count(); got != n+1 {
 		t.Errorf("after Sync the file holds %d records, want %d (warcinfo and %d responses)", got, n+1, n)
+	}
+}
+
+// TestDirNamesTheFolder: the writer names no folder of its own:
+// files land where Dir says (nil: in Root), with Filenames relative to Root.
+func TestDirNamesTheFolder(t *testing.T) {
+	for _, tc := range []struct {
+		dir  func(time.Time) string
+		want string
+	}{
+		{nil, "flat-00000.warc.gz"},
+		{func(t time.Time) string { return "w/" + t.Format("2006-01") }, "w/2024-03/flat-00000.warc.gz"},
+	} {
+		root := t.TempDir()
+		var closed ClosedFile
+		fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: tc.dir, Prefix: "flat", Now: fixedClock(),
+			OnClose: func(c ClosedFile) { closed = c }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(bytesRecord(TypeResource, "https://example.com/", "text/plain", []byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := fw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if closed.Filename != tc.want || closed.Path != filepath.Join(root, filepath.FromSlash(tc.want)) {
+			t.Errorf("closed %q at %s, want %q", closed.Filename, closed.Path, tc.want)
+		}
+		if _, err := os.Stat(closed.Path); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -25,6 +25,10 @@ func fixedClock() func() time.Time {
 	}
 }
 
+// dated is the Dir of Vellum's archive layout (internal/layout.Day), which
+// the tests' file names assume.
+func dated(t time.Time) string { return "warcs/" + t.UTC().Format("2006/01/02") }
+
 // sequentialIDs returns deterministic record IDs.
 func sequentialIDs() func() string {
 	n := 0

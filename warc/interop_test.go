@@ -115,7 +115,7 @@ func TestIndependentReader(t *testing.T) {
 		t.Fatalf("the go command is needed to run gowarc: %v", err)
 	}
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "ia", Warcinfo: warcinfoFields()})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "ia", Warcinfo: warcinfoFields()})
 	if err != nil {
 		t.Fatal(err)
 	}

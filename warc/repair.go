@@ -21,13 +21,13 @@ type Repaired struct {
 	Removed bool
 }
 
-// RepairOpenFiles repairs every ".open" file under root/warcs that no live
+// RepairOpenFiles repairs every ".open" file under dir, a folder inside the
+// archive root (the folder the writers' Dir names lie in), that no live
 // writer holds (see Repair). Files locked by a live writer are left alone. It
 // returns what it repaired and the errors of the files it could not repair.
-func RepairOpenFiles(root string) ([]Repaired, error) {
+func RepairOpenFiles(root, dir string) ([]Repaired, error) {
 	var out []Repaired
 	var errs []error
-	dir := filepath.Join(root, "warcs")
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && path == dir {

@@ -11,7 +11,7 @@ import (
 
 func TestRepair(t *testing.T) {
 	live := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: live, Prefix: "crash", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	fw, err := NewFileWriter(FileWriterConfig{Root: live, Dir: dated, Prefix: "crash", Now: fixedClock(), Warcinfo: warcinfoFields()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestRepair(t *testing.T) {
 	}
 
 	// A live writer's file is left alone.
-	if rs, err := RepairOpenFiles(live); err != nil || len(rs) != 0 {
+	if rs, err := RepairOpenFiles(live, filepath.Join(live, "warcs")); err != nil || len(rs) != 0 {
 		t.Errorf("RepairOpenFiles on a live file: %v, %v", rs, err)
 	}
 	if _, err := Repair(live, opens[0]); !errors.Is(err, ErrLocked) {
@@ -87,7 +87,7 @@ func TestRepair(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rs, err := RepairOpenFiles(root)
+			rs, err := RepairOpenFiles(root, filepath.Join(root, "warcs"))
 			if err != nil || len(rs) != 1 {
 				t.Fatalf("RepairOpenFiles: %+v, %v", rs, err)
 			}
@@ -152,7 +152,7 @@ func flip(p []byte, i int64) []byte {
 // TestOpenFileLive tells a file a live writer holds from one left behind.
 func TestOpenFileLive(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "live", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "live", Now: fixedClock(), Warcinfo: warcinfoFields()})
 	if err != nil {
 		t.Fatal(err)
 	}

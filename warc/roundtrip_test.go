@@ -19,7 +19,7 @@ import (
 func TestFileWriterRoundTrip(t *testing.T) {
 	root := t.TempDir()
 	var closed []ClosedFile
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "run1", Now: fixedClock(), NewID: sequentialIDs(),
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "run1", Now: fixedClock(), NewID: sequentialIDs(),
 		Warcinfo: warcinfoFields(), OnClose: func(c ClosedFile) { closed = append(closed, c) }})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ var update = flag.Bool("update", false, "regenerate the golden files in testdata
 // compares its content and its CDXJ with testdata/.
 func TestGolden(t *testing.T) {
 	root := t.TempDir()
-	fw, err := NewFileWriter(FileWriterConfig{Root: root, Prefix: "golden", Now: fixedClock(),
+	fw, err := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: "golden", Now: fixedClock(),
 		NewID: sequentialIDs(), Warcinfo: warcinfoFields()})
 	if err != nil {
 		t.Fatal(err)

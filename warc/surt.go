@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // SURT returns the sort-friendly URI key of rawURL as pywb (the Python "surt"
@@ -76,10 +75,6 @@ func SURT(rawURL string) (string, error) {
 	}
 	return b.String(), nil
 }
-
-// Timestamp14 formats t in UTC as the 14-digit timestamp of CDX lines and
-// Wayback URLs, "20141231235959".
-func Timestamp14(t time.Time) string { return t.UTC().Format("20060102150405") }
 
 func validScheme(s string) bool {
 	if s == "" {

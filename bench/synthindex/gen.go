@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -230,7 +231,8 @@ func (g *generator) place(caps []index.Capture) {
 				serial = 0
 			}
 			day, serial, off = d, serial+1, 0
-			name = fmt.Sprintf("warcs/%s/%s/%s/%s%s-%05d.warc.gz", d[:4], d[4:6], d[6:8], d, "120000", serial)
+			date, _ := time.Parse("20060102", d)
+			name = fmt.Sprintf("%s/%s%s-%05d.warc.gz", layout.Day(date), d, "120000", serial)
 			off = 600 // the warcinfo record
 		}
 		off += 300 + g.rng.Int64N(200) // the request record

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	_ "modernc.org/sqlite" // the driver the index uses, for dropping and making its indexes
 )
 
@@ -102,7 +103,7 @@ func run(ctx context.Context, dir string, n int, seed uint64, urlsFile string, s
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, index.FileName)
+	path := layout.Index(dir)
 	if _, err := os.Stat(path); err == nil {
 		if !force {
 			return fmt.Errorf("%s exists (use -force to replace it)", path)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
 )
 
@@ -143,7 +143,7 @@ func TestFullDiskAfterManyPages(t *testing.T) {
 		t.Errorf("want one line saying the disk of %s is full, got %d:\n%s", archive, len(full), strings.Join(full, "\n"))
 	}
 	// Every row points into a file that exists under the name it gives.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(archive, index.FileName)+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(archive, layout.IndexFile)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

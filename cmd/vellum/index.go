@@ -9,6 +9,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 )
 
 func newIndexCmd() *cobra.Command {
@@ -60,7 +61,7 @@ func newIndexCmd() *cobra.Command {
 				fmt.Fprintln(out, "run summary unreadable:", p)
 			}
 			if runs > 0 {
-				fmt.Fprintf(out, "restored %d runs from %s/\n", runs, capture.RunsDir)
+				fmt.Fprintf(out, "restored %d runs from %s/\n", runs, layout.RunsDir)
 			}
 			if rem != nil {
 				n, err := idx.SyncRemote(ctx, lazyStore{rem}, func(name string) bool {

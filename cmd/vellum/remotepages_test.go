@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/miniotest"
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
@@ -20,7 +21,7 @@ import (
 // URL, and a CDXJ file beside it listing the response only.
 func writeOldFormArchive(t *testing.T, root, page, title string) {
 	t.Helper()
-	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Prefix: "20140812T093000Z-0ld0"})
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: root, Dir: layout.Day, Prefix: "20140812T093000Z-0ld0"})
 	if err != nil {
 		t.Fatal(err)
 	}

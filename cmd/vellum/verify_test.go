@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
 )
 
@@ -119,7 +120,7 @@ func TestWgetWARCsVerifyAndIndex(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "from 1 WARC files") {
 		t.Fatalf("index of wget's WARC: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	idx, err := index.Open(context.Background(), filepath.Join(archive, index.FileName))
+	idx, err := index.Open(context.Background(), filepath.Join(archive, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 	ctx := context.Background()
 	var runs []index.Run
 	rows := func() ([]index.Capture, []index.Page) {
-		idx, err := index.Open(ctx, filepath.Join(archive, index.FileName))
+		idx, err := index.Open(ctx, filepath.Join(archive, layout.IndexFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +186,7 @@ func TestIndexCommandRebuildsTheSameRows(t *testing.T) {
 		t.Fatalf("index after capture: %d captures, %d pages, %d runs", len(caps), len(pages), len(runs1))
 	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(filepath.Join(archive, index.FileName+suffix))
+		os.Remove(filepath.Join(archive, layout.IndexFile+suffix))
 	}
 	r := vellum(t, nil, "index", "--archive", archive)
 	if r.code != 0 {

@@ -25,8 +25,7 @@ func (s *Server) serveMemento(w http.ResponseWriter, r *http.Request, mr memento
 		s.badRequest(w, r, err.Error())
 		return
 	}
-	want, _ := ParseRequestTimestamp(mr.Timestamp)
-	caps, err := s.idx.Closest(ctx, key, want, loadTries)
+	caps, err := s.idx.Closest(ctx, key, mr.Want, loadTries)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -1,11 +1,25 @@
-package replay
+package warc
 
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
-// ParseRequestTimestamp checks the 0–14 digit timestamp of a replay URL
+// timestamp14Layout is the time layout of 14-digit timestamps.
+const timestamp14Layout = "20060102150405"
+
+// Timestamp14 formats t in UTC as the 14-digit timestamp of CDX lines and
+// Wayback URLs, "20141231235959".
+func Timestamp14(t time.Time) string { return t.UTC().Format(timestamp14Layout) }
+
+// ParseTimestamp14 parses a 14-digit timestamp (Timestamp14's format) as a
+// time in UTC.
+func ParseTimestamp14(ts string) (time.Time, error) {
+	return time.Parse(timestamp14Layout, ts)
+}
+
+// PadTimestamp checks the 0–14 digit timestamp of a replay URL
 // (/web/<ts>/<url>) or of the CDX API's closest= and returns it padded to 14
 // digits as pywb pads it: to the latest time it can mean. "2014" is
 // 20141231235959, "201402" is 20140228235959, "" is 29991231235959; fewer
@@ -13,8 +27,9 @@ import (
 // December 2014), and beyond six a last digit short of a whole field counts
 // for nothing ("2014122" is 20141231235959). Unlike pywb, which clamps, a
 // field out of range (month 13, 30 February, hour 24) is an error, as are
-// non-digits and more than 14 digits.
-func ParseRequestTimestamp(ts string) (string, error) {
+// non-digits and more than 14 digits. Replay and the index both pad here,
+// so a request names the same time in both.
+func PadTimestamp(ts string) (string, error) {
 	if len(ts) > 14 {
 		return "", fmt.Errorf("timestamp %q: more than 14 digits", ts)
 	}
@@ -64,47 +79,4 @@ func daysIn(year, month int) int {
 		return 30
 	}
 	return 31
-}
-
-// appendHTTPDate appends a 14-digit timestamp as an HTTP date in GMT (RFC
-// 1123 as RFC 7231 fixes it: "Tue, 12 Aug 2014 09:30:00 GMT"), the datetime
-// format of Memento. It formats without time.Parse: TimeMaps and the CDX
-// API's link output write one per capture.
-func appendHTTPDate(b []byte, ts string) []byte {
-	if len(ts) != 14 {
-		return b
-	}
-	num := func(i, j int) int {
-		v := 0
-		for _, c := range []byte(ts[i:j]) {
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, m, d := num(0, 4), num(4, 6), num(6, 8)
-	if m < 1 || m > 12 {
-		return b
-	}
-	// Zeller-like weekday from days since 0000-03-01 (a Wednesday).
-	yy, mm := y, m
-	if mm < 3 {
-		yy--
-		mm += 12
-	}
-	days := 365*yy + yy/4 - yy/100 + yy/400 + (153*(mm-3)+2)/5 + d - 1
-	wd := (days%7 + 7) % 7
-	b = append(b, "WedThuFriSatSunMonTue"[wd*3:wd*3+3]...)
-	b = append(b, ", "...)
-	b = append(b, ts[6:8]...)
-	b = append(b, ' ')
-	b = append(b, "JanFebMarAprMayJunJulAugSepOctNovDec"[(m-1)*3:m*3]...)
-	b = append(b, ' ')
-	b = append(b, ts[0:4]...)
-	b = append(b, ' ')
-	b = append(b, ts[8:10]...)
-	b = append(b, ':')
-	b = append(b, ts[10:12]...)
-	b = append(b, ':')
-	b = append(b, ts[12:14]...)
-	return append(b, " GMT"...)
 }

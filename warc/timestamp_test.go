@@ -1,14 +1,11 @@
-package replay
+package warc
 
 import (
-	"math/rand/v2"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
-func TestParseRequestTimestamp(t *testing.T) {
+func TestPadTimestamp(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"20141226095010", "20141226095010"},
 		{"2014122609501", "20141226095059"}, // a partial field counts for nothing
@@ -29,8 +26,8 @@ func TestParseRequestTimestamp(t *testing.T) {
 		{"2", "29991231235959"},
 		{"", "29991231235959"},
 	} {
-		if got, err := ParseRequestTimestamp(tc.in); err != nil || got != tc.want {
-			t.Errorf("ParseRequestTimestamp(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		if got, err := PadTimestamp(tc.in); err != nil || got != tc.want {
+			t.Errorf("PadTimestamp(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{
@@ -47,30 +44,10 @@ func TestParseRequestTimestamp(t *testing.T) {
 		"201412262360",   // minute 60
 		"20141226235960", // second 60
 	} {
-		if got, err := ParseRequestTimestamp(bad); err == nil {
-			t.Errorf("ParseRequestTimestamp(%q) = %q, want an error", bad, got)
+		if got, err := PadTimestamp(bad); err == nil {
+			t.Errorf("PadTimestamp(%q) = %q, want an error", bad, got)
 		} else if !strings.Contains(err.Error(), bad) {
 			t.Errorf("error %q does not name %q", err, bad)
-		}
-	}
-}
-
-func TestAppendHTTPDate(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	stamps := []time.Time{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 12, 0, 0, 0, time.UTC),
-		time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC), time.Date(2999, 12, 31, 23, 59, 59, 0, time.UTC)}
-	for range 2000 {
-		stamps = append(stamps, time.Unix(rng.Int64N(32503680000)-2208988800, 0).UTC()) // 1900–2999
-	}
-	for _, at := range stamps {
-		want := at.Format(http.TimeFormat)
-		if got := string(appendHTTPDate(nil, at.Format("20060102150405"))); got != want {
-			t.Fatalf("%s: got %q, want %q", at, got, want)
-		}
-	}
-	for _, bad := range []string{"", "2014", "20141301000000"} {
-		if got := appendHTTPDate(nil, bad); len(got) != 0 {
-			t.Errorf("%q: got %q", bad, got)
 		}
 	}
 }

@@ -1,0 +1,35 @@
+package layout
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// The names inside an archive folder. Stored file names (the index's
+// Filename, storage keys, CDXJ filename fields) are slash-separated and
+// relative to the archive, so they start with WARCDir + "/".
+const (
+	IndexFile = "vellum.db" // the capture index (SQLite)
+	WARCDir   = "warcs"     // WARC files and their CDXJ, in date folders
+	RunsDir   = "runs"      // <run-id>.json summaries and <run-id>.lock locks
+)
+
+// Index is the path of the archive's index file.
+func Index(archive string) string { return filepath.Join(archive, IndexFile) }
+
+// WARCs is the path of the folder that holds the archive's WARC files.
+func WARCs(archive string) string { return filepath.Join(archive, WARCDir) }
+
+// Runs is the path of the folder of the archive's run summaries and locks.
+func Runs(archive string) string { return filepath.Join(archive, RunsDir) }
+
+// Day is the folder, relative to the archive and slash-separated, of the
+// WARC files created on t's day in UTC: "warcs/2024/03/01". A FileWriter
+// takes it as its Dir.
+func Day(t time.Time) string { return WARCDir + "/" + t.UTC().Format("2006/01/02") }
+
+// WARCGlob is the filepath.Glob pattern of the files named name (itself a
+// pattern, "<run-id>-*.warc.gz") in every date folder of the archive.
+func WARCGlob(archive, name string) string {
+	return filepath.Join(archive, WARCDir, "*", "*", "*", name)
+}
