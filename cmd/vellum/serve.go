@@ -70,7 +70,7 @@ func newServeCmd() *cobra.Command {
 			defer idx.Close()
 			var store storage.Store = local.New(archive)
 			if rem != nil {
-				store = &storage.Layered{Local: local.New(archive), Remote: lazyStore{rem}}
+				store = &storage.Layered{Local: local.New(archive), Remote: rem.store}
 				syncRemote(ctx, archive, idx, rem, logger) // a fresh node serves the bucket from the start
 				go remoteLoop(ctx, archive, idx, rem, syncEvery, logger)
 			}
