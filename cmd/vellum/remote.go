@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,17 +124,3 @@ func afterStoreName(msg, store string) string {
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
-
-// syncRemote imports remote CDXJ files into idx, skipping WARCs that are local.
-func syncRemote(ctx context.Context, archive string, idx *index.Index, r *remote, log *slog.Logger) {
-	n, err := idx.SyncRemote(ctx, r.store, func(name string) bool {
-		_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
-		return err == nil
-	})
-	if n > 0 {
-		log.Info("imported remote CDXJ files", "files", n, "remote", r.String())
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		log.Warn("remote index sync", "remote", r.String(), "err", oneLine(err))
-	}
-}
