@@ -11,4 +11,10 @@
 //	if err != nil { ... }
 //	defer idx.Close()
 //	err = idx.Add(ctx, entries, pages)
+//
+// Seam: it imports warc and storage only. capture writes captures, pages
+// and runs into it; replay reads them; it is the storage.FileState that
+// keeps the uploader's pending files, and SyncRemote imports the CDXJ
+// files of a remote storage.Store. serve.Node owns the one a serving node
+// opens (OpenArchive), and closes it after every loop using it has ended.
 package index

@@ -9,7 +9,8 @@ import (
 // Layered reads from a local store first and from a remote one when the
 // local copy is missing: replay of an archive whose files were uploaded and
 // removed locally, or of a remote archive with no local files at all.
-// Writes go to the local store.
+// Writes go to the local store; List and Delete cover both, so that it
+// keeps the Store contract over what it reads.
 type Layered struct {
 	Local  Store
 	Remote Store // may be nil
