@@ -15,5 +15,9 @@
 // Seam: it is given warc.Entry values (from a Batcher fed by the capture's
 // FileWriter, from WARC files, or from the CDXJ of a storage.Store), and
 // returns Capture, Page, Run and Change structs. capture writes to it;
-// replay and cmd/vellum read it, each through the methods it needs.
+// replay and cmd/vellum read it, each through the methods it needs. It is
+// the storage.FileState that keeps the uploader's pending files, and
+// SyncRemote imports the CDXJ files of a remote storage.Store. serve.Node
+// owns the one a serving node opens (OpenArchive), and closes it after every
+// loop using it has ended.
 package index

@@ -64,7 +64,7 @@ func newIndexCmd() *cobra.Command {
 				fmt.Fprintf(out, "restored %d runs from %s/\n", runs, layout.RunsDir)
 			}
 			if rem != nil {
-				n, err := idx.SyncRemote(ctx, lazyStore{rem}, func(name string) bool {
+				n, err := idx.SyncRemote(ctx, rem.store, func(name string) bool {
 					_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
 					return err == nil
 				})

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
@@ -20,10 +16,8 @@ import (
 // remote is the S3-compatible store of --remote, connected lazily: a store
 // that is down when a command starts is used as soon as it answers.
 type remote struct {
-	cfg s3.Config
-
-	mu    sync.Mutex
-	store *s3.Store
+	cfg   s3.Config
+	store *storage.Lazy[*s3.Store] // also backs replay's and resume's reads of records with no local copy
 }
 
 // parseRemote reads --remote and the AWS_* variables; "" means no remote.
@@ -35,28 +29,21 @@ func parseRemote(flag string) (*remote, error) {
 	if err != nil {
 		return nil, &exitError{2, "--remote: " + err.Error()}
 	}
-	return &remote{cfg: cfg}, nil
+	return &remote{cfg: cfg, store: storage.NewLazy(func(ctx context.Context) (*s3.Store, error) {
+		return s3.New(ctx, cfg) // creates the bucket when missing
+	})}, nil
 }
 
 func (r *remote) String() string { return r.cfg.String() }
 
-// connect returns the store, connecting (and creating the bucket) on first use.
-func (r *remote) connect(ctx context.Context) (*s3.Store, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.store != nil {
-		return r.store, nil
-	}
-	s, err := s3.New(ctx, r.cfg)
+// putter adapts the lazy connection to the uploader.
+func (r *remote) putter(ctx context.Context) (storage.FilePutter, error) {
+	s, err := r.store.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.store = s
 	return s, nil
 }
-
-// putter adapts connect to the uploader.
-func (r *remote) putter(ctx context.Context) (storage.FilePutter, error) { return r.connect(ctx) }
 
 // newUploader uploads the archive's finished files to r, keeping their state in idx.
 func newUploader(archive string, idx *index.Index, r *remote, keepLocal bool) *storage.Uploader {
@@ -137,63 +124,3 @@ func afterStoreName(msg, store string) string {
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
-
-// lazyStore reads from the remote, connecting on first use; it backs
-// replay's fallback for records with no local copy.
-type lazyStore struct{ r *remote }
-
-var _ storage.Store = lazyStore{}
-
-func (l lazyStore) Put(ctx context.Context, key string, rd io.Reader, size int64) error {
-	s, err := l.r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	return s.Put(ctx, key, rd, size)
-}
-
-func (l lazyStore) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	s, err := l.r.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.Open(ctx, key, off, n)
-}
-
-func (l lazyStore) Stat(ctx context.Context, key string) (storage.Info, error) {
-	s, err := l.r.connect(ctx)
-	if err != nil {
-		return storage.Info{}, err
-	}
-	return s.Stat(ctx, key)
-}
-
-func (l lazyStore) List(ctx context.Context, prefix string, fn func(storage.Info) error) error {
-	s, err := l.r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	return s.List(ctx, prefix, fn)
-}
-
-func (l lazyStore) Delete(ctx context.Context, key string) error {
-	s, err := l.r.connect(ctx)
-	if err != nil {
-		return err
-	}
-	return s.Delete(ctx, key)
-}
-
-// syncRemote imports remote CDXJ files into idx, skipping WARCs that are local.
-func syncRemote(ctx context.Context, archive string, idx *index.Index, r *remote, log *slog.Logger) {
-	n, err := idx.SyncRemote(ctx, lazyStore{r}, func(name string) bool {
-		_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
-		return err == nil
-	})
-	if n > 0 {
-		log.Info("imported remote CDXJ files", "files", n, "remote", r.String())
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		log.Warn("remote index sync", "remote", r.String(), "err", oneLine(err))
-	}
-}

@@ -129,7 +129,7 @@ func (r *jobRunner) run(ctx context.Context, j capture.Job) (*capture.Result, er
 		cfg.OnFileClosed = up.closed
 		// A resumed run reads back what it captured from the store when
 		// --keep-local=false removed the local copy.
-		cfg.Records = &storage.Layered{Local: local.New(cfg.Archive), Remote: lazyStore{rem}}
+		cfg.Records = &storage.Layered{Local: local.New(cfg.Archive), Remote: rem.store}
 	}
 	res, err := capture.Run(ctx, cfg, j.Seeds)
 	if prog != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -13,10 +12,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vellumhq/vellum/capture"
-	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/replay"
-	"github.com/vellumhq/vellum/storage"
-	"github.com/vellumhq/vellum/storage/local"
+	"github.com/vellumhq/vellum/serve"
 )
 
 func newServeCmd() *cobra.Command {
@@ -63,17 +60,12 @@ func newServeCmd() *cobra.Command {
 					return &exitError{2, err.Error()}
 				}
 			}
-			idx, err := openServeIndex(ctx, archive, logger)
+			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: rem.forNode(), SyncEvery: syncEvery, Logger: logger})
 			if err != nil {
 				return err
 			}
-			defer idx.Close()
-			var store storage.Store = local.New(archive)
-			if rem != nil {
-				store = &storage.Layered{Local: local.New(archive), Remote: lazyStore{rem}}
-				syncRemote(ctx, archive, idx, rem, logger) // a fresh node serves the bucket from the start
-				go remoteLoop(ctx, archive, idx, rem, syncEvery, logger)
-			}
+			defer node.Close() // after the servers and the scheduler stopped: it waits for the loops, then closes the index
+			idx := node.Index()
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
@@ -100,7 +92,7 @@ func newServeCmd() *cobra.Command {
 						"ui", opts.UIOrigin, "content", opts.ContentOrigin)
 				}
 			}
-			srv := replay.NewServer(idx, store, opts)
+			srv := replay.NewServer(idx, node.Store(), opts)
 			var sched *capture.Scheduler
 			met := newMetrics(idx, archive, func() *capture.Scheduler { return sched })
 			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
@@ -133,8 +125,7 @@ func newServeCmd() *cobra.Command {
 					ui.Close()
 					return &exitError{2, err.Error()}
 				}
-				sched.Start()
-				defer sched.Shutdown()
+				node.Schedule(sched) // node.Close shuts it down
 				for _, name := range sched.Jobs() {
 					logger.Info("job scheduled", "job", name, "next", sched.NextRun(name))
 				}
@@ -176,60 +167,6 @@ func newServeCmd() *cobra.Command {
 	return cmd
 }
 
-// openServeIndex opens the archive's index, building it from the WARC files
-// first when it is empty but WARC files are there.
-func openServeIndex(ctx context.Context, archive string, logger *slog.Logger) (*index.Index, error) {
-	idx, created, err := index.OpenArchive(ctx, archive, true)
-	if err != nil {
-		return nil, err
-	}
-	if created { // a mistyped --archive must not pass for an empty archive
-		logger.Warn("no archive there; created a new, empty one", "archive", archive)
-	}
-	n, err := idx.Count(ctx)
-	if err != nil {
-		idx.Close()
-		return nil, err
-	}
-	if files, _ := index.WARCFiles(archive); n == 0 && len(files) > 0 {
-		logger.Info("index is empty; building it from the WARC files", "files", len(files))
-		st, err := idx.Rebuild(ctx, archive)
-		if err != nil {
-			idx.Close()
-			return nil, err
-		}
-		for _, p := range st.Problems {
-			logger.Warn("WARC file damaged", "err", p)
-		}
-	}
-	return idx, nil
-}
-
-// remoteLoop keeps a serving node in step with the remote store: it
-// imports CDXJ files other machines uploaded and retries pending uploads,
-// with backoff while the store is down.
-func remoteLoop(ctx context.Context, archive string, idx *index.Index, rem *remote, every time.Duration, log *slog.Logger) {
-	up := newUploader(archive, idx, rem, true)
-	wait := every
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		syncRemote(ctx, archive, idx, rem, log)
-		_, pending, err := up.UploadPending(ctx)
-		if err == nil && pending > 0 && up.LastError() != nil {
-			log.Warn("uploads still pending", "files", pending, "err", oneLine(up.LastError()))
-			wait = min(wait*2, 10*every) // back off while the store is down
-			continue
-		}
-		wait = every
-	}
-}
-
 // newHTTPServer bounds what slow or idle clients can hold.
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
@@ -265,4 +202,12 @@ func runServers(ctx context.Context, servers []*http.Server, listeners []net.Lis
 		return errors.Join(errs...)
 	})
 	return g.Wait()
+}
+
+// forNode is the remote as serve.Node takes it; nil without --remote.
+func (r *remote) forNode() *serve.Remote {
+	if r == nil {
+		return nil
+	}
+	return &serve.Remote{Store: r.store, Open: r.putter, Name: r.String()}
 }

@@ -1,4 +1,3 @@
-// Package local is the Store of a directory on local disk.
 package local
 
 import (

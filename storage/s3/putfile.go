@@ -16,8 +16,10 @@ import (
 	"github.com/minio/minio-go/v7"
 )
 
-// S3 request headers for SHA-256 checksums. minio-go passes them through
-// from PutObjectOptions.UserMetadata as they are.
+// S3 request headers for checksums: SHA-256 for a single PUT, CRC32C for
+// each part of a multipart upload and for their composite. minio-go passes
+// them through as they are, from PutObjectOptions.UserMetadata or a part's
+// CustomHeader.
 const (
 	hdrChecksumSHA256 = "X-Amz-Checksum-Sha256"
 	hdrChecksumCRC32C = "X-Amz-Checksum-Crc32c"

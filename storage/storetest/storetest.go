@@ -1,6 +1,3 @@
-// Package storetest is the conformance suite every storage.Store backend
-// must pass: call Run from the backend's tests with a constructor of empty
-// stores.
 package storetest
 
 import (

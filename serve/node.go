@@ -1,0 +1,145 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/storage/local"
+)
+
+// Config configures a Node.
+type Config struct {
+	Archive   string        // archive directory; made when missing
+	Remote    *Remote       // nil: no remote store
+	SyncEvery time.Duration // how often the remote loop runs (default a minute)
+	Logger    *slog.Logger  // nil: no logging
+}
+
+// Remote is the remote store a node replays from and uploads to.
+type Remote struct {
+	Store storage.Store  // read for records with no local copy and for the CDXJ files other machines uploaded
+	Open  storage.Opener // connects to the same store for uploads
+	Name  string         // names the store in messages, never with a secret
+}
+
+// Scheduler runs jobs on their schedules. Shutdown stops it and waits for
+// the runs it started.
+type Scheduler interface {
+	Start()
+	Shutdown() error
+}
+
+// Node is the archive of one `vellum serve` process: it owns the index,
+// the stores replay reads from, the remote sync loop and the scheduler,
+// from Open to Close.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	idx   *index.Index
+	store storage.Store
+
+	cancel context.CancelFunc // ends the loops
+	loops  sync.WaitGroup
+
+	mu    sync.Mutex
+	sched Scheduler
+}
+
+// Open opens the archive's index, building it from the WARC files when it
+// is empty; with a remote store, it imports the remote CDXJ files (so a
+// fresh node serves the bucket from the start) and starts the loop that
+// keeps doing so and retries pending uploads. The loop ends when ctx ends
+// or Close is called; Close must be called either way.
+func Open(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = time.Minute
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	idx, err := openIndex(ctx, cfg.Archive, n.log)
+	if err != nil {
+		return nil, err
+	}
+	n.idx = idx
+	n.store = local.New(cfg.Archive)
+	ctx, n.cancel = context.WithCancel(ctx)
+	if cfg.Remote != nil {
+		n.store = &storage.Layered{Local: local.New(cfg.Archive), Remote: cfg.Remote.Store}
+		n.syncRemote(ctx)
+		n.loops.Add(1)
+		go func() {
+			defer n.loops.Done()
+			n.remoteLoop(ctx)
+		}()
+	}
+	return n, nil
+}
+
+// Index is the node's index, open until Close.
+func (n *Node) Index() *index.Index { return n.idx }
+
+// Store is what replay reads records from: the local archive, and the
+// remote store for records with no local copy.
+func (n *Node) Store() storage.Store { return n.store }
+
+// Schedule starts s; Close shuts it down, before it closes the index
+// that s's runs may use.
+func (n *Node) Schedule(s Scheduler) {
+	n.mu.Lock()
+	n.sched = s
+	n.mu.Unlock()
+	s.Start()
+}
+
+// Close shuts the scheduler down, ends the loops and waits for them, and
+// closes the index.
+func (n *Node) Close() error {
+	var errs []error
+	n.mu.Lock()
+	s := n.sched
+	n.sched = nil
+	n.mu.Unlock()
+	if s != nil {
+		errs = append(errs, s.Shutdown())
+	}
+	n.cancel()
+	n.loops.Wait()
+	errs = append(errs, n.idx.Close())
+	return errors.Join(errs...)
+}
+
+// openIndex opens the archive's index, building it from the WARC files
+// first when it is empty but WARC files are there.
+func openIndex(ctx context.Context, archive string, log *slog.Logger) (*index.Index, error) {
+	idx, created, err := index.OpenArchive(ctx, archive, true)
+	if err != nil {
+		return nil, err
+	}
+	if created { // a mistyped --archive must not pass for an empty archive
+		log.Warn("no archive there; created a new, empty one", "archive", archive)
+	}
+	n, err := idx.Count(ctx)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if files, _ := index.WARCFiles(archive); n == 0 && len(files) > 0 {
+		log.Info("index is empty; building it from the WARC files", "files", len(files))
+		st, err := idx.Rebuild(ctx, archive)
+		if err != nil {
+			idx.Close()
+			return nil, err
+		}
+		for _, p := range st.Problems {
+			log.Warn("WARC file damaged", "err", p)
+		}
+	}
+	return idx, nil
+}

@@ -1,0 +1,59 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vellumhq/vellum/storage"
+)
+
+// remoteLoop keeps the node in step with the remote store: it imports CDXJ
+// files other machines uploaded and retries pending uploads, with backoff
+// while the store is down, until ctx ends.
+func (n *Node) remoteLoop(ctx context.Context) {
+	every := n.cfg.SyncEvery
+	up := storage.NewUploader(storage.UploaderConfig{
+		Root: n.cfg.Archive, Open: n.cfg.Remote.Open, State: n.idx, KeepLocal: true, Remote: n.cfg.Remote.Name,
+	})
+	wait := every
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		n.syncRemote(ctx)
+		_, pending, err := up.UploadPending(ctx)
+		if err == nil && pending > 0 && up.LastError() != nil {
+			n.log.Warn("uploads still pending", "files", pending, "err", oneLine(up.LastError()))
+			wait = min(wait*2, 10*every) // back off while the store is down
+			continue
+		}
+		wait = every
+	}
+}
+
+// syncRemote imports remote CDXJ files into the index, skipping WARCs that
+// are local.
+func (n *Node) syncRemote(ctx context.Context) {
+	archive, name := n.cfg.Archive, n.cfg.Remote.Name
+	k, err := n.idx.SyncRemote(ctx, n.cfg.Remote.Store, func(warcName string) bool {
+		_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(warcName)))
+		return err == nil
+	})
+	if k > 0 {
+		n.log.Info("imported remote CDXJ files", "files", k, "remote", name)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		n.log.Warn("remote index sync", "remote", name, "err", oneLine(err))
+	}
+}
+
+// oneLine is an error's message on one line, for a log attribute.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
