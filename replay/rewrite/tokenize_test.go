@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func appendMerged(toks []oracleToken, t oracleToken) []oracleToken {
 	return append(toks, t)
 }
 
-// xnetTokens tokenizes in with x/net/html, treating noscript content as markup as RewriteHTML
+// xnetTokens tokenizes in with x/net/html, treating noscript content as markup as HTML
 // does, and returns its tokens and the bytes they cover (x/net drops a tag cut off by EOF).
 func xnetTokens(in []byte) ([]oracleToken, int) {
 	z := html.NewTokenizer(bytes.NewReader(in))
@@ -68,7 +68,7 @@ func xnetTokens(in []byte) ([]oracleToken, int) {
 }
 
 // scannerTokens tokenizes in with the scanner, revealing the input chunk bytes at a time (all at
-// once when chunk is 0) as RewriteHTML's buffer does.
+// once when chunk is 0) as HTML's buffer does.
 func scannerTokens(t testing.TB, in []byte, chunk int) []oracleToken {
 	var s scanner
 	var toks []oracleToken
@@ -191,7 +191,7 @@ func FuzzTokenizer(f *testing.F) {
 func TestForceSkipPassesALongTagThrough(t *testing.T) {
 	in := `<p>a</p><img alt="` + strings.Repeat("x", 3*htmlMaxTag) + `" src="b.jpg"><script>c</script><img src="d.jpg">`
 	var out bytes.Buffer
-	if err := RewriteHTML(&out, strings.NewReader(in), testRewriter(), HTMLOptions{}); err != nil {
+	if err := HTML(&out, strings.NewReader(in), testRewriter(), HTMLOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Replace(in, `"d.jpg"`, `"/web/20140812093000im_/http://news.example/2014/08/d.jpg"`, 1)

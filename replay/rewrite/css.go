@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 	"sync"
 )
 
-// RewriteCSS copies a stylesheet from r to w with the targets of url(...) (quoted or not) and of
+// CSS copies a stylesheet from r to w with the targets of url(...) (quoted or not) and of
 // @import "x" / @import url(x) rewritten: @import targets get cs_, other url() targets im_ (fonts
 // and images alike), as do the strings of image-set(). @namespace URLs, comments, strings and
 // everything else pass through byte for byte.
 //
 // The stylesheet streams: memory stays bounded by a 32 KiB read buffer and the longest token
 // (a token longer than 64 KiB, in practice a data: URL, passes through unrewritten).
-func RewriteCSS(w io.Writer, r io.Reader, u *URLRewriter) error {
+func CSS(w io.Writer, r io.Reader, u *URLRewriter) error {
 	b := cssBuffers.Get().(*cssBuffer)
 	defer cssBuffers.Put(b)
 	b.rs.init(u)
@@ -42,7 +42,7 @@ func RewriteCSS(w io.Writer, r io.Reader, u *URLRewriter) error {
 	return nil
 }
 
-// cssBuffer holds the state and buffers of one RewriteCSS call; they are pooled.
+// cssBuffer holds the state and buffers of one CSS call; they are pooled.
 type cssBuffer struct {
 	rs      resolver
 	c       cssRewriter

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing/iotest"
 )
 
-// rewriteString runs RewriteHTML on in with the test rewriter, reading it through wrap.
+// rewriteString runs HTML on in with the test rewriter, reading it through wrap.
 func rewriteString(t testing.TB, in string, opts HTMLOptions, wrap func(*strings.Reader) ioReader) string {
 	t.Helper()
 	var out bytes.Buffer
@@ -15,7 +15,7 @@ func rewriteString(t testing.TB, in string, opts HTMLOptions, wrap func(*strings
 	if wrap != nil {
 		r = wrap(strings.NewReader(in))
 	}
-	if err := RewriteHTML(&out, r, testRewriter(), opts); err != nil {
+	if err := HTML(&out, r, testRewriter(), opts); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func FuzzRewriteHTML(f *testing.F) {
 	u := testRewriter()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out, split, again bytes.Buffer
-		if err := RewriteHTML(&out, bytes.NewReader(in), u, HTMLOptions{}); err != nil {
+		if err := HTML(&out, bytes.NewReader(in), u, HTMLOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if len(in) > 0 && out.Len() == 0 {
@@ -31,13 +31,13 @@ func FuzzRewriteHTML(f *testing.F) {
 			bytes.Count(out.Bytes(), []byte("<")) < bytes.Count(in, []byte("<")) {
 			t.Fatalf("lost a '<':\n in: %q\nout: %q", in, out.Bytes())
 		}
-		if err := RewriteHTML(&split, iotest.OneByteReader(bytes.NewReader(in)), u, HTMLOptions{}); err != nil {
+		if err := HTML(&split, iotest.OneByteReader(bytes.NewReader(in)), u, HTMLOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(split.Bytes(), out.Bytes()) {
 			t.Fatalf("read a byte at a time:\n got %q\nwant %q", split.Bytes(), out.Bytes())
 		}
-		if err := RewriteHTML(&again, bytes.NewReader(out.Bytes()), u, HTMLOptions{}); err != nil {
+		if err := HTML(&again, bytes.NewReader(out.Bytes()), u, HTMLOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(again.Bytes(), out.Bytes()) {
@@ -58,19 +58,19 @@ func FuzzRewriteCSS(f *testing.F) {
 	u := testRewriter()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out, split, again bytes.Buffer
-		if err := RewriteCSS(&out, bytes.NewReader(in), u); err != nil {
+		if err := CSS(&out, bytes.NewReader(in), u); err != nil {
 			t.Fatal(err)
 		}
 		if len(in) > 0 && out.Len() == 0 {
 			t.Fatal("no output")
 		}
-		if err := RewriteCSS(&split, iotest.OneByteReader(bytes.NewReader(in)), u); err != nil {
+		if err := CSS(&split, iotest.OneByteReader(bytes.NewReader(in)), u); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(split.Bytes(), out.Bytes()) {
 			t.Fatalf("read a byte at a time:\n got %q\nwant %q", split.Bytes(), out.Bytes())
 		}
-		if err := RewriteCSS(&again, bytes.NewReader(out.Bytes()), u); err != nil {
+		if err := CSS(&again, bytes.NewReader(out.Bytes()), u); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(again.Bytes(), out.Bytes()) {

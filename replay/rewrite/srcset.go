@@ -1,12 +1,12 @@
-package replay
+package rewrite
 
-// RewriteSrcset rewrites each image candidate URL of a srcset value (decoded, as for Rewrite) with
+// rewriteSrcset rewrites each image candidate URL of a srcset value (decoded, as for Rewrite) with
 // modifier mod, keeping descriptors, commas and whitespace exactly as they were.
 //
 // Candidates are split as the WHATWG "parse a srcset attribute" algorithm splits them: a URL is a
 // run of non-whitespace that may contain commas ("a.jpg?w=1,2 1x"), commas ending a URL separate
 // candidates, and descriptors may hold commas inside parentheses.
-func RewriteSrcset(v string, u *URLRewriter, mod string) string {
+func rewriteSrcset(v string, u *URLRewriter, mod string) string {
 	var rs resolver
 	rs.init(u)
 	b, ok := rs.appendSrcset(nil, []byte(v), mod)

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"net/url"
@@ -24,7 +24,7 @@ func mustParse(s string) *url.URL {
 
 func readFixture(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "rewrite", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +131,8 @@ func TestRewriteSrcset(t *testing.T) {
 	}
 	u := testRewriter()
 	for _, tt := range tests {
-		if got := RewriteSrcset(tt.in, u, "im_"); got != tt.want {
-			t.Errorf("RewriteSrcset(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		if got := rewriteSrcset(tt.in, u, "im_"); got != tt.want {
+			t.Errorf("rewriteSrcset(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ func rewriteCSSString(t testing.TB, in string, oneByte bool) string {
 	if oneByte {
 		r = iotest.OneByteReader(r)
 	}
-	if err := RewriteCSS(&out, r, testRewriter()); err != nil {
+	if err := CSS(&out, r, testRewriter()); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 // URLRewriter maps URLs found in archived content to archive URLs.
 //
 // A URLRewriter is a value the caller fills in per replayed document; its methods do not modify
-// it. RewriteHTML works on its own copy, so a <base href> in the document does not change Base.
+// it. HTML works on its own copy, so a <base href> in the document does not change Base.
 type URLRewriter struct {
 	Prefix    string   // "/web/" or "http://127.0.0.1:8081/web/": prepended to every rewritten URL
 	Timestamp string   // 14 digits: the capture being replayed

@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ var testInserts = HTMLOptions{
 func TestRewriteHTMLGolden(t *testing.T) {
 	in := readFixture(t, "article.html")
 	got := rewriteString(t, in, testInserts, nil)
-	golden := filepath.Join("testdata", "rewrite", "article.golden.html")
+	golden := filepath.Join("testdata", "article.golden.html")
 	if updateGolden() {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

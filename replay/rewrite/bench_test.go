@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func BenchmarkRewriteHTML(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Reset(page)
-		if err := RewriteHTML(io.Discard, r, u, testInserts); err != nil {
+		if err := HTML(io.Discard, r, u, testInserts); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -56,7 +56,7 @@ func BenchmarkRewriteCSS(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Reset(css)
-		if err := RewriteCSS(io.Discard, r, u); err != nil {
+		if err := CSS(io.Discard, r, u); err != nil {
 			b.Fatal(err)
 		}
 	}

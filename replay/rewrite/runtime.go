@@ -1,8 +1,8 @@
-package replay
+package rewrite
 
 import _ "embed" // the runtime script
 
-//go:embed rewrite_runtime.js
+//go:embed runtime.js
 var runtimeScript string
 
 // RuntimeScript returns the JavaScript (no <script> tag) that keeps a replayed page's runtime

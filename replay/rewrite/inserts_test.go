@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -101,7 +101,7 @@ func TestRewriteHTMLStreamsInBoundedMemory(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			r := newRepeatReader(tt.head, tt.body, tt.tail, size/len(tt.body))
-			if err := RewriteHTML(&out, r, testRewriter(), HTMLOptions{}); err != nil {
+			if err := HTML(&out, r, testRewriter(), HTMLOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			runtime.ReadMemStats(&after)
@@ -135,13 +135,13 @@ func (w *countWriter) Write(p []byte) (int, error) {
 
 func TestRewriteHTMLErrors(t *testing.T) {
 	in := strings.Repeat("<p>x</p>", 10000)
-	if err := RewriteHTML(io.Discard, iotest.TimeoutReader(strings.NewReader(in)), testRewriter(), HTMLOptions{}); !errors.Is(err, iotest.ErrTimeout) {
+	if err := HTML(io.Discard, iotest.TimeoutReader(strings.NewReader(in)), testRewriter(), HTMLOptions{}); !errors.Is(err, iotest.ErrTimeout) {
 		t.Errorf("read error: got %v", err)
 	}
-	if err := RewriteHTML(failWriter{}, strings.NewReader(in), testRewriter(), HTMLOptions{}); !errors.Is(err, io.ErrClosedPipe) {
+	if err := HTML(failWriter{}, strings.NewReader(in), testRewriter(), HTMLOptions{}); !errors.Is(err, io.ErrClosedPipe) {
 		t.Errorf("write error: got %v", err)
 	}
-	if err := RewriteCSS(failWriter{}, strings.NewReader("a{b:url(c)}"), testRewriter()); !errors.Is(err, io.ErrClosedPipe) {
+	if err := CSS(failWriter{}, strings.NewReader("a{b:url(c)}"), testRewriter()); !errors.Is(err, io.ErrClosedPipe) {
 		t.Errorf("css write error: got %v", err)
 	}
 }

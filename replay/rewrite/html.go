@@ -1,4 +1,4 @@
-package replay
+package rewrite
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ type HTMLOptions struct {
 	BodyInsert []byte
 }
 
-// RewriteHTML streams an archived HTML document from r to w with every URL-bearing attribute
+// HTML streams an archived HTML document from r to w with every URL-bearing attribute
 // rewritten through u, and opts' inserts added.
 //
 // The attributes are those of DESIGN §4's requisites (img src/srcset, picture source srcset, lazy
@@ -38,7 +38,7 @@ type HTMLOptions struct {
 // script and textarea contents pass unchanged. Memory does not grow with the document: only a tag
 // is held whole (one over 1 MiB passes through unrewritten); text, scripts and styles stream.
 // u is not modified.
-func RewriteHTML(w io.Writer, r io.Reader, u *URLRewriter, opts HTMLOptions) error {
+func HTML(w io.Writer, r io.Reader, u *URLRewriter, opts HTMLOptions) error {
 	h := htmlRewriters.Get().(*htmlRewriter)
 	h.reset(w, opts)
 	h.rs.init(u)
@@ -67,7 +67,7 @@ const (
 	insertNever
 )
 
-// htmlRewriter holds the state of one RewriteHTML call; its buffers are pooled.
+// htmlRewriter holds the state of one HTML call; its buffers are pooled.
 type htmlRewriter struct {
 	w    io.Writer
 	opts HTMLOptions

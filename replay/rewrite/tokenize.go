@@ -1,8 +1,8 @@
-package replay
+package rewrite
 
 import "bytes"
 
-// This file holds the HTML tokenizer of RewriteHTML. It splits a byte stream into the tokens of
+// This file holds the HTML tokenizer of HTML. It splits a byte stream into the tokens of
 // golang.org/x/net/html's Tokenizer (the tests and fuzzers hold it to that) at a fraction of its
 // cost: text and raw text are skipped with bytes.IndexByte, tags are parsed in place without
 // allocating, and long text, scripts and comments stream through in pieces instead of being
