@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 )
 
 // Page is an HTML page read for its links and metadata, within the parse bounds: at most
-// maxParseBytes decoded, a decompression bomb stopped early. A page of ordinary size (at most
+// MaxParseBytes decoded, a decompression bomb stopped early. A page of ordinary size (at most
 // maxArticleBytes decoded, maxArticleElements tags) is parsed into a tree once, for its links,
-// metadata and article, as ExtractLinks and ExtractMetadata would. Any other page streams
+// metadata and article, as Links and MetadataOf would. Any other page streams
 // through the tokenizer, which keeps no tree: reading it holds a few buffers, the links found
 // and, while it stays within article extraction's bounds, a copy of its markup without scripts
 // and styles.
@@ -89,27 +89,21 @@ func (p *Page) visit(e *element) {
 // tooDeepToParse is why a page whose elements nest deeper than html.Parse accepts has no text.
 const tooDeepToParse = "the page nests elements deeper than the 512 levels a tree is built for"
 
-// readFetched reads a fetched page; a body longer than was kept for parsing is read in part.
-func readFetched(f *Fetched, pageURL *url.URL, article bool) (*Page, error) {
-	p, err := ReadPage(f.Entity, f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type"), pageURL, article)
-	if err == nil && f.EntityCut && !p.bounded { // the end of what was kept was reached
-		p.cut = keptOnly(len(f.Entity))
+// SetEntityCut says why the entity given to ReadPage was only the first part of the body (no more
+// was kept): it becomes the page's Cut, unless a parse bound stopped reading before the entity's end.
+func (p *Page) SetEntityCut(why string) {
+	if !p.bounded {
+		p.cut = why
 	}
-	return p, err
 }
 
-// keptOnly is the reason a body was read in part when only n bytes of it were kept.
-func keptOnly(n int) string {
-	return fmt.Sprintf("only the first %d bytes of the body (as sent) were kept for parsing", n)
-}
-
-// Links are the page's requisites and outlinks, as ExtractLinks finds them.
+// Links are the page's requisites and outlinks, as Links finds them.
 func (p *Page) Links() PageLinks { return p.links }
 
 // Cut says why the page was read only in part ("" when it was read to its end).
 func (p *Page) Cut() string { return p.cut }
 
-// Metadata describes the page as ExtractMetadata does, with its links, and says what was not
+// Metadata describes the page as MetadataOf does, with its links, and says what was not
 // read (Truncated) and why there is no article text (TextSkipped). Call it once: article
 // extraction consumes the page's tree.
 func (p *Page) Metadata() Metadata {
@@ -128,4 +122,11 @@ func (p *Page) Metadata() Metadata {
 	}
 	md.Outlinks, md.Requisites = nonNil(p.links.Outlinks), nonNil(p.links.Requisites)
 	return p.meta.finish(md)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

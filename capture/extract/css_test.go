@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"net/url"
@@ -51,9 +51,9 @@ func TestExtractCSS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ExtractCSS([]byte(tt.css), base)
+			got := CSS([]byte(tt.css), base)
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("ExtractCSS(%q)\n got %q\nwant %q", tt.css, got, tt.want)
+				t.Errorf("CSS(%q)\n got %q\nwant %q", tt.css, got, tt.want)
 			}
 		})
 	}
@@ -69,9 +69,9 @@ func FuzzExtractCSS(f *testing.F) {
 	}
 	base, _ := url.Parse("http://example.org/a/b.css")
 	f.Fuzz(func(t *testing.T, css []byte) {
-		for _, u := range ExtractCSS(css, base) {
+		for _, u := range CSS(css, base) {
 			if _, err := url.Parse(u); err != nil {
-				t.Fatalf("ExtractCSS returned unparseable %q", u)
+				t.Fatalf("CSS returned unparseable %q", u)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"fmt"
@@ -34,8 +34,8 @@ type Metadata struct {
 	TextSkipped string `json:"text_skipped,omitempty"`
 }
 
-// ExtractMetadata fills every field of Metadata but Outlinks and Requisites, which the caller sets
-// from ExtractLinks. It modifies doc (readability prunes the tree), so call it last.
+// MetadataOf fills every field of Metadata but Outlinks and Requisites, which the caller sets
+// from Links. It modifies doc (readability prunes the tree), so call it last.
 //
 // Title, authors, published date, site name, canonical URL, language, description and image come
 // first from the page's JSON-LD article, then from OpenGraph, article:*, Twitter, Dublin Core and
@@ -44,7 +44,7 @@ type Metadata struct {
 // is normalised to RFC 3339 keeping the page's UTC offset; authors are trimmed, de-duplicated and stripped of a leading
 // "By "; canonical and image URLs are absolute (resolved against pageURL). Fields stay empty when
 // the page does not say. It never panics.
-func ExtractMetadata(doc *xhtml.Node, pageURL *url.URL) Metadata {
+func MetadataOf(doc *xhtml.Node, pageURL *url.URL) Metadata {
 	if pageURL == nil {
 		pageURL = &url.URL{}
 	}
@@ -288,7 +288,7 @@ func rfc3339Date(s string) string {
 	return ""
 }
 
-// pageMeta is what one walk of the DOM finds for ExtractMetadata.
+// pageMeta is what one walk of the DOM finds for MetadataOf.
 type pageMeta struct {
 	meta      map[string][]string // <meta> content by lower-cased name, property, http-equiv or "itemprop:"+itemprop
 	jsonLD    []string            // texts of the application/ld+json scripts

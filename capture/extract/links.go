@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"net/url"
@@ -16,7 +16,7 @@ type PageLinks struct {
 	Outlinks   []string
 }
 
-// ExtractLinks finds the requisites and outlinks of a parsed page in one walk of doc, which it
+// Links finds the requisites and outlinks of a parsed page in one walk of doc, which it
 // does not modify.
 //
 // Requisites are the sources of img (src and every srcset candidate), picture source (srcset and
@@ -29,7 +29,7 @@ type PageLinks struct {
 // Relative URLs resolve against the first <base href> (itself resolved against pageURL) when
 // there is one, else pageURL. Values that do not yield an http(s) URL (data:, javascript:,
 // mailto:, about:, blob:, empty) are skipped.
-func ExtractLinks(doc *html.Node, pageURL *url.URL) PageLinks {
+func Links(doc *html.Node, pageURL *url.URL) PageLinks {
 	var w linkWalker
 	walkTree(doc, w.element)
 	return w.links(pageURL)

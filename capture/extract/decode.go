@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"bytes"
@@ -13,12 +13,12 @@ import (
 
 // Parsing has bounds of its own, apart from what is recorded: the record
 // keeps every byte sent (up to --max-size), while links and metadata come
-// from at most maxParseBytes of decoded body. See docs/decisions.md.
+// from at most MaxParseBytes of decoded body. See docs/decisions.md.
 const (
-	// maxParseBytes is how many decoded bytes of a page or stylesheet are
+	// MaxParseBytes is how many decoded bytes of a page or stylesheet are
 	// read for parsing. HTML pages of news sites are mostly under 1 MiB, the
 	// heaviest (inline JSON state) a few MiB.
-	maxParseBytes = 8 << 20
+	MaxParseBytes = 8 << 20
 	// maxExpansion is the most decoded bytes per encoded byte read that a
 	// body may produce once past expansionFloor. HTML compresses 3-10 times,
 	// 20-50 when very repetitive; a decompression bomb does 1000.
@@ -71,14 +71,14 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.cut != "" {
 		return 0, io.EOF
 	}
-	if b.decoded >= maxParseBytes {
+	if b.decoded >= MaxParseBytes {
 		var one [1]byte
 		if n, _ := io.ReadFull(b.dec, one[:]); n > 0 {
 			b.cut, b.bounded = cutAtSize(b.decoded), true
 		}
 		return 0, io.EOF
 	}
-	if left := min(maxParseBytes-b.decoded, readChunk); int64(len(p)) > left {
+	if left := min(MaxParseBytes-b.decoded, readChunk); int64(len(p)) > left {
 		p = p[:left]
 	}
 	n, err := b.dec.Read(p)
@@ -120,18 +120,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decodeEntity returns an entity without its Content-Encoding, for parsing
+// DecodeEntity returns an entity without its Content-Encoding, for parsing
 // (the archive keeps the bytes as sent), within the parse bounds; cut says
 // why it ends early, "" when it does not.
-func decodeEntity(encoding string, data []byte) (body []byte, cut string, err error) {
+func DecodeEntity(encoding string, data []byte) (body []byte, cut string, err error) {
 	r, err := newBodyReader(encoding, data)
 	if err != nil {
 		return nil, "", err
 	}
 	defer r.Close()
 	if r.closer == nil { // no encoding: a slice of data will do
-		if len(data) > maxParseBytes {
-			return data[:maxParseBytes], cutAtSize(maxParseBytes), nil
+		if len(data) > MaxParseBytes {
+			return data[:MaxParseBytes], cutAtSize(MaxParseBytes), nil
 		}
 		return data, "", nil
 	}

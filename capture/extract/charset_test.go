@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"io"
@@ -44,7 +44,7 @@ func domFirstText(doc *html.Node, a atom.Atom) string {
 }
 
 func TestParseHTMLCharset(t *testing.T) {
-	latin1File, err := os.ReadFile("testdata/extract/latin1.html")
+	latin1File, err := os.ReadFile("testdata/latin1.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestUTF8HTMLStreams(t *testing.T) {
 }
 
 func TestParseHTMLLatin1Fixture(t *testing.T) {
-	body, err := os.ReadFile("testdata/extract/latin1.html")
+	body, err := os.ReadFile("testdata/latin1.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +119,11 @@ func TestParseHTMLLatin1Fixture(t *testing.T) {
 	if got, want := domFirstText(doc, atom.Title), "Crème brûlée à la française"; got != want {
 		t.Errorf("title %q, want %q", got, want)
 	}
-	links := ExtractLinks(doc, parseTestURL(t, "http://recettes.example/dessert/"))
+	links := Links(doc, parseTestURL(t, "http://recettes.example/dessert/"))
 	if want := []string{"http://recettes.example/dessert/caf%C3%A9.jpg"}; !slices.Equal(links.Requisites, want) {
 		t.Errorf("requisites %q, want %q", links.Requisites, want)
 	}
-	md := ExtractMetadata(doc, parseTestURL(t, "http://recettes.example/dessert/"))
+	md := MetadataOf(doc, parseTestURL(t, "http://recettes.example/dessert/"))
 	if md.Title != "Crème brûlée à la française" || md.Language != "fr" {
 		t.Errorf("metadata title %q language %q", md.Title, md.Language)
 	}
@@ -139,7 +139,7 @@ func TestParseHTMLEmpty(t *testing.T) {
 }
 
 func BenchmarkParseHTML(b *testing.B) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ func TestDecodeEntityBounds(t *testing.T) {
 	fw.Write(page)
 	fw.Close()
 	var big []byte // compresses like a page, some 5 times
-	for i := 0; len(big) < maxParseBytes+1<<20; i++ {
+	for i := 0; len(big) < MaxParseBytes+1<<20; i++ {
 		big = fmt.Appendf(big, "<a href=\"/story/%d\">story %d</a>\n", i*7919%100003, i)
 	}
 	bomb := gzipped(t, bytes.Repeat([]byte("<p>"), 4<<20))
@@ -48,8 +48,8 @@ func TestDecodeEntityBounds(t *testing.T) {
 		{name: "x-gzip", encoding: " X-GZIP ", data: gz, want: page},
 		{name: "zlib deflate", encoding: "deflate", data: zl.Bytes(), want: page},
 		{name: "raw deflate", encoding: "deflate", data: raw.Bytes(), want: page},
-		{name: "identity over the bound", data: big, wantLen: maxParseBytes, cut: "first"},
-		{name: "gzip over the bound", encoding: "gzip", data: gzipped(t, big), wantLen: maxParseBytes, cut: "first"},
+		{name: "identity over the bound", data: big, wantLen: MaxParseBytes, cut: "first"},
+		{name: "gzip over the bound", encoding: "gzip", data: gzipped(t, big), wantLen: MaxParseBytes, cut: "first"},
 		{name: "bomb", encoding: "gzip", data: bomb, wantLen: -1, cut: "expands"},
 		{name: "cut gzip", encoding: "gzip", data: gz[:len(gz)/2], wantLen: -1, cut: "decoded past"},
 		{name: "not gzip", encoding: "gzip", data: page, err: true},
@@ -57,7 +57,7 @@ func TestDecodeEntityBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, cut, err := decodeEntity(tt.encoding, tt.data)
+			got, cut, err := DecodeEntity(tt.encoding, tt.data)
 			if (err != nil) != tt.err {
 				t.Fatalf("err = %v, want an error: %v", err, tt.err)
 			}
@@ -83,15 +83,15 @@ func FuzzDecodeEntity(f *testing.F) {
 	// The seed corpus in testdata/fuzz/FuzzDecodeEntity holds gzip, zlib and raw deflate
 	// bodies, cut ones, a small bomb and unknown encodings.
 	f.Fuzz(func(t *testing.T, encoding string, data []byte) {
-		got, cut, err := decodeEntity(encoding, data)
+		got, cut, err := DecodeEntity(encoding, data)
 		if err != nil {
 			if got != nil || cut != "" {
 				t.Fatalf("an error with %d bytes and cut %q", len(got), cut)
 			}
 			return
 		}
-		if len(got) > maxParseBytes {
-			t.Fatalf("%d bytes decoded, over %d", len(got), maxParseBytes)
+		if len(got) > MaxParseBytes {
+			t.Fatalf("%d bytes decoded, over %d", len(got), MaxParseBytes)
 		}
 		if limit := max(expansionFloor, maxExpansion*len(data)) + readChunk; len(got) > limit {
 			t.Fatalf("%d bytes decoded from %d, over %d", len(got), len(data), limit)

@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 const articleFixtureURL = "https://news.example/2024/03/05/river-flood-millford?utm_source=feed"
 
 // metadataOf returns the metadata the crawler finds in page (ReadPage, from the tokenizer), and
-// checks that ExtractMetadata finds the same in the parsed tree.
+// checks that MetadataOf finds the same in the parsed tree.
 func metadataOf(t testing.TB, page string) Metadata {
 	t.Helper()
 	u := parseTestURL(t, articleFixtureURL)
@@ -25,10 +25,10 @@ func metadataOf(t testing.TB, page string) Metadata {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree := ExtractMetadata(doc, u)
-	md.Outlinks, md.Requisites = nil, nil // ExtractMetadata leaves them to the caller
+	tree := MetadataOf(doc, u)
+	md.Outlinks, md.Requisites = nil, nil // MetadataOf leaves them to the caller
 	if !reflect.DeepEqual(tree, md) {
-		t.Errorf("metadata of ReadPage and of ExtractMetadata differ:\n ReadPage %+v\n tree     %+v", md, tree)
+		t.Errorf("metadata of ReadPage and of MetadataOf differ:\n ReadPage %+v\n tree     %+v", md, tree)
 	}
 	// A page beyond the bounds of a tree streams through the tokenizer, its article read from
 	// a copy without scripts and styles: the same metadata must come out.
@@ -47,7 +47,7 @@ func metadataOf(t testing.TB, page string) Metadata {
 }
 
 func TestExtractMetadataFixture(t *testing.T) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,25 +243,25 @@ func TestExtractMetadataOddInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ExtractMetadata(doc, nil)
+		MetadataOf(doc, nil)
 	}
 }
 
 func BenchmarkExtractMetadata(b *testing.B) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		b.Fatal(err)
 	}
 	u := parseTestURL(b, articleFixtureURL)
 	b.ReportAllocs()
 	for b.Loop() {
-		b.StopTimer() // ExtractMetadata mutates the tree: each round needs a fresh one
+		b.StopTimer() // MetadataOf mutates the tree: each round needs a fresh one
 		doc, err := ParseHTML(page, "text/html")
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		ExtractMetadata(doc, u)
+		MetadataOf(doc, u)
 	}
 }
 
@@ -269,7 +269,7 @@ func BenchmarkExtractMetadata(b *testing.B) {
 // extraction) from its body as sent; compare with BenchmarkParseHTML + BenchmarkExtractLinks +
 // BenchmarkExtractMetadata, the tree-walking path.
 func BenchmarkReadPage(b *testing.B) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		b.Fatal(err)
 	}

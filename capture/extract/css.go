@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"net/url"
@@ -6,11 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// ExtractCSS returns the absolute http(s) URLs a stylesheet references, in order and without
+// CSS returns the absolute http(s) URLs a stylesheet references, in order and without
 // duplicates: url(...) quoted or not, @import "x" and @import url(x), and the strings of
 // image-set(), with CSS escapes decoded and comments skipped, resolved against base. Fonts are
 // included; data: URLs and the URL of @namespace (never fetched) are not.
-func ExtractCSS(css []byte, base *url.URL) []string {
+func CSS(css []byte, base *url.URL) []string {
 	var out []string
 	seen := make(map[string]struct{})
 	cssURLs(string(css), func(raw string) {

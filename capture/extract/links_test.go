@@ -1,4 +1,4 @@
-package capture
+package extract
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ func parseTestURL(t testing.TB, s string) *url.URL {
 }
 
 // linksOf returns the links the crawler finds in page (ReadPage, from the tokenizer), and checks
-// that ExtractLinks finds the same in the parsed tree.
+// that Links finds the same in the parsed tree.
 func linksOf(t testing.TB, page string) PageLinks {
 	t.Helper()
 	u := parseTestURL(t, "https://news.example/world/story.html?id=7")
@@ -33,7 +33,7 @@ func linksOf(t testing.TB, page string) PageLinks {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tree := ExtractLinks(doc, u); !reflect.DeepEqual(tree, p.Links()) {
+	if tree := Links(doc, u); !reflect.DeepEqual(tree, p.Links()) {
 		t.Errorf("links of the tree and of the token stream differ:\n tree   %q\n tokens %q", tree, p.Links())
 	}
 	return p.Links()
@@ -127,7 +127,7 @@ func TestExtractLinksBase(t *testing.T) {
 }
 
 func TestExtractLinksFixture(t *testing.T) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +139,12 @@ func TestExtractLinksFixture(t *testing.T) {
 	if err := html.Render(&before, doc); err != nil {
 		t.Fatal(err)
 	}
-	links := ExtractLinks(doc, parseTestURL(t, articleFixtureURL))
+	links := Links(doc, parseTestURL(t, articleFixtureURL))
 	if err := html.Render(&after, doc); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(before.Bytes(), after.Bytes()) {
-		t.Error("ExtractLinks changed the document")
+		t.Error("Links changed the document")
 	}
 	if p, err := ReadPage(page, "", "text/html", parseTestURL(t, articleFixtureURL), false); err != nil || !reflect.DeepEqual(p.Links(), links) {
 		t.Errorf("the token stream finds other links than the tree: %v\n%q", err, p.Links())
@@ -175,7 +175,7 @@ func TestExtractLinksFixture(t *testing.T) {
 
 func TestExtractLinksNilPageURL(t *testing.T) {
 	doc, _ := ParseHTML([]byte(`<img src="rel.jpg"><img src="https://a.example/x.jpg">`), "")
-	got := ExtractLinks(doc, nil)
+	got := Links(doc, nil)
 	if want := []string{"https://a.example/x.jpg"}; !slices.Equal(got.Requisites, want) {
 		t.Errorf("got %q, want %q", got.Requisites, want)
 	}
@@ -196,13 +196,13 @@ func FuzzExtractLinks(f *testing.F) {
 		if err != nil {
 			return
 		}
-		links := ExtractLinks(doc, page)
+		links := Links(doc, page)
 		for _, u := range append(links.Requisites, links.Outlinks...) {
 			if _, err := url.Parse(u); err != nil {
 				t.Fatalf("unparseable %q", u)
 			}
 		}
-		ExtractMetadata(doc, page) // the crawler's order; must not panic either
+		MetadataOf(doc, page) // the crawler's order; must not panic either
 		p, err := ReadPage(body, "", "", page, true)
 		if err != nil {
 			t.Fatal(err)
@@ -217,7 +217,7 @@ func FuzzExtractLinks(f *testing.F) {
 }
 
 func BenchmarkExtractLinks(b *testing.B) {
-	page, err := os.ReadFile("testdata/extract/article.html")
+	page, err := os.ReadFile("testdata/article.html")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -228,6 +228,6 @@ func BenchmarkExtractLinks(b *testing.B) {
 	u := parseTestURL(b, articleFixtureURL)
 	b.ReportAllocs()
 	for b.Loop() {
-		ExtractLinks(doc, u)
+		Links(doc, u)
 	}
 }
