@@ -76,3 +76,23 @@ func FuzzExtractCSS(f *testing.F) {
 		}
 	})
 }
+
+// TestExtractCSSAsRewritingFindsIt covers the inputs on which extraction and rewriting used to
+// disagree (docs/decisions.md, "Issue 10: one scanner per grammar"): capture now fetches what
+// replay rewrites, and no more.
+func TestExtractCSSAsRewritingFindsIt(t *testing.T) {
+	base, _ := url.Parse("https://news.example/static/css/site.css")
+	for _, tt := range []struct {
+		name, css string
+		want      []string
+	}{
+		{"bad string is no url", "a{b:url(\"no.png\n)} c{d:url(yes.png)}", []string{"https://news.example/static/css/yes.png"}},
+		{"backslash at the end escapes U+FFFD", `a{b:url(x\`, []string{"https://news.example/static/css/x%EF%BF%BD"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CSS([]byte(tt.css), base); !slices.Equal(got, tt.want) {
+				t.Errorf("CSS(%q)\n got %q\nwant %q", tt.css, got, tt.want)
+			}
+		})
+	}
+}

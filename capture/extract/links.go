@@ -110,7 +110,7 @@ func (w *linkWalker) element(e *element) {
 		}
 		return
 	case atom.Style:
-		cssURLs(e.text, w.req)
+		cssURLs([]byte(e.text), w.req)
 	case atom.Input:
 		isImageInput = strings.EqualFold(strings.TrimSpace(e.attrValue("type")), "image")
 	}
@@ -135,7 +135,7 @@ func (w *linkWalker) element(e *element) {
 		case "data-srcset":
 			srcsetURLs(a.Val, w.req)
 		case "style":
-			cssURLs(a.Val, w.req)
+			cssURLs([]byte(a.Val), w.req)
 		case "src":
 			switch e.tag {
 			case atom.Img, atom.Source, atom.Script, atom.Video, atom.Audio, atom.Track,
@@ -269,7 +269,7 @@ var linkRefControls = strings.NewReplacer("\t", "", "\n", "", "\r", "")
 func escapeStrayPercents(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && !(i+2 < len(s) && cssHexDigit(s[i+1]) && cssHexDigit(s[i+2])) {
+		if s[i] == '%' && !(i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])) {
 			b.WriteString("%25")
 			continue
 		}
@@ -318,3 +318,12 @@ func hostIsASCII(s string) bool {
 }
 
 func isHTMLWhitespaceRune(r rune) bool { return r < 0x80 && isHTMLWhitespace(byte(r)) }
+
+// isHTMLWhitespace reports whether c is ASCII whitespace as HTML defines it.
+func isHTMLWhitespace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

@@ -392,3 +392,17 @@ func refreshURL(v []byte) (start, end int, ok bool) {
 	}
 	return i, end, i < end
 }
+
+func isHexDigit(ch byte) bool {
+	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
+}
+
+func hexValue(ch byte) rune {
+	switch {
+	case ch >= 'a':
+		return rune(ch-'a') + 10
+	case ch >= 'A':
+		return rune(ch-'A') + 10
+	}
+	return rune(ch - '0')
+}

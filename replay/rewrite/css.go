@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/vellumhq/vellum/internal/cssurl"
 )
 
 // CSS copies a stylesheet from r to w with the targets of url(...) (quoted or not) and of
@@ -64,53 +66,19 @@ func writeAll(w io.Writer, b []byte) error {
 // cssMaxToken bounds the input a cssRewriter holds back while waiting for the end of a token.
 const cssMaxToken = 64 << 10
 
-type cssAtRule uint8
-
-const (
-	atNone cssAtRule = iota
-	atImport
-	atNamespace
-	atOther
-)
-
-type cssFunc uint8
-
-const (
-	fnOther cssFunc = iota
-	fnURL
-	fnImageSet
-)
-
-type cssSkip uint8
-
-const (
-	skipNone cssSkip = iota
-	skipComment
-	skipString
-	skipURL
-)
-
-// cssRewriter rewrites CSS fed to it in pieces. It is a reduced CSS Syntax Level 3 tokenizer: it
-// knows comments, strings, escapes, identifiers, functions, url tokens, at-keywords and blocks,
-// which is all that finding URLs needs. A token cut by the end of a piece is held back in pend
-// until the next piece completes it.
+// cssRewriter rewrites CSS fed to it in pieces: the shared scanner finds the URLs, and a token
+// cut by the end of a piece is held back in pend until the next piece completes it.
 type cssRewriter struct {
-	rs           *resolver
-	pend         []byte
-	at           cssAtRule // the at-rule whose prelude is being read
-	importWanted bool      // @import takes the first string or url as its URL
-	funcs        [16]cssFunc
-	nfuncs       int // open functions and parentheses; only the innermost 16 are kept
-	skip         cssSkip
-	skipQuote    byte
-	skipEsc      bool // the last byte skipped was an unpaired backslash
-	skipStar     bool // the last byte of a skipped comment was "*"
-	rescanAt     int  // the length of pend at which to try it again
+	rs       *resolver
+	sc       cssurl.Scanner
+	spans    []cssurl.Span
+	pend     []byte
+	rescanAt int // the length of pend at which to try it again
 }
 
 // reset readies c for a new stylesheet.
 func (c *cssRewriter) reset() {
-	*c = cssRewriter{rs: c.rs, pend: c.pend[:0]}
+	*c = cssRewriter{rs: c.rs, pend: c.pend[:0], spans: c.spans[:0]}
 }
 
 // write appends the rewriting of the next piece p of the stylesheet to dst.
@@ -150,108 +118,29 @@ func (c *cssRewriter) rewriteAll(dst, s []byte) ([]byte, bool) {
 	return dst, !bytes.Equal(dst[n:], s)
 }
 
-// overflow passes through pend, an incomplete token too long to hold, and skips the rest of it
-// as it arrives.
+// overflow passes through pend, an incomplete token too long to hold, and has the scanner skip
+// the rest of it as it arrives.
 func (c *cssRewriter) overflow(dst []byte) []byte {
-	p := c.pend
-	switch {
-	case len(p) > 1 && p[0] == '/' && p[1] == '*':
-		c.skip, c.skipStar = skipComment, p[len(p)-1] == '*'
-	case p[0] == '"' || p[0] == '\'':
-		c.skip, c.skipQuote, c.skipEsc = skipString, p[0], oddBackslashes(p[1:])
-	case len(p) > 4 && equalFoldASCII(p[:4], "url("):
-		c.skip, c.skipEsc = skipURL, oddBackslashes(p[4:])
-	}
-	dst = append(dst, p...)
+	c.sc.Skip(c.pend)
+	dst = append(dst, c.pend...)
 	c.pend = c.pend[:0]
 	return dst
 }
 
-// oddBackslashes reports whether b ends inside an escape.
-func oddBackslashes(b []byte) bool {
-	esc := false
-	for _, ch := range b {
-		esc = !esc && ch == '\\'
-	}
-	return esc
-}
-
-// skipToken returns the end of the skipped token in s, or len(s) when it goes on.
-func (c *cssRewriter) skipToken(s []byte) int {
-	if c.skip == skipComment {
-		if c.skipStar && len(s) > 0 && s[0] == '/' {
-			c.skip = skipNone
-			return 1
+// scan appends the rewriting of s to dst. Unless final, it stops before a token that s may cut
+// short and returns how much of s it consumed.
+func (c *cssRewriter) scan(dst, s []byte, final bool) ([]byte, int) {
+	var n int
+	c.spans, n = c.sc.Scan(c.spans[:0], s, final)
+	last := 0
+	for _, sp := range c.spans {
+		mod := "im_"
+		if sp.Kind == cssurl.Import {
+			mod = "cs_"
 		}
-		if i := bytes.Index(s, []byte("*/")); i >= 0 {
-			c.skip = skipNone
-			return i + 2
-		}
-		c.skipStar = len(s) > 0 && s[len(s)-1] == '*'
-		return len(s)
+		dst, last = c.rewriteValue(dst, s, last, sp.Start, sp.End, mod, sp.Quote)
 	}
-	for k, ch := range s {
-		switch {
-		case c.skipEsc:
-			c.skipEsc = false
-		case ch == '\\':
-			c.skipEsc = true
-		case c.skip == skipString && ch == c.skipQuote, c.skip == skipURL && ch == ')':
-			c.skip = skipNone
-			return k + 1
-		case c.skip == skipString && (ch == '\n' || ch == '\r' || ch == '\f'):
-			c.skip = skipNone
-			return k
-		}
-	}
-	return len(s)
-}
-
-func (c *cssRewriter) push(f cssFunc) {
-	if c.nfuncs < len(c.funcs) {
-		c.funcs[c.nfuncs] = f
-	}
-	c.nfuncs++
-}
-
-func (c *cssRewriter) pop() {
-	if c.nfuncs > 0 {
-		c.nfuncs--
-	}
-}
-
-// top returns the innermost open function, or fnOther when there is none or it was not kept.
-func (c *cssRewriter) top() cssFunc {
-	if c.nfuncs == 0 || c.nfuncs > len(c.funcs) {
-		return fnOther
-	}
-	return c.funcs[c.nfuncs-1]
-}
-
-// stringTarget returns the modifier for a string token in the current context, or false when the
-// string is not a URL to rewrite.
-func (c *cssRewriter) stringTarget() (string, bool) {
-	switch top := c.top(); {
-	case c.at == atNamespace:
-	case c.at == atImport && c.importWanted && (c.nfuncs == 0 || c.nfuncs == 1 && top == fnURL):
-		c.importWanted = false
-		return "cs_", true
-	case top == fnURL || top == fnImageSet:
-		return "im_", true
-	}
-	return "", false
-}
-
-// urlTarget returns the modifier for an unquoted url() token, or false for @namespace.
-func (c *cssRewriter) urlTarget() (string, bool) {
-	switch {
-	case c.at == atNamespace:
-		return "", false
-	case c.at == atImport && c.importWanted && c.nfuncs == 0:
-		c.importWanted = false
-		return "cs_", true
-	}
-	return "im_", true
+	return append(dst, s[last:n]...), n
 }
 
 // rewriteValue appends s[last:vs] and the rewriting of the URL s[vs:ve] (a string's content when
@@ -262,7 +151,7 @@ func (c *cssRewriter) rewriteValue(dst, s []byte, last, vs, ve int, mod string, 
 	escaped := bytes.IndexByte(raw, '\\') >= 0
 	val := raw
 	if escaped {
-		val = decodeCSSEscapes(raw)
+		val = cssurl.Unescape(raw)
 	}
 	mark := len(dst)
 	dst = append(dst, s[last:vs]...)

@@ -2,62 +2,7 @@ package rewrite
 
 import "unicode/utf8"
 
-// CSS escapes: decoding the URLs found in stylesheets, and escaping rewritten ones.
-
-func isHexDigit(ch byte) bool {
-	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
-}
-
-func hexValue(ch byte) rune {
-	switch {
-	case ch >= 'a':
-		return rune(ch-'a') + 10
-	case ch >= 'A':
-		return rune(ch-'A') + 10
-	}
-	return rune(ch - '0')
-}
-
-// decodeCSSEscapes returns b with its CSS escapes decoded and escaped newlines removed.
-func decodeCSSEscapes(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			out = append(out, b[i])
-			continue
-		}
-		i++
-		switch {
-		case i >= len(b):
-			out = utf8.AppendRune(out, utf8.RuneError)
-		case b[i] == '\n' || b[i] == '\f':
-		case b[i] == '\r':
-			if i+1 < len(b) && b[i+1] == '\n' {
-				i++
-			}
-		case isHexDigit(b[i]):
-			var r rune
-			k := i
-			for ; k < len(b) && k-i < 6 && isHexDigit(b[k]); k++ {
-				r = r<<4 | hexValue(b[k])
-			}
-			if k < len(b) && isHTMLSpace(b[k]) {
-				if b[k] == '\r' && k+1 < len(b) && b[k+1] == '\n' {
-					k++
-				}
-				k++
-			}
-			if r == 0 || r > utf8.MaxRune || 0xD800 <= r && r <= 0xDFFF {
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-			i = k - 1
-		default:
-			out = append(out, b[i])
-		}
-	}
-	return out
-}
+// CSS escapes for rewritten URLs (cssurl.Unescape decodes the ones found in stylesheets).
 
 // cssNeedsEscape reports whether ch must be escaped in a string quoted by quote, or in an
 // unquoted url when quote is 0.

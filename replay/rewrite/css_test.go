@@ -105,3 +105,26 @@ func TestRewriteCSSLongTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestRewriteCSSAsExtractionFindsIt covers the inputs on which rewriting and extraction used to
+// disagree (docs/decisions.md, "Issue 10: one scanner per grammar"): replay now rewrites what
+// capture fetches.
+func TestRewriteCSSAsExtractionFindsIt(t *testing.T) {
+	const (
+		i = im + nd + "/"
+		c = cs + nd + "/"
+	)
+	for _, tt := range []struct{ name, in, want string }{
+		{"src()", `a{b:src("x.png")}`, `a{b:src("` + i + `x.png")}`},
+		{"string cut by the end", `@import "a.css`, `@import "` + c + `a.css`},
+		{"empty url ends the @import", `@import url() "b.css";`, `@import url() "b.css";`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, oneByte := range []bool{false, true} {
+				if got := rewriteCSSString(t, tt.in, oneByte); got != tt.want {
+					t.Errorf("one byte %v:\n  in: %s\n got: %s\nwant: %s", oneByte, tt.in, got, tt.want)
+				}
+			}
+		})
+	}
+}

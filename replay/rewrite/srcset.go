@@ -1,5 +1,7 @@
 package rewrite
 
+import "github.com/vellumhq/vellum/internal/srcset"
+
 // rewriteSrcset rewrites each image candidate URL of a srcset value (decoded, as for Rewrite) with
 // modifier mod, keeping descriptors, commas and whitespace exactly as they were.
 //
@@ -17,37 +19,17 @@ func rewriteSrcset(v string, u *URLRewriter, mod string) string {
 }
 
 // appendSrcset appends the rewritten srcset value v to dst and reports whether any URL changed;
-// when none did, dst is returned unchanged.
+// when none did, dst is returned unchanged. Every candidate's URL is rewritten, even one that
+// browsers drop for its descriptors, so that no URL of the live web is left in the page.
 func (rs *resolver) appendSrcset(dst, v []byte, mod string) ([]byte, bool) {
 	start, copied, changed := len(dst), 0, false
-	pos := 0
-	for {
-		for pos < len(v) && (isHTMLSpace(v[pos]) || v[pos] == ',') {
-			pos++
-		}
-		if pos >= len(v) {
-			break
-		}
-		urlStart := pos
-		for pos < len(v) && !isHTMLSpace(v[pos]) {
-			pos++
-		}
-		urlEnd := pos
-		if v[urlEnd-1] == ',' {
-			for urlEnd > urlStart && v[urlEnd-1] == ',' {
-				urlEnd--
-			}
-		} else {
-			pos = srcsetDescriptorsEnd(v, pos)
-		}
-		if urlEnd == urlStart {
-			continue
-		}
+	var buf [8]srcset.Candidate
+	for _, c := range srcset.Scan(buf[:0], v) {
 		mark := len(dst)
-		dst = append(dst, v[copied:urlStart]...)
+		dst = append(dst, v[copied:c.Start]...)
 		var ok bool
-		if dst, ok = rs.appendURL(dst, v[urlStart:urlEnd], mod); ok {
-			copied, changed = urlEnd, true
+		if dst, ok = rs.appendURL(dst, v[c.Start:c.End], mod); ok {
+			copied, changed = c.End, true
 		} else {
 			dst = dst[:mark]
 		}
@@ -56,23 +38,6 @@ func (rs *resolver) appendSrcset(dst, v []byte, mod string) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return append(dst, v[copied:]...), true
-}
-
-// srcsetDescriptorsEnd returns the index of the comma that ends the descriptors starting at pos (a
-// comma inside parentheses does not), or len(v).
-func srcsetDescriptorsEnd(v []byte, pos int) int {
-	inParens := false
-	for ; pos < len(v); pos++ {
-		switch c := v[pos]; {
-		case inParens:
-			inParens = c != ')'
-		case c == '(':
-			inParens = true
-		case c == ',':
-			return pos
-		}
-	}
-	return pos
 }
 
 // isHTMLSpace reports whether c is ASCII whitespace as HTML defines it.
