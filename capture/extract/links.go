@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -249,6 +250,9 @@ func absLinkURL(base *url.URL, ref string) (string, bool) {
 		port = ""
 	}
 	if strings.IndexByte(host, ':') >= 0 {
+		if _, err := netip.ParseAddr(host); err != nil { // "http://::/" names no host
+			return "", false
+		}
 		host = "[" + host + "]"
 	}
 	if port != "" {
