@@ -154,8 +154,8 @@ func decodeCharRef(s []byte) (r1, r2 rune, n int) {
 			switch c := s[i]; {
 			case '0' <= c && c <= '9':
 				d = rune(c - '0')
-			case hex && isHexDigit(c):
-				d = hexValue(c)
+			case hex && 'a' <= c|0x20 && c|0x20 <= 'f':
+				d = rune(c|0x20-'a') + 10
 			default:
 				goto done
 			}
@@ -391,18 +391,4 @@ func refreshURL(v []byte) (start, end int, ok bool) {
 		}
 	}
 	return i, end, i < end
-}
-
-func isHexDigit(ch byte) bool {
-	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
-}
-
-func hexValue(ch byte) rune {
-	switch {
-	case ch >= 'a':
-		return rune(ch-'a') + 10
-	case ch >= 'A':
-		return rune(ch-'A') + 10
-	}
-	return rune(ch - '0')
 }
