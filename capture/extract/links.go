@@ -1,13 +1,14 @@
 package extract
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-	"golang.org/x/net/idna"
+
+	"github.com/vellumhq/vellum/internal/cssurl"
+	"github.com/vellumhq/vellum/internal/srcset"
 )
 
 // PageLinks are the URLs a page needs to render (Requisites) and the pages it links to
@@ -198,129 +199,6 @@ func domText(n *html.Node) string {
 	return b.String()
 }
 
-// absLinkURL resolves the attribute or CSS reference ref against base the way a browser would
-// and returns it as an absolute http(s) URL without a fragment; ok is false when ref does not
-// yield one. Besides what url.URL.ResolveReference does, it strips surrounding whitespace and
-// inner tabs and newlines, reads backslashes as slashes, tolerates stray "%" signs, lower-cases
-// the host (converting an internationalised one to punycode), drops a default port, and
-// percent-encodes spaces and other bytes that may not appear raw in a request line.
-func absLinkURL(base *url.URL, ref string) (string, bool) {
-	ref = strings.TrimFunc(ref, func(r rune) bool { return r <= ' ' })
-	if ref == "" || hasPrefixFold(ref, "data:") || hasPrefixFold(ref, "javascript:") {
-		return "", false // the common non-http schemes, skipped before any parsing work
-	}
-	if strings.ContainsAny(ref, "\t\n\r") {
-		ref = linkRefControls.Replace(ref)
-	}
-	if i := strings.IndexByte(ref, '#'); i >= 0 {
-		ref = ref[:i]
-	}
-	if end := strings.IndexByte(ref, '?'); end != 0 {
-		// A backslash is a slash in the authority and path of an http(s) URL, not in its query.
-		if end < 0 {
-			end = len(ref)
-		}
-		if strings.IndexByte(ref[:end], '\\') >= 0 {
-			ref = strings.ReplaceAll(ref[:end], "\\", "/") + ref[end:]
-		}
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		if u, err = url.Parse(escapeStrayPercents(ref)); err != nil {
-			return "", false
-		}
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
-		return "", false
-	}
-	u.Fragment, u.RawFragment = "", ""
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if host == "" { // "http://:" has a Host but no host name
-		return "", false
-	}
-	if !hostIsASCII(host) {
-		if host, err = idna.Lookup.ToASCII(host); err != nil {
-			return "", false
-		}
-	}
-	if port == "80" && u.Scheme == "http" || port == "443" && u.Scheme == "https" {
-		port = ""
-	}
-	if strings.IndexByte(host, ':') >= 0 {
-		if _, err := netip.ParseAddr(host); err != nil { // "http://::/" names no host
-			return "", false
-		}
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	u.Host = host
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	u.RawQuery = escapeQuery(u.RawQuery)
-	return u.String(), true
-}
-
-// linkRefControls removes the tabs and newlines that URL parsing ignores anywhere in a URL.
-var linkRefControls = strings.NewReplacer("\t", "", "\n", "", "\r", "")
-
-// escapeStrayPercents encodes each "%" not followed by two hex digits as "%25".
-func escapeStrayPercents(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && !(i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])) {
-			b.WriteString("%25")
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// escapeQuery percent-encodes the bytes of a raw query that the WHATWG URL standard encodes:
-// controls, space, quotes, angle brackets and non-ASCII.
-func escapeQuery(q string) string {
-	const hex = "0123456789ABCDEF"
-	needs := func(c byte) bool { return c <= ' ' || c >= 0x7f || strings.IndexByte("\"'<>", c) >= 0 }
-	i := 0
-	for i < len(q) && !needs(q[i]) {
-		i++
-	}
-	if i == len(q) {
-		return q
-	}
-	var b strings.Builder
-	b.WriteString(q[:i])
-	for ; i < len(q); i++ {
-		if c := q[i]; needs(c) {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-func hostIsASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 func isHTMLWhitespaceRune(r rune) bool { return r < 0x80 && isHTMLWhitespace(byte(r)) }
 
 // isHTMLWhitespace reports whether c is ASCII whitespace as HTML defines it.
@@ -328,6 +206,43 @@ func isHTMLWhitespace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
-func isHexDigit(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+// CSS returns the absolute http(s) URLs a stylesheet references, in order and without
+// duplicates: url(...) quoted or not, @import "x" and @import url(x), and the strings of
+// image-set(), with CSS escapes decoded and comments skipped, resolved against base. Fonts are
+// included; data: URLs and the URL of @namespace (never fetched) are not.
+func CSS(css []byte, base *url.URL) []string {
+	var out []string
+	seen := make(map[string]struct{})
+	cssURLs(css, func(raw string) {
+		if abs, ok := absLinkURL(base, raw); ok {
+			if _, dup := seen[abs]; !dup {
+				seen[abs] = struct{}{}
+				out = append(out, abs)
+			}
+		}
+	})
+	return out
+}
+
+// cssURLs calls fn with every URL referenced by the CSS text s, unresolved and with its escapes
+// decoded, in order, as the shared scanner finds them.
+func cssURLs(s []byte, fn func(string)) {
+	var sc cssurl.Scanner
+	var buf [16]cssurl.Span
+	spans, _ := sc.Scan(buf[:0], s, true)
+	for _, sp := range spans {
+		fn(string(cssurl.Unescape(s[sp.Start:sp.End])))
+	}
+}
+
+// srcsetURLs calls fn with the URL of every valid image candidate in a srcset attribute value, in
+// order, as the shared scanner finds them: a candidate whose descriptors are invalid is dropped,
+// as browsers drop it.
+func srcsetURLs(s string, fn func(string)) {
+	var buf [8]srcset.Candidate
+	for _, c := range srcset.Scan(buf[:0], s) {
+		if c.Valid {
+			fn(s[c.Start:c.End])
+		}
+	}
 }
