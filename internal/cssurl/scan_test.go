@@ -182,7 +182,7 @@ func TestUnescape(t *testing.T) {
 	}
 }
 
-func FuzzScan(f *testing.F) {
+func FuzzCSSScan(f *testing.F) {
 	for _, s := range []string{
 		`@import url("a.css"); a{b:url(x.png)}`, `a{b:u\72l( "c\"d" ) image-set("e" 1x) src('f')}`,
 		"/* unterminated", `url(`, `"\`, `\`, `@import`, `url(\`, "a{b:url(a\\\n)}", `@namespace url(x);`,

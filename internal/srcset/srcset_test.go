@@ -51,7 +51,7 @@ func TestScan(t *testing.T) {
 	}
 }
 
-func FuzzScan(f *testing.F) {
+func FuzzSrcsetScan(f *testing.F) {
 	for _, s := range []string{"a.jpg 1x, b.jpg?w=1,2 2x", "a,,, b 100w 50h", "x foo(1,2), y", " , ", "a 1e+1x,b -0x"} {
 		f.Add(s)
 	}
