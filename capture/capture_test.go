@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/testsite"
@@ -111,11 +112,11 @@ func checkArticleMetadata(t *testing.T, recs []rec, site *testsite.Site, respID 
 	if meta.Header.Get("Content-Type") != "application/json" || meta.Header.Get("WARC-Concurrent-To") != respID {
 		t.Errorf("metadata record header: %v", meta.Header.Fields())
 	}
-	var md capture.Metadata
+	var md extract.Metadata
 	if err := json.Unmarshal(meta.Block, &md); err != nil {
 		t.Fatalf("metadata JSON: %v\n%s", err, meta.Block)
 	}
-	want := capture.Metadata{
+	want := extract.Metadata{
 		Title:        "Borderland river floods for the third time this year",
 		Authors:      []string{"Ada Reporter", "Ben Photographer"},
 		Published:    "2014-08-12T09:30:00+02:00",
@@ -208,7 +209,7 @@ func TestDepthOneFollowsLinksInScopeAndObeysRobots(t *testing.T) {
 		t.Errorf("a stylesheet shared by every page was fetched %d times", n)
 	}
 	// The latin-1 page's title comes out right.
-	var md capture.Metadata
+	var md extract.Metadata
 	if err := json.Unmarshal(one(t, recs, "metadata", warc.PageInfoURI(site.URL("/latin1.html"))).Block, &md); err != nil {
 		t.Fatal(err)
 	}

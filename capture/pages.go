@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -277,9 +279,19 @@ func isHTML(contentType string) bool {
 	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml+xml")
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// maxParseBytes is how much of a page or stylesheet is kept in memory for parsing: no more is read.
+const maxParseBytes = extract.MaxParseBytes
+
+// readFetched reads a fetched page; a body longer than was kept for parsing is read in part.
+func readFetched(f *Fetched, pageURL *url.URL, article bool) (*extract.Page, error) {
+	p, err := extract.ReadPage(f.Entity, f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type"), pageURL, article)
+	if err == nil && f.EntityCut {
+		p.SetEntityCut(keptOnly(len(f.Entity)))
 	}
-	return s
+	return p, err
+}
+
+// keptOnly is the reason a body was read in part when only n bytes of it were kept.
+func keptOnly(n int) string {
+	return fmt.Sprintf("only the first %d bytes of the body (as sent) were kept for parsing", n)
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -68,7 +69,7 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	enc, ct := f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type")
 	switch {
 	case strings.HasPrefix(strings.ToLower(ct), "text/css"):
-		body, cut, err := decodeEntity(enc, f.Entity)
+		body, cut, err := extract.DecodeEntity(enc, f.Entity)
 		if err != nil {
 			return
 		}
@@ -78,7 +79,7 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 		if cut != "" {
 			c.log.Warn("stylesheet read in part", "url", ch.finalURL.String(), "reason", cut)
 		}
-		c.queueRequisites(ctx, ExtractCSS(body, ch.finalURL), ch.finalURL)
+		c.queueRequisites(ctx, extract.CSS(body, ch.finalURL), ch.finalURL)
 	case isHTML(ct):
 		if page, err := readFetched(f, ch.finalURL, false); err == nil {
 			if cut := page.Cut(); cut != "" {
@@ -112,7 +113,7 @@ func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error
 			u = normalize(next)
 			continue
 		}
-		body, _, err := decodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+		body, _, err := extract.DecodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
 		if err != nil {
 			return f.Status, nil, nil
 		}

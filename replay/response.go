@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/replay/rewrite"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -140,8 +141,8 @@ func (s *Server) writePayload(w http.ResponseWriter, r *http.Request, mr memento
 	mt, _, _ := mime.ParseMediaType(ct)
 	isHTML := mt == "text/html" || mt == "application/xhtml+xml"
 	isCSS := mt == "text/css" || (mr.Mod == modCSS && !isHTML && mt != "application/javascript" && mt != "text/javascript")
-	rewrite := mr.Mod != modRaw && ((isHTML && mr.Mod != modJS && mr.Mod != modCSS) || isCSS)
-	if !rewrite {
+	rewriting := mr.Mod != modRaw && ((isHTML && mr.Mod != modJS && mr.Mod != modCSS) || isCSS)
+	if !rewriting {
 		s.writeRaw(w, r, p, mr.Mod == modRaw)
 		return
 	}
@@ -157,11 +158,11 @@ func (s *Server) writePayload(w http.ResponseWriter, r *http.Request, mr memento
 		return
 	}
 	base, _ := url.Parse(c.URL)
-	u := &URLRewriter{Prefix: prefix, Timestamp: c.Timestamp, Base: base}
+	u := &rewrite.URLRewriter{Prefix: prefix, Timestamp: c.Timestamp, Base: base}
 	if isHTML {
-		err = RewriteHTML(w, body, u, s.htmlInserts(mr, c, all))
+		err = rewrite.HTML(w, body, u, s.htmlInserts(mr, c, all))
 	} else {
-		err = RewriteCSS(w, body, u)
+		err = rewrite.CSS(w, body, u)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("rewrite ended early", "url", c.URL, "err", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/replay/rewrite"
 )
 
 //go:embed templates/*.html
@@ -48,7 +49,7 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	switch name {
 	case "runtime.js":
-		body = []byte(RuntimeScript())
+		body = []byte(rewrite.RuntimeScript())
 	default:
 		b, err := assetFS.ReadFile(path.Join("assets", path.Base(name)))
 		if err != nil || name != path.Base(name) {
@@ -71,7 +72,7 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 // htmlInserts builds what goes into a replayed page's head: the runtime
 // settings and script, and the banner unless it is off or the UI frames
 // the page.
-func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Capture) HTMLOptions {
+func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Capture) rewrite.HTMLOptions {
 	cfg := map[string]any{"prefix": s.prefixFor(mr), "ts": c.Timestamp, "url": c.URL, "mod": mr.Mod}
 	if s.opts.Banner && mr.Mod == modNone && !s.framed() {
 		b := map[string]string{
@@ -107,7 +108,7 @@ func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Cap
 	if s.framed() && (mr.Mod == modMain || mr.Mod == modNone) {
 		b.WriteString(`<script>if(window.parent!==window){window.parent.postMessage({vellum:"location",url:window.__vellum.url,ts:window.__vellum.ts},"*")}</script>`)
 	}
-	return HTMLOptions{HeadInsert: []byte(b.String())}
+	return rewrite.HTMLOptions{HeadInsert: []byte(b.String())}
 }
 
 // errorPage is the data of the error template.
