@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -310,52 +309,6 @@ func writeRunJSON(archive string, r index.Run, res *Result, files []string) erro
 		return fmt.Errorf("run summary: %w", err)
 	}
 	return nil
-}
-
-// resume queues what a resumed run had claimed but not finished, and what it
-// finished but whose records a crash lost (they were still in the WARC
-// writer's buffer). The seeds were queued again (their results come from the
-// archive); everything else the run claimed counts as visited.
-func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
-	for _, it := range items {
-		u, err := url.Parse(it.URL)
-		if err != nil {
-			continue
-		}
-		if !c.claim(u) {
-			continue
-		}
-		if it.Kind == index.KindPage {
-			c.seenMu.Lock()
-			c.pages++ // toward MaxPages, done or not
-			c.seenMu.Unlock()
-		}
-		if it.Done && c.archive.complete(it.URL) {
-			// Finished, and its records reached the WARC before the crash.
-			if it.Kind == index.KindPage {
-				c.stats.pagesFound.Add(1)
-				c.stats.pagesDone.Add(1)
-				if it.Change != "" { // counted as a page when it was listed as one
-					c.stats.pages.Add(1)
-				}
-			} else {
-				c.stats.requisites.Add(1)
-			}
-			continue
-		}
-		switch it.Kind {
-		case index.KindPage:
-			scope, err := url.Parse(it.Scope)
-			if err != nil {
-				scope = u
-			}
-			c.pushPage(ctx, pageJob{u: u, scope: scope, depth: it.Depth, seed: -1})
-		default:
-			c.work.Add(1)
-			c.stats.queued.Add(1)
-			c.reqs.push(reqJob{u: u, referer: it.Referer})
-		}
-	}
 }
 
 // ImportRunHistory restores the run history of vellum.db from the
