@@ -23,7 +23,7 @@ const RunsDir = "runs"
 // its counts saved while it runs, and ended with its outcome, changes and a
 // runs/<id>.json summary.
 type runBook struct {
-	idx     *index.Index
+	idx     runIndex
 	cfg     Config
 	run     index.Run
 	base    index.RunCounts // counts of the earlier part of a resumed run
@@ -43,7 +43,7 @@ func (b *runBook) closeFrontier() error {
 	return b.front.Close()
 }
 
-func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (_ *runBook, err error) {
+func startRun(ctx context.Context, idx runIndex, cfg Config, seeds []string) (_ *runBook, err error) {
 	b := &runBook{idx: idx, cfg: cfg, missed: &problemLog{}}
 	// Held before the run is looked at: two processes resuming one run
 	// (`vellum run` and a scheduled turn) cannot both go on with it.
@@ -110,7 +110,7 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 // afterLastRun waits, when the job's latest run ended within the current
 // second, for the next one: replay names captures to the second, and two
 // captures of a URL in one second could not be told apart (@every 1s).
-func afterLastRun(ctx context.Context, idx *index.Index, job string) error {
+func afterLastRun(ctx context.Context, idx RunLister, job string) error {
 	runs, err := idx.Runs(ctx, job, 1)
 	if err != nil || len(runs) == 0 || runs[0].Ended.IsZero() {
 		return err
@@ -315,7 +315,7 @@ func writeRunJSON(archive string, r index.Run, res *Result, files []string) erro
 // runs/<id>.json summaries of an archive (after vellum.db was lost or
 // deleted): runs the index lacks are added with their page changes. It
 // returns how many it added; a summary it cannot read is reported and skipped.
-func ImportRunHistory(ctx context.Context, idx *index.Index, archive string) (int, []string, error) {
+func ImportRunHistory(ctx context.Context, idx HistoryIndex, archive string) (int, []string, error) {
 	files, err := filepath.Glob(filepath.Join(archive, RunsDir, "*.json"))
 	if err != nil {
 		return 0, nil, err

@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	xhtml "golang.org/x/net/html"
+
+	"github.com/vellumhq/vellum/capture/record"
 )
 
 // Page is an HTML page read for its links and metadata, within the parse bounds: at most
@@ -90,7 +92,7 @@ func (p *Page) visit(e *element) {
 const tooDeepToParse = "the page nests elements deeper than the 512 levels a tree is built for"
 
 // readFetched reads a fetched page; a body longer than was kept for parsing is read in part.
-func readFetched(f *Fetched, pageURL *url.URL, article bool) (*Page, error) {
+func readFetched(f *record.Fetched, pageURL *url.URL, article bool) (*Page, error) {
 	p, err := ReadPage(f.Entity, f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type"), pageURL, article)
 	if err == nil && f.EntityCut && !p.bounded { // the end of what was kept was reached
 		p.cut = keptOnly(len(f.Entity))

@@ -1,4 +1,4 @@
-package capture
+package record
 
 import (
 	"bytes"
@@ -10,21 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"strings"
 	"time"
 )
-
-// Limits bound what one URL may cost.
-type Limits struct {
-	MaxBody int64         // entity bytes recorded at most; beyond it the record is cut (WARC-Truncated: length)
-	Timeout time.Duration // one URL in all, retries included (one exchange, for the bare Transport); a body still arriving then is cut (WARC-Truncated: time)
-	MaxKeep int64         // entity bytes kept in memory for parsing (HTML, CSS); parsing reads no more (maxParseBytes)
-}
-
-// DefaultLimits are the limits of a capture unless flags say otherwise.
-func DefaultLimits() Limits {
-	return Limits{MaxBody: 1 << 30, Timeout: 2 * time.Minute, MaxKeep: maxParseBytes}
-}
 
 // Transport is an http.RoundTripper that records every exchange it carries,
 // byte for byte, through a RecordWriter: the request as written to the
@@ -147,7 +134,7 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	ex := newExchange(t.spoolDir, t.limits.MaxBody+64<<10)
 	defer ex.close()
 	parent := req.Context()
-	ctx, cancel := withTimeLimit(parent, t.limits.Timeout)
+	ctx, cancel := WithTimeLimit(parent, t.limits.Timeout)
 	defer cancel()
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		if rc, ok := info.Conn.(*recConn); ok {
@@ -235,18 +222,4 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.n -= int64(len(q))
 	}
 	return len(p), nil
-}
-
-// IsParseable says whether a response's media type is one Vellum parses for
-// links and requisites.
-func IsParseable(contentType string) bool {
-	ct := strings.ToLower(contentType)
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
-	switch strings.TrimSpace(ct) {
-	case "text/html", "application/xhtml+xml", "text/css":
-		return true
-	}
-	return false
 }
