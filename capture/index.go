@@ -11,6 +11,18 @@ import (
 // gives each part of a run only the methods it calls; the exported functions
 // take what they need, which *index.Index satisfies.
 
+// Index is the archive's index as a run uses it, all of it: what Run
+// hands to each part of the run, and the batcher its recorder indexes
+// through. *index.Index is one.
+type Index interface {
+	Reindexer
+	runIndex
+	priorIndex
+	NewBatcher() *index.Batcher
+}
+
+var _ Index = (*index.Index)(nil)
+
 // Reindexer re-reads a WARC file of the archive into the index.
 type Reindexer interface {
 	ReindexFile(ctx context.Context, root, name string) error
