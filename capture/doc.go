@@ -13,8 +13,9 @@
 // and article metadata by the extractors. Run opens the archive's index
 // itself and uses it through the small interfaces of index.go, which the
 // exported functions (RepairArchive, FindResumable, ImportRunHistory) take
-// too and *index.Index satisfies. Its users are cmd/vellum (capture, run,
-// serve) and the jobs that schedule runs.
+// too and *index.Index satisfies. Its users are cmd/vellum (capture, index,
+// upload, serve) and capture/jobs, which makes runs of jobs, on schedules
+// or now.
 //
 //	res, err := capture.Run(ctx, cfg, []string{"https://news.example/2014/08/story.html"})
 //	for _, s := range res.Seeds {
