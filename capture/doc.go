@@ -10,7 +10,7 @@
 // files); its error is for a run that could not happen at all. Every
 // exchange goes through capture/record, which writes it exactly as it
 // crossed the wire into WARC files; pages are read for links, requisites
-// and article metadata by the extractors. Run opens the archive's index
+// and article metadata by capture/extract. Run opens the archive's index
 // itself and uses it through the small interfaces of index.go, which the
 // exported functions (RepairArchive, FindResumable, ImportRunHistory) take
 // too and *index.Index satisfies. Its users are cmd/vellum (capture, index,
