@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -31,7 +32,7 @@ type Config struct {
 	UserAgent    string        // User-Agent header
 	Delay        time.Duration // pause between two pages of one host
 	MaxPages     int           // pages at most (0 = no limit); seeds count
-	Limits       Limits        // per-URL size and time limits
+	Limits       record.Limits // per-URL size and time limits
 	Retries      int           // extra attempts after a 429, a 5xx, a timeout or a reset
 	RetryBackoff time.Duration // first pause before a retry; doubles each time
 	MaxRetryWait time.Duration // longest Retry-After honoured; longer ones end the retries
@@ -64,7 +65,7 @@ func DefaultConfig() Config {
 		Scope:        ScopeHost,
 		UserAgent:    DefaultUserAgent,
 		Delay:        time.Second,
-		Limits:       DefaultLimits(),
+		Limits:       record.DefaultLimits(),
 		Retries:      2,
 		RetryBackoff: time.Second,
 		MaxRetryWait: 2 * time.Minute,

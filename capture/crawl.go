@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
@@ -47,11 +48,11 @@ func (r *Result) Failed() int {
 type crawl struct {
 	cfg      Config
 	log      *slog.Logger
-	pageT    *Transport // one connection per host: pages and robots.txt
-	reqT     *Transport // cfg.ConnsPerHost connections per host: requisites
-	rec      *Recorder
-	idx      *index.Index
-	prior    PriorFunc               // latest capture of a URL by another run
+	pageT    *record.Transport // one connection per host: pages and robots.txt
+	reqT     *record.Transport // cfg.ConnsPerHost connections per host: requisites
+	rec      *record.Recorder
+	idx      priorIndex
+	prior    record.PriorFunc        // latest capture of a URL by another run
 	front    *index.FrontierWriter   // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
 	changes  *syncList[index.Change] // page changes, when there is no frontier to keep them
 	problems *problemLog             // URLs skipped or failed
@@ -146,7 +147,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	c := &crawl{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "capture", "run", cfg.RunID),
-		rec:      NewRecorder(fw, batch),
+		rec:      record.NewRecorder(fw, batchIndex{batch}),
 		idx:      idx,
 		front:    book.front,
 		changes:  book.changes,
@@ -160,18 +161,18 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		parses:   make(chan parseItem, cfg.Parsers),
 		reqs:     newQueue[reqJob](),
 	}
-	c.pageT, c.reqT = NewTransport(pageBase, c.rec), NewTransport(reqBase, c.rec)
+	c.pageT, c.reqT = record.NewTransport(pageBase, c.rec), record.NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
 	c.robots = newRobotsCache(c.fetchRobots, cfg.robotsTimeout(), c.log)
 	hosts := newHostsSeen(idx, cfg.RunID)
-	c.prior = func(u string) (index.Capture, bool) {
+	c.prior = func(u string) (record.Prior, bool) {
 		key, err := warc.SURT(u)
 		if err != nil || !hosts.captured(context.WithoutCancel(ctx), key) {
-			return index.Capture{}, false
+			return record.Prior{}, false
 		}
 		p, ok, err := idx.Latest(context.WithoutCancel(ctx), key, u, cfg.RunID)
-		return p, ok && err == nil
+		return priorOf(p), ok && err == nil
 	}
 	c.rec.Dedup(c.prior)
 	c.rec.OnFailure(c.stopOnFailure)

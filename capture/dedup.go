@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -12,13 +13,13 @@ import (
 // there: a site archived for the first time costs its crawl no per-URL
 // deduplication lookups.
 type hostsSeen struct {
-	idx   *index.Index
+	idx   priorIndex
 	runID string
 	mu    sync.Mutex
 	known map[string]bool // SURT host prefix ("com,example)/") → captured before
 }
 
-func newHostsSeen(idx *index.Index, runID string) *hostsSeen {
+func newHostsSeen(idx priorIndex, runID string) *hostsSeen {
 	return &hostsSeen{idx: idx, runID: runID, known: map[string]bool{}}
 }
 
@@ -41,4 +42,12 @@ func (h *hostsSeen) captured(ctx context.Context, key string) bool {
 	}
 	h.known[prefix] = seen
 	return seen
+}
+
+// priorOf is what deduplication compares a response with, of a capture.
+func priorOf(c index.Capture) record.Prior {
+	return record.Prior{
+		URL: c.URL, Timestamp: c.Timestamp, Type: c.Type, RecordID: c.RecordID, Status: c.Status,
+		Digest: c.Digest, RefersToURL: c.RefersToURL, RefersToTimestamp: c.RefersToTimestamp,
+	}
 }

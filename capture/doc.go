@@ -1,14 +1,21 @@
-// Package capture archives web pages: it fetches seeds, their requisites
+// Package capture is the crawl engine: it fetches seeds, their requisites
 // (images, stylesheets, fonts, scripts, media) and, to a depth, the pages
-// they link to, and writes every exchange exactly as it crossed the wire into
-// WARC files, with a metadata record of article fields per HTML page.
-//
-// The heart is Transport, an http.RoundTripper that dials through recording
-// connections, so the WARC response record holds the status line, header
-// case and order, chunk framing and Content-Encoding as sent. Run drives a
-// polite crawl on top of it: robots.txt obeyed, one page at a time per host
+// they link to, politely (robots.txt obeyed, one page at a time per host
 // with a delay, a few parallel connections per host for requisites, bounded
-// retries that honour Retry-After, and per-URL size and time limits.
+// retries that honour Retry-After, per-URL size and time limits), and keeps
+// each run in the archive's history.
+//
+// Seam: Run(ctx, Config, seeds) captures into Config.Archive and returns a
+// Result (each seed's outcome, the run's counts, page changes, problems and
+// files); its error is for a run that could not happen at all. Every
+// exchange goes through capture/record, which writes it exactly as it
+// crossed the wire into WARC files; pages are read for links, requisites
+// and article metadata by capture/extract. Run opens the archive's index
+// itself and uses it through the small interfaces of index.go, which the
+// exported functions (RepairArchive, FindResumable, ImportRunHistory) take
+// too and *index.Index satisfies. Its users are cmd/vellum (capture, index,
+// upload, serve) and capture/jobs, which makes runs of jobs, on schedules
+// or now.
 //
 //	res, err := capture.Run(ctx, cfg, []string{"https://news.example/2014/08/story.html"})
 //	for _, s := range res.Seeds {
@@ -20,6 +27,5 @@
 // run is written as a revisit record, and each page is classified new,
 // changed or unchanged against that capture. The run's frontier is kept in
 // vellum.db as it goes, so a run killed outright is resumed (Config.Resume)
-// without capturing a URL twice. Jobs (LoadJobs) name what to capture and
-// when; a Scheduler runs them on their schedules, one run of a job at a time.
+// without capturing a URL twice.
 package capture

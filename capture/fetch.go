@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vellumhq/vellum/capture/record"
 )
 
 // maxRedirects is how many redirect hops one URL may take.
@@ -29,8 +31,8 @@ var ErrRobots = errors.New("disallowed by robots.txt")
 
 // chain is one URL fetched with its redirects followed, each hop recorded.
 type chain struct {
-	first    *Fetched // the first hop: its time is the capture's time
-	final    *Fetched // the last hop
+	first    *record.Fetched // the first hop: its time is the capture's time
+	final    *record.Fetched // the last hop
 	finalURL *url.URL
 	hops     int
 	err      error
@@ -42,7 +44,7 @@ type chain struct {
 // cookies redirects a page to itself, and a browser then gets the page (the
 // hop limit still bounds such a chain). A hop to a URL this run fetched
 // elsewhere ends the chain there.
-func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept, referer string, hopDelay time.Duration) chain {
+func (c *crawl) fetchChain(ctx context.Context, t *record.Transport, u *url.URL, accept, referer string, hopDelay time.Duration) chain {
 	var ch chain
 	inChain := map[string]bool{u.String(): true}
 	for {
@@ -95,8 +97,8 @@ func (c *crawl) fetchChain(ctx context.Context, t *Transport, u *url.URL, accept
 // Retry-After asks, when that is not too long). Limits.Timeout bounds it
 // all: each attempt has what is left of it, and a pause that would outlast
 // it ends the retries with the last attempt's outcome.
-func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
-	ctx, cancel := withTimeLimit(ctx, c.cfg.Limits.Timeout)
+func (c *crawl) fetchRetrying(ctx context.Context, t *record.Transport, u *url.URL, accept, referer string) (*record.Fetched, error) {
+	ctx, cancel := record.WithTimeLimit(ctx, c.cfg.Limits.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	for attempt := 0; ; attempt++ {
@@ -123,7 +125,7 @@ func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, acc
 		}
 		c.log.Debug("retrying", "url", u.String(), "attempt", attempt+1, "wait", wait, "err", err)
 		if !sleep(ctx, wait) {
-			if timeLimitOf(ctx) != nil {
+			if record.TimeLimitReached(ctx) {
 				return f, err
 			}
 			return f, ctx.Err()
@@ -131,7 +133,7 @@ func (c *crawl) fetchRetrying(ctx context.Context, t *Transport, u *url.URL, acc
 	}
 }
 
-func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept, referer string) (*Fetched, error) {
+func (c *crawl) fetchOnce(ctx context.Context, t *record.Transport, u *url.URL, accept, referer string) (*record.Fetched, error) {
 	if c.archive != nil {
 		if f, ok := c.archive.fetch(ctx, u, c.cfg.Limits, c.prior); ok {
 			return f, nil
@@ -165,29 +167,6 @@ func (c *crawl) fetchOnce(ctx context.Context, t *Transport, u *url.URL, accept,
 		c.jar.SetCookies(u, cks)
 	}
 	return f, nil
-}
-
-// timeLimit is the cancellation cause of a context whose deadline is a time
-// limit (of a URL, of a robots.txt) rather than the run's own end: it tells
-// a limit reached, which cuts or fails the URL, from a run being stopped.
-type timeLimit struct{ d time.Duration }
-
-func (e *timeLimit) Error() string { return fmt.Sprintf("time limit of %s reached", e.d) }
-
-// withTimeLimit is context.WithTimeout with a timeLimit as the cause.
-func withTimeLimit(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, &timeLimit{d})
-}
-
-// timeLimitOf is the time limit that ended ctx, or nil (ctx still running,
-// or ended by its parent being stopped). Of nested limits, the first to
-// expire ended it.
-func timeLimitOf(ctx context.Context) *timeLimit {
-	var tl *timeLimit
-	if errors.As(context.Cause(ctx), &tl) {
-		return tl
-	}
-	return nil
 }
 
 func retryableStatus(code int) bool {
@@ -227,4 +206,18 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// IsParseable says whether a response's media type is one Vellum parses for
+// links and requisites.
+func IsParseable(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	switch strings.TrimSpace(ct) {
+	case "text/html", "application/xhtml+xml", "text/css":
+		return true
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/capture/extract"
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -283,7 +284,7 @@ func isHTML(contentType string) bool {
 const maxParseBytes = extract.MaxParseBytes
 
 // readFetched reads a fetched page; a body longer than was kept for parsing is read in part.
-func readFetched(f *Fetched, pageURL *url.URL, article bool) (*extract.Page, error) {
+func readFetched(f *record.Fetched, pageURL *url.URL, article bool) (*extract.Page, error) {
 	p, err := extract.ReadPage(f.Entity, f.Header.Get("Content-Encoding"), f.Header.Get("Content-Type"), pageURL, article)
 	if err == nil && f.EntityCut {
 		p.SetEntityCut(keptOnly(len(f.Entity)))

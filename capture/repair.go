@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -12,7 +11,7 @@ import (
 // RepairArchive closes the ".open" WARC files a crashed run left in archive:
 // each is trimmed to its last whole record, renamed to its final name, given
 // its CDXJ file and re-indexed. Files a live writer still holds are left alone.
-func RepairArchive(ctx context.Context, archive string, idx *index.Index) ([]warc.Repaired, error) {
+func RepairArchive(ctx context.Context, archive string, idx Reindexer) ([]warc.Repaired, error) {
 	repaired, err := warc.RepairOpenFiles(archive, layout.WARCs(archive))
 	if err != nil {
 		return repaired, fmt.Errorf("repair %s: %w", archive, err)

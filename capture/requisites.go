@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vellumhq/vellum/capture/extract"
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -123,7 +124,7 @@ func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error
 }
 
 // seedProblem says why a fetched seed does not count as archived.
-func seedProblem(f *Fetched) error {
+func seedProblem(f *record.Fetched) error {
 	switch f.Truncated {
 	case "length":
 		return fmt.Errorf("response cut at the size limit (%d bytes recorded)", f.Size)

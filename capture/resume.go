@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
@@ -20,12 +21,12 @@ import (
 // links and requisites.
 type archived struct {
 	store    storage.Store // where the run's WARC files are read
-	idx      *index.Index
+	idx      runCaptures
 	caps     map[string]index.Capture // URL → latest capture of the run
 	withMeta map[string]bool          // response record IDs that have their metadata record
 }
 
-func loadArchived(ctx context.Context, store storage.Store, idx *index.Index, runID string) (*archived, error) {
+func loadArchived(ctx context.Context, store storage.Store, idx runCaptures, runID string) (*archived, error) {
 	caps, err := idx.CapturesOfRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -67,14 +68,14 @@ func (a *archived) complete(u string) bool {
 // fetch returns the run's own capture of u, read from its WARC file; ok is
 // false when the run has none worth keeping (a 429 or 5xx is fetched again,
 // as the retry it was waiting for).
-func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior PriorFunc) (*Fetched, bool) {
+func (a *archived) fetch(ctx context.Context, u *url.URL, limits record.Limits, prior record.PriorFunc) (*record.Fetched, bool) {
 	c, ok := a.caps[u.String()]
 	if !ok || retryableStatus(c.Status) {
 		return nil, false
 	}
 	keep := limits.MaxKeep
 	if keep <= 0 {
-		keep = DefaultLimits().MaxKeep
+		keep = record.DefaultLimits().MaxKeep
 	}
 	status, header, entity, err := a.read(ctx, c, keep+1)
 	if err != nil {
@@ -85,9 +86,9 @@ func (a *archived) fetch(ctx context.Context, u *url.URL, limits Limits, prior P
 		entity = entity[:keep]
 	}
 	date, _ := warc.ParseTimestamp14(c.Timestamp)
-	f := &Fetched{
+	f := &record.Fetched{
 		Status: status, Header: header, Entity: entity, EntityCut: entityCut, FromArchive: true,
-		Records: ExchangeRecords{
+		Records: record.ExchangeRecords{
 			ResponseID: c.RecordID,
 			Response: warc.Entry{ID: c.RecordID, Type: c.Type, TargetURI: c.URL, Date: date, Filename: c.Filename,
 				Offset: c.Offset, Length: c.Length, PayloadDigest: c.Digest, MIME: c.MIME, Status: c.Status},
@@ -125,7 +126,7 @@ func (a *archived) read(ctx context.Context, c index.Capture, keep int64) (int, 
 		body = oresp.Body
 	}
 	if keep <= 0 {
-		keep = DefaultLimits().MaxKeep
+		keep = record.DefaultLimits().MaxKeep
 	}
 	entity, err := io.ReadAll(io.LimitReader(body, keep))
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -174,7 +175,7 @@ func RunLive(archive, id string) bool { return runLive(archive, id) }
 // one, when it did not end — its process died (crash, kill -9, power cut)
 // or, with interrupted, it was stopped by a signal. ok is false when the
 // latest run of the job ended, or goes on in a live process.
-func FindResumable(ctx context.Context, idx *index.Index, archive, job string, interrupted bool) (index.Run, bool, error) {
+func FindResumable(ctx context.Context, idx RunLister, archive, job string, interrupted bool) (index.Run, bool, error) {
 	runs, err := idx.Runs(ctx, job, 1)
 	if err != nil || len(runs) == 0 {
 		return index.Run{}, false, err
@@ -187,4 +188,50 @@ func FindResumable(ctx context.Context, idx *index.Index, archive, job string, i
 		return r, !runLive(archive, r.ID), nil
 	}
 	return r, false, nil
+}
+
+// resume queues what a resumed run had claimed but not finished, and what it
+// finished but whose records a crash lost (they were still in the WARC
+// writer's buffer). The seeds were queued again (their results come from the
+// archive); everything else the run claimed counts as visited.
+func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
+	for _, it := range items {
+		u, err := url.Parse(it.URL)
+		if err != nil {
+			continue
+		}
+		if !c.claim(u) {
+			continue
+		}
+		if it.Kind == index.KindPage {
+			c.seenMu.Lock()
+			c.pages++ // toward MaxPages, done or not
+			c.seenMu.Unlock()
+		}
+		if it.Done && c.archive.complete(it.URL) {
+			// Finished, and its records reached the WARC before the crash.
+			if it.Kind == index.KindPage {
+				c.stats.pagesFound.Add(1)
+				c.stats.pagesDone.Add(1)
+				if it.Change != "" { // counted as a page when it was listed as one
+					c.stats.pages.Add(1)
+				}
+			} else {
+				c.stats.requisites.Add(1)
+			}
+			continue
+		}
+		switch it.Kind {
+		case index.KindPage:
+			scope, err := url.Parse(it.Scope)
+			if err != nil {
+				scope = u
+			}
+			c.pushPage(ctx, pageJob{u: u, scope: scope, depth: it.Depth, seed: -1})
+		default:
+			c.work.Add(1)
+			c.stats.queued.Add(1)
+			c.reqs.push(reqJob{u: u, referer: it.Referer})
+		}
+	}
 }

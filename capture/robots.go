@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/temoto/robotstxt"
+
+	"github.com/vellumhq/vellum/capture/record"
 )
 
 // robotsTTL is how long a robots.txt is trusted before it is fetched again
@@ -125,7 +127,7 @@ func (c *robotsCache) get(ctx context.Context, u *url.URL) *robotsGroup {
 
 func (c *robotsCache) load(ctx context.Context, u *url.URL) *robotsGroup {
 	ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
-	fctx, cancel := withTimeLimit(ctx, c.limit)
+	fctx, cancel := record.WithTimeLimit(ctx, c.limit)
 	status, body, err := c.fetch(fctx, ru)
 	cancel()
 	var unreachable error

@@ -142,7 +142,7 @@ type problemLog struct{ syncList[index.Problem] }
 
 // flush writes what was added since the last flush; what could not be
 // written stays for the next.
-func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) error {
+func (l *problemLog) flush(ctx context.Context, idx problemIndex, runID string) error {
 	batch := l.take()
 	for i := range batch {
 		batch[i].RunID = runID
@@ -156,7 +156,7 @@ func (l *problemLog) flush(ctx context.Context, idx *index.Index, runID string) 
 
 // recorded writes what is pending and returns every skipped and failed URL
 // of the run, those of the earlier part of a resumed run included.
-func (l *problemLog) recorded(ctx context.Context, idx *index.Index, runID string) ([]index.Problem, error) {
+func (l *problemLog) recorded(ctx context.Context, idx problemIndex, runID string) ([]index.Problem, error) {
 	if err := l.flush(ctx, idx, runID); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package capture
+package record
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -35,18 +34,39 @@ type ExchangeRecords struct {
 	RequestID  string
 	ResponseID string
 	Response   warc.Entry
-	Prior      *index.Capture // the latest earlier capture of the URL; nil when there was none (or no dedup)
-	Revisit    bool           // the response was identical to Prior and written as a revisit record
+	Prior      *Prior // the latest earlier capture of the URL; nil when there was none (or no dedup)
+	Revisit    bool   // the response was identical to Prior and written as a revisit record
+}
+
+// Prior is the latest earlier capture of a URL, as much of it as a response
+// is compared with to be written as a revisit of it.
+type Prior struct {
+	URL               string
+	Timestamp         string // 14 digits, UTC
+	Type              string // warc.TypeResponse or warc.TypeRevisit
+	RecordID          string
+	Status            int
+	Digest            string // payload digest
+	RefersToURL       string // of a revisit: the capture that holds the payload
+	RefersToTimestamp string
 }
 
 // PriorFunc finds the latest earlier capture of a URL, for deduplication.
-type PriorFunc func(url string) (index.Capture, bool)
+type PriorFunc func(url string) (Prior, bool)
+
+// Indexer indexes the records a Recorder writes: those of an exchange, and
+// metadata records with their JSON block. It is told of each write that
+// succeeded; its error is the write's.
+type Indexer interface {
+	AddExchange(entries []warc.Entry) error
+	AddMetadata(e warc.Entry, block []byte) error
+}
 
 // Recorder is the RecordWriter of a capture: it writes request/response pairs
 // and metadata records into rotating WARC files and queues their index rows.
 type Recorder struct {
 	fw    *warc.FileWriter
-	index *index.Batcher // nil: no index
+	index Indexer // nil: no index
 	newID func() string
 	prior PriorFunc // nil: no deduplication
 	fail  func(error)
@@ -54,9 +74,9 @@ type Recorder struct {
 
 var _ RecordWriter = (*Recorder)(nil)
 
-// NewRecorder writes into fw and, when b is not nil, indexes through b.
-func NewRecorder(fw *warc.FileWriter, b *index.Batcher) *Recorder {
-	return &Recorder{fw: fw, index: b, newID: newRecordID}
+// NewRecorder writes into fw and, when ix is not nil, indexes through ix.
+func NewRecorder(fw *warc.FileWriter, ix Indexer) *Recorder {
+	return &Recorder{fw: fw, index: ix, newID: newRecordID}
 }
 
 // Dedup makes the recorder write a response whose payload is identical to
@@ -143,15 +163,18 @@ func (r *Recorder) WriteExchange(ex *Exchange) (ExchangeRecords, error) {
 			out.Response = e
 		}
 	}
-	return out, r.failed(r.addToIndex(entries, nil))
+	if r.index == nil {
+		return out, nil
+	}
+	return out, r.failed(r.index.AddExchange(entries))
 }
 
 // lookup finds the latest earlier capture of ex's URL. A response that
 // carries the same payload with the same status is written as a revisit of
 // it; cut-off responses never are, so they are not looked up.
-func (r *Recorder) lookup(ex *Exchange) (index.Capture, bool) {
+func (r *Recorder) lookup(ex *Exchange) (Prior, bool) {
 	if r.prior == nil || ex.Digest == nil || ex.Truncated != "" || ex.Digest.HeaderLen() <= 0 {
-		return index.Capture{}, false
+		return Prior{}, false
 	}
 	return r.prior(ex.TargetURI)
 }
@@ -173,25 +196,8 @@ func (r *Recorder) WriteMetadata(target string, date time.Time, concurrentTo str
 	if err != nil {
 		return warc.Entry{}, r.failed(fmt.Errorf("write metadata of %s: %w", target, err))
 	}
-	var pages []index.Page
-	if p, err := index.PageOf(entries[0], block); err == nil {
-		pages = append(pages, p)
-	}
-	return entries[0], r.failed(r.addToIndex(nil, pages))
-}
-
-func (r *Recorder) addToIndex(entries []warc.Entry, pages []index.Page) error {
 	if r.index == nil {
-		return nil
+		return entries[0], nil
 	}
-	var caps []index.Capture
-	for _, e := range entries {
-		if !warc.Indexed(e) {
-			continue
-		}
-		if c, err := index.CaptureOf(e); err == nil {
-			caps = append(caps, c)
-		}
-	}
-	return r.index.Add(caps, pages)
+	return entries[0], r.failed(r.index.AddMetadata(entries[0], block))
 }

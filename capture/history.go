@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,7 +20,7 @@ import (
 // its counts saved while it runs, and ended with its outcome, changes and a
 // runs/<id>.json summary.
 type runBook struct {
-	idx     *index.Index
+	idx     runIndex
 	cfg     Config
 	run     index.Run
 	base    index.RunCounts // counts of the earlier part of a resumed run
@@ -41,7 +40,7 @@ func (b *runBook) closeFrontier() error {
 	return b.front.Close()
 }
 
-func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string) (_ *runBook, err error) {
+func startRun(ctx context.Context, idx runIndex, cfg Config, seeds []string) (_ *runBook, err error) {
 	b := &runBook{idx: idx, cfg: cfg, missed: &problemLog{}}
 	// Held before the run is looked at: two processes resuming one run
 	// (`vellum run` and a scheduled turn) cannot both go on with it.
@@ -108,7 +107,7 @@ func startRun(ctx context.Context, idx *index.Index, cfg Config, seeds []string)
 // afterLastRun waits, when the job's latest run ended within the current
 // second, for the next one: replay names captures to the second, and two
 // captures of a URL in one second could not be told apart (@every 1s).
-func afterLastRun(ctx context.Context, idx *index.Index, job string) error {
+func afterLastRun(ctx context.Context, idx RunLister, job string) error {
 	runs, err := idx.Runs(ctx, job, 1)
 	if err != nil || len(runs) == 0 || runs[0].Ended.IsZero() {
 		return err
@@ -309,57 +308,11 @@ func writeRunJSON(archive string, r index.Run, res *Result, files []string) erro
 	return nil
 }
 
-// resume queues what a resumed run had claimed but not finished, and what it
-// finished but whose records a crash lost (they were still in the WARC
-// writer's buffer). The seeds were queued again (their results come from the
-// archive); everything else the run claimed counts as visited.
-func (c *crawl) resume(ctx context.Context, items []index.FrontierItem) {
-	for _, it := range items {
-		u, err := url.Parse(it.URL)
-		if err != nil {
-			continue
-		}
-		if !c.claim(u) {
-			continue
-		}
-		if it.Kind == index.KindPage {
-			c.seenMu.Lock()
-			c.pages++ // toward MaxPages, done or not
-			c.seenMu.Unlock()
-		}
-		if it.Done && c.archive.complete(it.URL) {
-			// Finished, and its records reached the WARC before the crash.
-			if it.Kind == index.KindPage {
-				c.stats.pagesFound.Add(1)
-				c.stats.pagesDone.Add(1)
-				if it.Change != "" { // counted as a page when it was listed as one
-					c.stats.pages.Add(1)
-				}
-			} else {
-				c.stats.requisites.Add(1)
-			}
-			continue
-		}
-		switch it.Kind {
-		case index.KindPage:
-			scope, err := url.Parse(it.Scope)
-			if err != nil {
-				scope = u
-			}
-			c.pushPage(ctx, pageJob{u: u, scope: scope, depth: it.Depth, seed: -1})
-		default:
-			c.work.Add(1)
-			c.stats.queued.Add(1)
-			c.reqs.push(reqJob{u: u, referer: it.Referer})
-		}
-	}
-}
-
 // ImportRunHistory restores the run history of vellum.db from the
 // runs/<id>.json summaries of an archive (after vellum.db was lost or
 // deleted): runs the index lacks are added with their page changes. It
 // returns how many it added; a summary it cannot read is reported and skipped.
-func ImportRunHistory(ctx context.Context, idx *index.Index, archive string) (int, []string, error) {
+func ImportRunHistory(ctx context.Context, idx HistoryIndex, archive string) (int, []string, error) {
 	files, err := filepath.Glob(filepath.Join(layout.Runs(archive), "*.json"))
 	if err != nil {
 		return 0, nil, err
