@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -142,6 +143,43 @@ func (b *browser) requestsOutside(origins ...string) []string {
 		}
 	}
 	return out
+}
+
+// requestsFor describes the requests whose URL contains part, with the
+// status or error each got, for failure messages.
+func (b *browser) requestsFor(part string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, u := range b.requests {
+		if strings.Contains(u, part) {
+			out = append(out, fmt.Sprintf("%s (status %d)", u, b.responses[u]))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// archivedStatus is the best HTTP status the browser saw for the image-like
+// memento of target at origin, whatever its timestamp: origin/web/<ts>im_/target
+// (0 when never fetched). A resource linked from a stylesheet carries the
+// stylesheet's capture time, not the page's.
+func (b *browser) archivedStatus(origin, target string) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var best int64
+	for u, st := range b.responses {
+		rest, ok := strings.CutPrefix(u, origin+"/web/")
+		if !ok || !strings.HasSuffix(rest, "im_/"+target) || len(rest) != 14+len("im_/")+len(target) {
+			continue
+		}
+		if best != 200 {
+			best = st
+		}
+	}
+	return best
 }
 
 // status is the HTTP status the browser saw for a URL (0 when never fetched).
