@@ -1,5 +1,3 @@
-// Command vellum captures web pages into WARC files, verifies and indexes
-// them, and (in later commands) replays and uploads them.
 package main
 
 import (
