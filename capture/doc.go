@@ -20,6 +20,6 @@
 // run is written as a revisit record, and each page is classified new,
 // changed or unchanged against that capture. The run's frontier is kept in
 // vellum.db as it goes, so a run killed outright is resumed (Config.Resume)
-// without capturing a URL twice. Jobs (LoadJobs) name what to capture and
-// when; a Scheduler runs them on their schedules, one run of a job at a time.
+// without capturing a URL twice. Jobs, their schedules and the runs made of
+// them are package capture/jobs.
 package capture
