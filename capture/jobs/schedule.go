@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -28,11 +29,18 @@ type Scheduler struct {
 // each turn with a context that ends when the scheduler stops. Jobs without
 // a schedule are left to `vellum run`.
 func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Logger) (*Scheduler, error) {
+	return newScheduler(jobs, run, log)
+}
+
+// newScheduler is NewScheduler with more gocron options: tests give it a
+// clock of their own and a shorter stop timeout.
+func newScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Logger, opts ...gocron.SchedulerOption) (*Scheduler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sc := &Scheduler{log: log.With("component", "scheduler")}
-	s, err := gocron.NewScheduler(gocron.WithMonitor(monitor{sc}), gocron.WithStopTimeout(time.Minute))
+	opts = append([]gocron.SchedulerOption{gocron.WithMonitor(monitor{sc}), gocron.WithStopTimeout(time.Minute)}, opts...)
+	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
@@ -66,9 +74,18 @@ func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 // Start starts the schedules.
 func (sc *Scheduler) Start() { sc.s.Start() }
 
-// Shutdown stops the schedules and waits (a minute at most) for running
-// turns, whose contexts are cancelled so they stop cleanly.
-func (sc *Scheduler) Shutdown() error { return sc.s.Shutdown() }
+// Shutdown stops the schedules, cancels the contexts of the running turns
+// and waits for them to end, so that what they use (the index) can be
+// closed next. gocron waits a minute at most; a turn that takes longer to
+// stop is still waited for.
+func (sc *Scheduler) Shutdown() error {
+	err := sc.s.Shutdown()
+	sc.runs.Wait()
+	if errors.Is(err, gocron.ErrStopJobsTimedOut) {
+		return nil // they ended since
+	}
+	return err
+}
 
 // Skipped reports how many turns of a job were skipped because it was still
 // running.
