@@ -22,7 +22,10 @@ type Scheduler struct {
 	log     *slog.Logger
 	skipped sync.Map // job name → *atomic.Int64
 	names   []string
-	runs    sync.WaitGroup
+	runs    sync.WaitGroup // the turns running
+
+	stop    sync.Once // Shutdown
+	stopErr error
 }
 
 // NewScheduler schedules every job that has a schedule; run is called for
@@ -77,14 +80,19 @@ func (sc *Scheduler) Start() { sc.s.Start() }
 // Shutdown stops the schedules, cancels the contexts of the running turns
 // and waits for them to end, so that what they use (the index) can be
 // closed next. gocron waits a minute at most; a turn that takes longer to
-// stop is still waited for.
+// stop is still waited for. Calls after the first return its error.
 func (sc *Scheduler) Shutdown() error {
-	err := sc.s.Shutdown()
-	sc.runs.Wait()
-	if errors.Is(err, gocron.ErrStopJobsTimedOut) {
-		return nil // they ended since
-	}
-	return err
+	// Once: gocron's own Shutdown, called again as it ends, can wait a
+	// minute for a stop that already happened.
+	sc.stop.Do(func() {
+		err := sc.s.Shutdown()
+		sc.runs.Wait()
+		if errors.Is(err, gocron.ErrStopJobsTimedOut) {
+			err = nil // they ended since
+		}
+		sc.stopErr = err
+	})
+	return sc.stopErr
 }
 
 // Skipped reports how many turns of a job were skipped because it was still
