@@ -47,6 +47,7 @@ type Config struct {
 	RunID        string        // "" = made from the clock
 	Resume       bool          // carry on the unfinished run RunID (its seeds, frontier and WARCs) rather than start one
 	Records      storage.Store // where a resumed run reads back its own records (keys as in the index); nil = the local files
+	Index        Index         // Archive's open index, owned by the caller (serve keeps one); nil = Run opens and closes its own
 	Logger       *slog.Logger
 	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
 	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil

@@ -96,11 +96,16 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		cfg.RunID = NewRunID(time.Now())
 	}
 	res := &Result{RunID: cfg.RunID}
-	idx, _, err := index.OpenArchive(ctx, cfg.Archive, true)
-	if err != nil {
-		return nil, err
+	idx := cfg.Index
+	if idx == nil {
+		x, _, err := index.OpenArchive(ctx, cfg.Archive, true)
+		if err != nil {
+			return nil, err
+		}
+		defer x.Close()
+		idx = x
 	}
-	defer idx.Close()
+	var err error
 	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx); err != nil {
 		return nil, err
 	}

@@ -27,5 +27,6 @@
 // run is written as a revisit record, and each page is classified new,
 // changed or unchanged against that capture. The run's frontier is kept in
 // vellum.db as it goes, so a run killed outright is resumed (Config.Resume)
-// without capturing a URL twice.
+// without capturing a URL twice. Jobs, their schedules and the runs made of
+// them are package capture/jobs.
 package capture

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,11 +9,11 @@ import (
 	"os"
 	"os/user"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/index"
 )
 
 func newCaptureCmd() *cobra.Command {
@@ -68,11 +67,18 @@ func newCaptureCmd() *cobra.Command {
 			}
 			var up *uploadSession
 			if rem != nil {
-				if up, err = startUploads(cmd.Context(), cfg.Archive, rem, keepLocal, logger); err != nil {
+				// The uploads and the capture share the archive's index.
+				idx, _, err := index.OpenArchive(cmd.Context(), cfg.Archive, true)
+				if err != nil {
 					return err
 				}
-				defer up.close()
-				cfg.OnFileClosed = up.closed
+				defer idx.Close()
+				if up, err = startUploads(cmd.Context(), cfg.Archive, idx, rem, keepLocal, logger); err != nil {
+					return err
+				}
+				defer up.Close()
+				cfg.OnFileClosed = up.FileClosed
+				cfg.Index = idx
 			}
 			stopProfiles, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
@@ -87,15 +93,15 @@ func newCaptureCmd() *cobra.Command {
 					logger.Info("WARC written", "file", f.Filename, "bytes", f.Size, "records", f.Records)
 				}
 			}
-			if fullDiskError(err, res) != nil {
-				return &exitError{1, diskFullLine(cfg.Archive)}
+			if full := capture.DiskFull(cfg.Archive, err, res); full != nil {
+				return &exitError{1, full.Error()}
 			}
 			if err != nil {
 				return err
 			}
 			var uploadErr error
 			if up != nil {
-				uploadErr = up.finish(cmd.Context(), cmd.OutOrStdout())
+				uploadErr = up.Finish(cmd.Context(), cmd.OutOrStdout())
 			}
 			if cmd.Context().Err() != nil {
 				return &exitError{130, "capture interrupted; the WARC files written so far are closed and valid"}
@@ -151,25 +157,6 @@ func printCapture(out, hint io.Writer, archive, replayBase string, res *capture.
 		}
 		fmt.Fprintf(hint, "To replay: run `%s` and open the URLs above.\n", serve)
 	}
-}
-
-// fullDiskError finds a write that failed for want of space, in the run's
-// own error or in a seed's.
-func fullDiskError(err error, res *capture.Result) error {
-	full := func(e error) bool {
-		return e != nil && (errors.Is(e, syscall.ENOSPC) || strings.Contains(e.Error(), "no space left") || strings.Contains(e.Error(), "disk is full"))
-	}
-	if full(err) {
-		return err
-	}
-	if res != nil {
-		for _, s := range res.Seeds {
-			if full(s.Err) {
-				return s.Err
-			}
-		}
-	}
-	return nil
 }
 
 // readSeeds reads one URL a line; blank lines and # comments are skipped.

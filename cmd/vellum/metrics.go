@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -24,7 +25,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(idx *index.Index, archive string, sched func() *capture.Scheduler) *metrics {
+func newMetrics(idx *index.Index, archive string, sched func() *jobs.Scheduler) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vellum_replay_requests_total",
@@ -107,7 +108,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type archiveCollector struct {
 	idx     *index.Index
 	archive string
-	sched   func() *capture.Scheduler
+	sched   func() *jobs.Scheduler
 }
 
 var (

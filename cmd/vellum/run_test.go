@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/vellumhq/vellum/capture"
+	vjobs "github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -66,13 +67,13 @@ func archiveRecords(t *testing.T, archive, match string) []warcRecord {
 type hook struct {
 	srv    *httptest.Server
 	mu     sync.Mutex
-	bodies []capture.ChangeNotice
+	bodies []vjobs.ChangeNotice
 }
 
 func newHook(t *testing.T) *hook {
 	h := &hook{}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var n capture.ChangeNotice
+		var n vjobs.ChangeNotice
 		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
 			http.Error(w, "want a JSON POST", http.StatusBadRequest)
 			return
@@ -89,10 +90,10 @@ func newHook(t *testing.T) *hook {
 	return h
 }
 
-func (h *hook) notices() []capture.ChangeNotice {
+func (h *hook) notices() []vjobs.ChangeNotice {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]capture.ChangeNotice(nil), h.bodies...)
+	return append([]vjobs.ChangeNotice(nil), h.bodies...)
 }
 
 func writeJobs(t *testing.T, yaml string) string {
@@ -166,7 +167,7 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 	if r2.id == r1.id || r2.changed != 1 || r2.new != 0 || r2.unchanged != 0 || r2.requisites != r1.requisites {
 		t.Errorf("second run summary: %+v (first %+v)\n%s", r2, r1, second.stdout)
 	}
-	diffURL := replayBase + capture.DiffPath(r2.id, site.ArticleURL())
+	diffURL := replayBase + vjobs.DiffPath(r2.id, site.ArticleURL())
 	if !strings.Contains(second.stdout, "changed  "+site.ArticleURL()+"  "+diffURL) {
 		t.Errorf("stdout does not list the changed article with its diff link:\n%s", second.stdout)
 	}
@@ -241,10 +242,10 @@ func TestTwoRunsFindTheEditedArticleAndNotifyTheWebhook(t *testing.T) {
 	// the unchanged requisites replay from the second run's revisits.
 	ui, _ := startServe(t, archive)
 	runPage := getBody(t, ui+"/runs/"+r2.id)
-	if !strings.Contains(runPage, capture.DiffPath(r2.id, site.ArticleURL())) || !strings.Contains(runPage, "changed") {
+	if !strings.Contains(runPage, vjobs.DiffPath(r2.id, site.ArticleURL())) || !strings.Contains(runPage, "changed") {
 		t.Errorf("/runs/%s does not link the diff:\n%s", r2.id, runPage)
 	}
-	diff := getBody(t, ui+capture.DiffPath(r2.id, site.ArticleURL()))
+	diff := getBody(t, ui+vjobs.DiffPath(r2.id, site.ArticleURL()))
 	if !strings.Contains(diff, "<del>two</del>") || !strings.Contains(diff, "<ins>three</ins>") ||
 		!strings.Contains(diff, "overnight, flooding the high street") {
 		t.Errorf("diff page does not show two → three in context:\n%s", diff)

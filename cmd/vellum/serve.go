@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
 )
@@ -53,10 +54,10 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var jobs []capture.Job
+			var jobList []jobs.Job
 			if jobsFile != "" {
 				// An invalid jobs file stops serve before it listens.
-				if jobs, err = capture.LoadJobs(jobsFile); err != nil {
+				if jobList, err = jobs.LoadJobs(jobsFile); err != nil {
 					return &exitError{2, err.Error()}
 				}
 			}
@@ -93,8 +94,8 @@ func newServeCmd() *cobra.Command {
 				}
 			}
 			srv := replay.NewServer(idx, node.Store(), opts)
-			var sched *capture.Scheduler
-			met := newMetrics(idx, archive, func() *capture.Scheduler { return sched })
+			var sched *jobs.Scheduler
+			met := newMetrics(idx, archive, func() *jobs.Scheduler { return sched })
 			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
 			metricsHandler := met.handler()
 			var pages http.Handler = srv
@@ -108,20 +109,10 @@ func newServeCmd() *cobra.Command {
 				}
 				pages.ServeHTTP(w, r)
 			})
-			if len(jobs) > 0 {
-				runner := &jobRunner{archive: archive, replayBase: opts.UIOrigin, resume: true, remote: remoteFlag,
-					keepLocal: true, log: logger}
-				if sched, err = capture.NewScheduler(jobs, func(ctx context.Context, j capture.Job) {
-					res, err := runner.run(ctx, j)
-					switch {
-					case err != nil:
-						logger.Error("run failed", "job", j.Name, "err", oneLine(err))
-					case res != nil:
-						c := res.Run.Counts
-						logger.Info("run ended", "job", j.Name, "run", res.Run.ID, "status", res.Run.Status, "pages", c.Pages,
-							"new", c.New, "changed", c.Changed, "unchanged", c.Unchanged, "revisits", c.Revisits, "errors", c.Errors)
-					}
-				}, logger); err != nil {
+			if len(jobList) > 0 {
+				runner := &jobs.Runner{Archive: archive, ReplayBase: opts.UIOrigin, Resume: true, Remote: remoteFlag,
+					KeepLocal: true, Index: idx, Log: logger, Uploads: startJobUploads}
+				if sched, err = jobs.NewScheduler(jobList, runner.RunAndLog, logger); err != nil {
 					ui.Close()
 					return &exitError{2, err.Error()}
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
@@ -88,16 +89,28 @@ type uploadSession struct {
 	added []string // files of this capture, handed to the uploader
 }
 
-// startUploads opens the upload state and starts sending files left
-// pending by earlier runs, beside the capture.
-func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bool, log *slog.Logger) (*uploadSession, error) {
-	idx, _, err := index.OpenArchive(ctx, archive, true)
+var _ jobs.Uploads = (*uploadSession)(nil)
+
+// startJobUploads is the jobs runner's StartUploads: to the S3-compatible
+// store of the job's remote.
+func startJobUploads(ctx context.Context, c jobs.UploadConfig) (jobs.Uploads, error) {
+	rem, err := parseRemote(c.Remote)
 	if err != nil {
 		return nil, err
 	}
+	s, err := startUploads(ctx, c.Archive, c.Index, rem, c.KeepLocal, c.Log)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// startUploads starts sending files left pending by earlier runs, beside
+// the capture; the upload state is kept in idx, the archive's open index,
+// which the caller closes after the session.
+func startUploads(ctx context.Context, archive string, idx *index.Index, rem *remote, keepLocal bool, log *slog.Logger) (*uploadSession, error) {
 	s := &uploadSession{archive: archive, rem: rem, idx: idx, up: newUploader(archive, idx, rem, keepLocal), ctx: ctx, log: log}
 	if err := markLocalFiles(ctx, archive, idx); err != nil {
-		idx.Close()
 		return nil, err
 	}
 	s.earlier = make(chan struct{})
@@ -115,8 +128,8 @@ func startUploads(ctx context.Context, archive string, rem *remote, keepLocal bo
 	return s, nil
 }
 
-// closed is the capture's OnFileClosed: upload the WARC and its CDXJ.
-func (s *uploadSession) closed(f warc.ClosedFile) {
+// FileClosed is the capture's OnFileClosed: upload the WARC and its CDXJ.
+func (s *uploadSession) FileClosed(f warc.ClosedFile) {
 	files := filesOf(s.archive, f)
 	if err := s.up.Add(s.ctx, files...); err != nil {
 		s.log.Error("cannot record a file for upload", "file", f.Filename, "err", err)
@@ -129,9 +142,12 @@ func (s *uploadSession) closed(f warc.ClosedFile) {
 	s.mu.Unlock()
 }
 
-// finish waits for the uploads, says how many files went up (to out, when
+// Remote is the store the files go to, connected on first use.
+func (s *uploadSession) Remote() storage.Store { return s.rem.store }
+
+// Finish waits for the uploads, says how many files went up (to out, when
 // not nil) and reports what is still pending.
-func (s *uploadSession) finish(ctx context.Context, out io.Writer) error {
+func (s *uploadSession) Finish(ctx context.Context, out io.Writer) error {
 	<-s.earlier
 	s.up.Wait()
 	sent := s.earlierSent
@@ -148,9 +164,8 @@ func (s *uploadSession) finish(ctx context.Context, out io.Writer) error {
 	return pendingReport(ctx, s.idx, s.rem, s.up)
 }
 
-// close waits for the upload of earlier files to end and closes the state.
-func (s *uploadSession) close() {
+// Close waits for the uploads still going; the caller then closes the index.
+func (s *uploadSession) Close() {
 	<-s.earlier
 	s.up.Wait()
-	s.idx.Close()
 }

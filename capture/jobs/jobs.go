@@ -1,4 +1,4 @@
-package capture
+package jobs
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/robfig/cron/v3"
+	"github.com/vellumhq/vellum/capture"
 )
 
 // Job is one entry of a jobs file: a capture to run now (`vellum run`) or on
@@ -23,7 +24,7 @@ type Job struct {
 	Seeds        []string       // `seeds`, then the seeds file's URLs, in order and as written
 	SeedsFile    string         // `seeds_file` as written; relative to the jobs file's directory
 	Depth        int            // link hops from the seeds
-	Scope        Scope          // ScopeHost when not given
+	Scope        capture.Scope  // capture.ScopeHost when not given
 	Delay        *time.Duration // nil = not set (the capture default applies)
 	MaxPages     int            // 0 = no limit
 	Remote       string         // s3://bucket[/prefix], or "" for none
@@ -132,7 +133,7 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 	keys := keyNodes(n)
 	j := Job{
 		Name: r.Name, Schedule: r.Schedule, SeedsFile: r.SeedsFile,
-		Depth: r.Depth, Scope: ScopeHost, MaxPages: r.MaxPages, Remote: r.Remote,
+		Depth: r.Depth, Scope: capture.ScopeHost, MaxPages: r.MaxPages, Remote: r.Remote,
 		IgnoreRobots: r.IgnoreRobots, UserAgent: r.UserAgent, Webhook: r.Notify.Webhook,
 		Line: nodeLine(n),
 	}
@@ -177,7 +178,7 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 		}
 	}
 	if r.Scope != "" {
-		sc, err := ParseScope(r.Scope)
+		sc, err := capture.ParseScope(r.Scope)
 		if err != nil {
 			return fail("scope", "%w", err)
 		}
@@ -210,7 +211,7 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 		seedNodes = items(kv.Value)
 	}
 	for i, s := range r.Seeds {
-		if _, err := ParseSeed(s); err != nil {
+		if _, err := capture.ParseSeed(s); err != nil {
 			l := at("seeds")
 			if i < len(seedNodes) {
 				l = nodeLine(seedNodes[i])
@@ -294,7 +295,7 @@ func readSeedsFile(dir, name string) ([]string, error) {
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		if _, err := ParseSeed(s); err != nil {
+		if _, err := capture.ParseSeed(s); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
 		}
 		seeds = append(seeds, s)
@@ -364,7 +365,7 @@ func (j Job) Definition() (gocron.JobDefinition, error) {
 
 // Apply sets the job's capture settings on cfg; a delay or user agent the
 // job does not set leaves cfg's.
-func (j Job) Apply(cfg *Config) {
+func (j Job) Apply(cfg *capture.Config) {
 	cfg.Job = j.Name
 	cfg.Depth = j.Depth
 	if j.Scope != "" {

@@ -1,4 +1,4 @@
-package capture
+package jobs
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/vellumhq/vellum/capture"
 )
 
 const jobsDir = "testdata/jobs"
@@ -31,7 +32,7 @@ func TestLoadJobs(t *testing.T) {
 		},
 		SeedsFile:    "lists/borderland.txt",
 		Depth:        1,
-		Scope:        ScopeDomain,
+		Scope:        capture.ScopeDomain,
 		Delay:        &delay,
 		MaxPages:     100,
 		Remote:       "s3://bucket/prefix",
@@ -43,7 +44,7 @@ func TestLoadJobs(t *testing.T) {
 		Name:     "front-page.v2",
 		Schedule: "@every 10m",
 		Seeds:    []string{"example.net"},
-		Scope:    ScopeHost,
+		Scope:    capture.ScopeHost,
 		Line:     17,
 	}}
 	if !reflect.DeepEqual(jobs, want) {
@@ -65,8 +66,8 @@ func TestParseJobsAnchors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Job{
-		{Name: "a", Seeds: []string{"https://example.org/"}, Depth: 2, Scope: ScopeHost, Line: 2},
-		{Name: "b", Seeds: []string{"https://example.org/"}, Depth: 2, Scope: ScopeHost, Line: 6},
+		{Name: "a", Seeds: []string{"https://example.org/"}, Depth: 2, Scope: capture.ScopeHost, Line: 2},
+		{Name: "b", Seeds: []string{"https://example.org/"}, Depth: 2, Scope: capture.ScopeHost, Line: 6},
 	}
 	if !reflect.DeepEqual(jobs, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", jobs, want)
@@ -85,11 +86,11 @@ func TestJobsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := DefaultConfig()
+	def := capture.DefaultConfig()
 
 	cfg := def
 	jobs[0].Apply(&cfg)
-	if cfg.Job != "borderland" || cfg.Depth != 1 || cfg.Scope != ScopeDomain || cfg.Delay != 2*time.Second ||
+	if cfg.Job != "borderland" || cfg.Depth != 1 || cfg.Scope != capture.ScopeDomain || cfg.Delay != 2*time.Second ||
 		cfg.MaxPages != 100 || !cfg.IgnoreRobots || cfg.UserAgent != "VellumTest/1" {
 		t.Errorf("borderland applied: %+v", cfg)
 	}
@@ -97,7 +98,7 @@ func TestJobsApply(t *testing.T) {
 	cfg = def
 	cfg.IgnoreRobots = true
 	jobs[1].Apply(&cfg)
-	if cfg.Job != "front-page.v2" || cfg.Scope != ScopeHost || cfg.Delay != def.Delay ||
+	if cfg.Job != "front-page.v2" || cfg.Scope != capture.ScopeHost || cfg.Delay != def.Delay ||
 		cfg.IgnoreRobots || cfg.UserAgent != def.UserAgent {
 		t.Errorf("front-page.v2 applied: %+v", cfg)
 	}

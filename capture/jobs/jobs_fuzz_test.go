@@ -1,9 +1,11 @@
-package capture
+package jobs
 
 import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vellumhq/vellum/capture"
 )
 
 // jobsErrRE is the shape of every jobs file error: the file, usually a
@@ -54,7 +56,7 @@ func FuzzParseJobs(f *testing.F) {
 				t.Errorf("job %q: no seeds", j.Name)
 			}
 			for _, s := range j.Seeds {
-				if _, err := ParseSeed(s); err != nil {
+				if _, err := capture.ParseSeed(s); err != nil {
 					t.Errorf("job %q: seed accepted that does not parse: %v", j.Name, err)
 				}
 			}

@@ -1,7 +1,8 @@
-package capture
+package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -21,18 +22,28 @@ type Scheduler struct {
 	log     *slog.Logger
 	skipped sync.Map // job name → *atomic.Int64
 	names   []string
-	runs    sync.WaitGroup
+	runs    sync.WaitGroup // the turns running
+
+	stop    sync.Once // Shutdown
+	stopErr error
 }
 
 // NewScheduler schedules every job that has a schedule; run is called for
 // each turn with a context that ends when the scheduler stops. Jobs without
 // a schedule are left to `vellum run`.
 func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Logger) (*Scheduler, error) {
+	return newScheduler(jobs, run, log)
+}
+
+// newScheduler is NewScheduler with more gocron options: tests give it a
+// clock of their own and a shorter stop timeout.
+func newScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Logger, opts ...gocron.SchedulerOption) (*Scheduler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sc := &Scheduler{log: log.With("component", "scheduler")}
-	s, err := gocron.NewScheduler(gocron.WithMonitor(monitor{sc}), gocron.WithStopTimeout(time.Minute))
+	opts = append([]gocron.SchedulerOption{gocron.WithMonitor(monitor{sc}), gocron.WithStopTimeout(time.Minute)}, opts...)
+	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
@@ -66,9 +77,23 @@ func NewScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 // Start starts the schedules.
 func (sc *Scheduler) Start() { sc.s.Start() }
 
-// Shutdown stops the schedules and waits (a minute at most) for running
-// turns, whose contexts are cancelled so they stop cleanly.
-func (sc *Scheduler) Shutdown() error { return sc.s.Shutdown() }
+// Shutdown stops the schedules, cancels the contexts of the running turns
+// and waits for them to end, so that what they use (the index) can be
+// closed next. gocron waits a minute at most; a turn that takes longer to
+// stop is still waited for. Calls after the first return its error.
+func (sc *Scheduler) Shutdown() error {
+	// Once: gocron's own Shutdown, called again as it ends, can wait a
+	// minute for a stop that already happened.
+	sc.stop.Do(func() {
+		err := sc.s.Shutdown()
+		sc.runs.Wait()
+		if errors.Is(err, gocron.ErrStopJobsTimedOut) {
+			err = nil // they ended since
+		}
+		sc.stopErr = err
+	})
+	return sc.stopErr
+}
 
 // Skipped reports how many turns of a job were skipped because it was still
 // running.

@@ -1,4 +1,4 @@
-package capture
+package jobs
 
 import (
 	"errors"

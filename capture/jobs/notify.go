@@ -1,4 +1,4 @@
-package capture
+package jobs
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -68,6 +69,13 @@ func DiffPath(runID, pageURL string) string {
 // Notify POSTs the notice to webhook as JSON, trying up to three times
 // (with a pause) on a network error or a 5xx; a 2xx is success.
 func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeNotice) error {
+	return notify(ctx, client, webhook, n, sleep)
+}
+
+// notify is Notify with the pause between attempts given, so that tests
+// need not wait for it: pause waits d or until ctx ends and reports whether
+// the full time passed.
+func notify(ctx context.Context, client *http.Client, webhook string, n *ChangeNotice, pause func(ctx context.Context, d time.Duration) bool) error {
 	body, err := json.Marshal(n)
 	if err != nil {
 		return err
@@ -82,7 +90,7 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 	}
 	var last error
 	for attempt := range 3 {
-		if attempt > 0 && !sleep(ctx, time.Duration(attempt)*time.Second) {
+		if attempt > 0 && !pause(ctx, time.Duration(attempt)*time.Second) {
 			break
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(body))
@@ -90,7 +98,7 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "Vellum/"+Version)
+		req.Header.Set("User-Agent", "Vellum/"+capture.Version)
 		resp, err := client.Do(req)
 		if err != nil {
 			last = err
@@ -110,4 +118,16 @@ func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 		last = ue.Err // without the URL
 	}
 	return fmt.Errorf("%s: %w", where, last)
+}
+
+// sleep waits for d or until ctx ends; it reports whether the full time passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -1,0 +1,205 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/user"
+	"strings"
+
+	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/storage"
+	"github.com/vellumhq/vellum/storage/local"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// Runner runs jobs as captures into one archive: for `vellum run` and for
+// the schedules of `vellum serve --jobs`. Its zero value needs Archive; what
+// is printed, and how files reach a remote store, the caller plugs in.
+type Runner struct {
+	Archive    string
+	ReplayBase string // base URL of vellum serve, for the links in webhooks
+	Resume     bool   // resume interrupted runs too (crashed ones always are)
+	Remote     string // overrides the jobs' remote when set
+	KeepLocal  bool   // keep local WARC files after a verified upload
+
+	// Index is the archive's open index, owned by the caller (serve keeps
+	// one for its lifetime). When nil, each run opens Archive's index once
+	// and closes it when the run ends.
+	Index *index.Index
+
+	Log *slog.Logger // nil = no log
+
+	// Uploads starts the upload of a run's files when the run has a remote;
+	// nil fails the jobs that have one.
+	Uploads StartUploads
+
+	Out      io.Writer                 // where uploads are counted ("uploaded 2 files to ..."); nil = nowhere
+	Report   func(res *capture.Result) // prints a run's outcome; nil = its failed seeds are logged
+	Progress func() Progress           // a display of one run's progress; nil = none
+	OnDone   func(j Job, res *capture.Result, err error)
+}
+
+// Progress shows one run's progress while it goes.
+type Progress interface {
+	Update(capture.Stats) // the capture's OnProgress
+	Finish()              // the run ended
+}
+
+// StartUploads starts sending a run's files to cfg.Remote beside the
+// capture (and the files earlier runs left pending).
+type StartUploads func(ctx context.Context, cfg UploadConfig) (Uploads, error)
+
+// UploadConfig is what an upload session of one run is given.
+type UploadConfig struct {
+	Archive   string
+	Remote    string       // s3://bucket[/prefix]
+	KeepLocal bool         // keep local files after a verified upload
+	Index     *index.Index // the archive's open index, which keeps the upload state; the caller closes it
+	Log       *slog.Logger
+}
+
+// Uploads is one run's upload session.
+type Uploads interface {
+	// FileClosed is the capture's OnFileClosed: it hands the finished WARC
+	// file and its CDXJ to the uploader.
+	FileClosed(warc.ClosedFile)
+	// Remote is the remote store, which a resumed run reads its own
+	// records back from when --keep-local=false removed the local copies.
+	Remote() storage.Store
+	// Finish waits for the uploads, says how many files went up (to out,
+	// when not nil) and returns an error naming what is still pending.
+	Finish(ctx context.Context, out io.Writer) error
+	// Close waits for the uploads still going and ends the session.
+	Close()
+}
+
+// Run runs one job: a fresh run, or the job's unfinished one resumed. The
+// run's outcome is in the Result; the error is for a run that could not
+// happen or did not end well (a full disk, uploads left pending, a webhook
+// not notified).
+func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := capture.DefaultConfig()
+	j.Apply(&cfg)
+	cfg.Archive = r.Archive
+	cfg.Logger = log.With("job", j.Name)
+	if u, err := user.Current(); err == nil {
+		cfg.Operator = u.Username
+	}
+	// One index for the whole run: the resume check, the upload state and
+	// the capture share it.
+	idx := r.Index
+	if idx == nil {
+		x, _, err := index.OpenArchive(ctx, r.Archive, true)
+		if err != nil {
+			return nil, err
+		}
+		defer x.Close()
+		idx = x
+	}
+	cfg.Index = idx
+	if prev, ok, err := capture.FindResumable(ctx, idx, r.Archive, j.Name, r.Resume); err != nil {
+		return nil, err
+	} else if ok {
+		cfg.RunID, cfg.Resume = prev.ID, true
+		cfg.Logger.Info("resuming the job's unfinished run", "run", prev.ID, "status", prev.Status, "started", prev.Started)
+	}
+	var prog Progress
+	if r.Progress != nil {
+		prog = r.Progress()
+		cfg.OnProgress = prog.Update
+	}
+	remote := j.Remote
+	if r.Remote != "" {
+		remote = r.Remote
+	}
+	var up Uploads
+	if remote != "" {
+		if r.Uploads == nil {
+			return nil, fmt.Errorf("remote %s: this command does not upload", remote)
+		}
+		var err error
+		up, err = r.Uploads(ctx, UploadConfig{Archive: r.Archive, Remote: remote, KeepLocal: r.KeepLocal, Index: idx, Log: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		defer up.Close()
+		cfg.OnFileClosed = up.FileClosed
+		// A resumed run reads back what it captured from the store when
+		// --keep-local=false removed the local copy.
+		cfg.Records = &storage.Layered{Local: local.New(cfg.Archive), Remote: up.Remote()}
+	}
+	res, err := capture.Run(ctx, cfg, j.Seeds)
+	if prog != nil {
+		prog.Finish()
+	}
+	if res != nil && r.Report != nil {
+		r.Report(res)
+	} else if res != nil {
+		for _, s := range res.Seeds {
+			if !s.OK() { // capture reports a seed's failure with the seed, not in its log
+				cfg.Logger.Warn("seed failed", "seed", s.Seed, "err", errLine(s.Err))
+			}
+		}
+	}
+	if full := capture.DiskFull(cfg.Archive, err, res); full != nil {
+		err = full
+	}
+	if err == nil && up != nil {
+		err = up.Finish(ctx, r.Out)
+	}
+	if res != nil && j.Webhook != "" && res.Run.Status != index.RunInterrupted {
+		if nerr := r.notify(ctx, cfg.Logger, j.Webhook, res); nerr != nil {
+			err = errors.Join(err, nerr)
+		}
+	}
+	if r.OnDone != nil {
+		r.OnDone(j, res, err)
+	}
+	return res, err
+}
+
+// notify POSTs the run's changed pages to the job's webhook. A webhook that
+// fails leaves the run as it is: its changes are in runs/<id>.json and at
+// /runs.
+func (r *Runner) notify(ctx context.Context, log *slog.Logger, webhook string, res *capture.Result) error {
+	n := NewChangeNotice(r.ReplayBase, res.Run, res.Changes)
+	if n == nil {
+		return nil
+	}
+	if err := Notify(ctx, nil, webhook, n); err != nil {
+		err = fmt.Errorf("%d changed pages not notified: %w (they are listed at %s)", len(n.Changed), err, n.RunURL)
+		log.Error("webhook not notified", "err", errLine(err))
+		return err
+	}
+	log.Info("webhook notified", "changed", len(n.Changed))
+	return nil
+}
+
+// RunAndLog runs one job and logs how it ended: the run of a scheduled
+// turn, which has no one to return its outcome to.
+func (r *Runner) RunAndLog(ctx context.Context, j Job) {
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	res, err := r.Run(ctx, j)
+	switch {
+	case err != nil:
+		log.Error("run failed", "job", j.Name, "err", errLine(err))
+	case res != nil:
+		c := res.Run.Counts
+		log.Info("run ended", "job", j.Name, "run", res.Run.ID, "status", res.Run.Status, "pages", c.Pages,
+			"new", c.New, "changed", c.Changed, "unchanged", c.Unchanged, "revisits", c.Revisits, "errors", c.Errors)
+	}
+}
+
+// errLine is err's message on one line, for a log attribute.
+func errLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
