@@ -5,9 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/storage"
 )
 
@@ -31,7 +31,7 @@ func (n *Node) remoteLoop(ctx context.Context) {
 		n.syncRemote(ctx)
 		_, pending, err := up.UploadPending(ctx)
 		if err == nil && pending > 0 && up.LastError() != nil {
-			n.log.Warn("uploads still pending", "files", pending, "err", oneLine(up.LastError()))
+			n.log.Warn("uploads still pending", "files", pending, "err", oneline.Of(up.LastError()))
 			wait = min(wait*2, 10*every) // back off while the store is down
 			continue
 		}
@@ -51,9 +51,6 @@ func (n *Node) syncRemote(ctx context.Context) {
 		n.log.Info("imported remote CDXJ files", "files", k, "remote", name)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		n.log.Warn("remote index sync", "remote", name, "err", oneLine(err))
+		n.log.Warn("remote index sync", "remote", name, "err", oneline.Of(err))
 	}
 }
-
-// oneLine is an error's message on one line, for a log attribute.
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

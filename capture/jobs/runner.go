@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os/user"
-	"strings"
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
@@ -145,7 +145,7 @@ func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
 	} else if res != nil {
 		for _, s := range res.Seeds {
 			if !s.OK() { // capture reports a seed's failure with the seed, not in its log
-				cfg.Logger.Warn("seed failed", "seed", s.Seed, "err", errLine(s.Err))
+				cfg.Logger.Warn("seed failed", "seed", s.Seed, "err", oneline.Of(s.Err))
 			}
 		}
 	}
@@ -176,7 +176,7 @@ func (r *Runner) notify(ctx context.Context, log *slog.Logger, webhook string, r
 	}
 	if err := Notify(ctx, nil, webhook, n); err != nil {
 		err = fmt.Errorf("%d changed pages not notified: %w (they are listed at %s)", len(n.Changed), err, n.RunURL)
-		log.Error("webhook not notified", "err", errLine(err))
+		log.Error("webhook not notified", "err", oneline.Of(err))
 		return err
 	}
 	log.Info("webhook notified", "changed", len(n.Changed))
@@ -193,13 +193,10 @@ func (r *Runner) RunAndLog(ctx context.Context, j Job) {
 	res, err := r.Run(ctx, j)
 	switch {
 	case err != nil:
-		log.Error("run failed", "job", j.Name, "err", errLine(err))
+		log.Error("run failed", "job", j.Name, "err", oneline.Of(err))
 	case res != nil:
 		c := res.Run.Counts
 		log.Info("run ended", "job", j.Name, "run", res.Run.ID, "status", res.Run.Status, "pages", c.Pages,
 			"new", c.New, "changed", c.Changed, "unchanged", c.Unchanged, "revisits", c.Revisits, "errors", c.Errors)
 	}
 }
-
-// errLine is err's message on one line, for a log attribute.
-func errLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
