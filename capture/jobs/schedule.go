@@ -24,6 +24,9 @@ type Scheduler struct {
 	names   []string
 	runs    sync.WaitGroup // the turns running
 
+	mu       sync.Mutex // orders runs.Add before Shutdown's runs.Wait
+	stopping bool       // Shutdown began: no turn starts any more
+
 	stop    sync.Once // Shutdown
 	stopErr error
 }
@@ -61,17 +64,30 @@ func newScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 		sc.skipped.Store(j.Name, new(atomic.Int64))
 		sc.names = append(sc.names, j.Name)
 		// gocron passes each turn a context that Shutdown cancels.
-		_, err = s.NewJob(def, gocron.NewTask(func(ctx context.Context) {
-			sc.runs.Add(1)
-			defer sc.runs.Done()
-			run(ctx, j)
-		}), gocron.WithName(j.Name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		_, err = s.NewJob(def, gocron.NewTask(func(ctx context.Context) { sc.turn(ctx, j, run) }),
+			gocron.WithName(j.Name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 		if err != nil {
 			_ = s.Shutdown()
 			return nil, fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Schedule, err)
 		}
 	}
 	return sc, nil
+}
+
+// turn runs one turn of j, unless Shutdown has begun: a turn gocron
+// dispatched just as Shutdown started must not count itself in after
+// Shutdown's wait has returned, or serve would close the index under it.
+func (sc *Scheduler) turn(ctx context.Context, j Job, run func(ctx context.Context, j Job)) {
+	sc.mu.Lock()
+	if sc.stopping {
+		sc.mu.Unlock()
+		sc.log.Info("turn not started: the scheduler is stopping", "job", j.Name)
+		return
+	}
+	sc.runs.Add(1)
+	sc.mu.Unlock()
+	defer sc.runs.Done()
+	run(ctx, j)
 }
 
 // Start starts the schedules.
@@ -85,6 +101,9 @@ func (sc *Scheduler) Shutdown() error {
 	// Once: gocron's own Shutdown, called again as it ends, can wait a
 	// minute for a stop that already happened.
 	sc.stop.Do(func() {
+		sc.mu.Lock()
+		sc.stopping = true
+		sc.mu.Unlock()
 		err := sc.s.Shutdown()
 		sc.runs.Wait()
 		if errors.Is(err, gocron.ErrStopJobsTimedOut) {

@@ -286,3 +286,24 @@ func attr(r slog.Record, key string) string {
 	})
 	return v
 }
+
+// A turn that gocron dispatches as Shutdown begins must not start: it would
+// count itself in after Shutdown's wait returned, and serve would close the
+// index under it.
+func TestNoTurnStartsOnceShutdownBegan(t *testing.T) {
+	ran := false
+	sc, _ := fakeScheduler(t, []Job{{Name: "a", Schedule: "@daily"}}, nil, nil)
+	if err := sc.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	sc.turn(t.Context(), Job{Name: "a"}, func(context.Context, Job) { ran = true })
+	if ran {
+		t.Errorf("a turn started after Shutdown returned")
+	}
+	// Before Shutdown a turn runs, and Shutdown waits for it.
+	sc2, _ := fakeScheduler(t, []Job{{Name: "b", Schedule: "@daily"}}, nil, nil)
+	sc2.turn(t.Context(), Job{Name: "b"}, func(context.Context, Job) { ran = true })
+	if !ran {
+		t.Errorf("a turn before Shutdown did not run")
+	}
+}
