@@ -218,9 +218,10 @@ func TestSchedulerShutdownWaitsForRunningTurns(t *testing.T) {
 	}
 }
 
-// eventually polls cond until it holds, for 10 seconds at most.
+// eventually polls cond until it holds, for 10 seconds at most, a
+// millisecond apart (a poll takes a dump of every goroutine's stack).
 func eventually(cond func() bool) bool {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		if cond() {
 			return true
 		}
