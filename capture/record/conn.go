@@ -82,8 +82,9 @@ type exchange struct {
 	sealed    bool
 }
 
-func newExchange(spoolDir string, limit int64) *exchange {
-	return &exchange{response: newSpool(spoolDir), digest: warc.NewHTTPDigester(), limit: limit}
+func newExchange(limit int64) *exchange {
+	return &exchange{response: newSpool(""), // "": the system temp dir (TMPDIR)
+		digest: warc.NewHTTPDigester(), limit: limit}
 }
 
 func (ex *exchange) restart(c *recConn) {

@@ -38,7 +38,6 @@ type Transport struct {
 	base     *http.Transport
 	w        RecordWriter
 	limits   Limits
-	spoolDir string
 	now      func() time.Time
 }
 
@@ -101,8 +100,6 @@ func NewTransport(base *http.Transport, w RecordWriter) *Transport {
 // SetLimits changes the per-URL limits.
 func (t *Transport) SetLimits(l Limits) { t.limits = l }
 
-// SetSpoolDir says where responses too big for memory are spooled.
-func (t *Transport) SetSpoolDir(dir string) { t.spoolDir = dir }
 
 // CloseIdleConnections closes idle keep-alive connections.
 func (t *Transport) CloseIdleConnections() { t.base.CloseIdleConnections() }
@@ -147,7 +144,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // The response is read to its end (or a limit) whatever keep says, so the
 // record is complete.
 func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*Fetched, error) {
-	ex := newExchange(t.spoolDir, t.limits.MaxBody+64<<10)
+	ex := newExchange(t.limits.MaxBody+64<<10)
 	defer ex.close()
 	parent := req.Context()
 	ctx, cancel := WithTimeLimit(parent, t.limits.Timeout)
