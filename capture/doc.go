@@ -10,8 +10,9 @@
 // files); its error is for a run that could not happen at all. Every
 // exchange goes through capture/record, which writes it exactly as it
 // crossed the wire into WARC files; pages are read for links, requisites
-// and article metadata by capture/extract. Run opens the archive's index
-// itself and uses it through the small interfaces of index.go, which the
+// and article metadata by capture/extract. Run uses the index a caller
+// gives in Config.Index (serve shares its own) or opens the archive's, and
+// uses it through the small interfaces of index.go, which the
 // exported functions (RepairArchive, FindResumable, ImportRunHistory) take
 // too and *index.Index satisfies. Its users are cmd/vellum (capture, index,
 // upload, serve) and capture/jobs, which makes runs of jobs, on schedules
