@@ -35,10 +35,10 @@ func DefaultLimits() Limits {
 // order, chunk framing, Content-Encoding as sent). It speaks HTTP/1.1 only
 // and never decompresses.
 type Transport struct {
-	base     *http.Transport
-	w        RecordWriter
-	limits   Limits
-	now      func() time.Time
+	base   *http.Transport
+	w      RecordWriter
+	limits Limits
+	now    func() time.Time
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -100,7 +100,6 @@ func NewTransport(base *http.Transport, w RecordWriter) *Transport {
 // SetLimits changes the per-URL limits.
 func (t *Transport) SetLimits(l Limits) { t.limits = l }
 
-
 // CloseIdleConnections closes idle keep-alive connections.
 func (t *Transport) CloseIdleConnections() { t.base.CloseIdleConnections() }
 
@@ -144,7 +143,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // The response is read to its end (or a limit) whatever keep says, so the
 // record is complete.
 func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*Fetched, error) {
-	ex := newExchange(t.limits.MaxBody+64<<10)
+	ex := newExchange(t.limits.MaxBody + 64<<10)
 	defer ex.close()
 	parent := req.Context()
 	ctx, cancel := WithTimeLimit(parent, t.limits.Timeout)
