@@ -3,10 +3,9 @@ package serve
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/storage"
 )
@@ -42,11 +41,8 @@ func (n *Node) remoteLoop(ctx context.Context) {
 // syncRemote imports remote CDXJ files into the index, skipping WARCs that
 // are local.
 func (n *Node) syncRemote(ctx context.Context) {
-	archive, name := n.cfg.Archive, n.cfg.Remote.Name
-	k, err := n.idx.SyncRemote(ctx, n.cfg.Remote.Store, func(warcName string) bool {
-		_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(warcName)))
-		return err == nil
-	})
+	name := n.cfg.Remote.Name
+	k, err := n.idx.SyncRemote(ctx, n.cfg.Remote.Store, layout.HaveLocal(n.cfg.Archive))
 	if k > 0 {
 		n.log.Info("imported remote CDXJ files", "files", k, "remote", name)
 	}
