@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/upload"
 	"github.com/vellumhq/vellum/index"
 )
 
@@ -65,7 +66,7 @@ func newCaptureCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var up *uploadSession
+			var up *upload.Session
 			if rem != nil {
 				// The uploads and the capture share the archive's index.
 				idx, _, err := index.OpenArchive(cmd.Context(), cfg.Archive, true)
@@ -73,7 +74,7 @@ func newCaptureCmd() *cobra.Command {
 					return err
 				}
 				defer idx.Close()
-				if up, err = startUploads(cmd.Context(), cfg.Archive, idx, rem, keepLocal, logger); err != nil {
+				if up, err = upload.Start(cmd.Context(), cfg.Archive, idx, rem, keepLocal, logger); err != nil {
 					return err
 				}
 				defer up.Close()

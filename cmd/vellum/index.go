@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
+	"github.com/vellumhq/vellum/internal/oneline"
 )
 
 func newIndexCmd() *cobra.Command {
@@ -64,12 +63,9 @@ func newIndexCmd() *cobra.Command {
 				fmt.Fprintf(out, "restored %d runs from %s/\n", runs, layout.RunsDir)
 			}
 			if rem != nil {
-				n, err := idx.SyncRemote(ctx, rem.store, func(name string) bool {
-					_, err := os.Stat(filepath.Join(archive, filepath.FromSlash(name)))
-					return err == nil
-				})
+				n, err := idx.SyncRemote(ctx, rem.Store, layout.HaveLocal(archive))
 				if err != nil {
-					return fmt.Errorf("index from %s: %v", rem, oneLine(err))
+					return fmt.Errorf("index from %s: %v", rem, oneline.Of(err))
 				}
 				fmt.Fprintf(out, "indexed %d remote CDXJ files from %s\n", n, rem)
 			}

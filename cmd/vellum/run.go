@@ -10,6 +10,7 @@ import (
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/oneline"
 )
 
 func newRunCmd() *cobra.Command {
@@ -53,7 +54,7 @@ func newRunCmd() *cobra.Command {
 					failed++
 				}
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "vellum: job %s: %s\n", j.Name, oneLine(err))
+					fmt.Fprintf(cmd.ErrOrStderr(), "vellum: job %s: %s\n", j.Name, oneline.Of(err))
 				}
 			}
 			if failed > 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
+	"github.com/vellumhq/vellum/capture/upload"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
 )
@@ -61,7 +62,7 @@ func newServeCmd() *cobra.Command {
 					return &exitError{2, err.Error()}
 				}
 			}
-			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: rem.forNode(), SyncEvery: syncEvery, Logger: logger})
+			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: forNode(rem), SyncEvery: syncEvery, Logger: logger})
 			if err != nil {
 				return err
 			}
@@ -196,9 +197,9 @@ func runServers(ctx context.Context, servers []*http.Server, listeners []net.Lis
 }
 
 // forNode is the remote as serve.Node takes it; nil without --remote.
-func (r *remote) forNode() *serve.Remote {
+func forNode(r *upload.Remote) *serve.Remote {
 	if r == nil {
 		return nil
 	}
-	return &serve.Remote{Store: r.store, Open: r.putter, Name: r.String()}
+	return &serve.Remote{Store: r.Store, Open: r.Open, Name: r.Name}
 }
