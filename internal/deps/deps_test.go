@@ -26,6 +26,8 @@ var rules = []rule{
 	{"capture", []string{"warc", "index", "storage", "internal/"}, "capture may import warc, index and storage"},
 	{"replay", []string{"warc", "index", "storage", "internal/"}, "replay never imports capture (it gets capture functions injected)"},
 	{"index", []string{"warc", "storage", "internal/"}, "the index sits below capture and replay"},
+	{"serve", []string{"warc", "index", "storage", "internal/"}, "serve owns a node's index, stores and loops; the scheduler and replay are wired in by cmd"},
+	{"internal", nil, "what internal/ holds is shared by the packages above it: it imports nothing of ours"},
 }
 
 // packages lists the module's packages (tests left out) with their imports
@@ -78,8 +80,12 @@ func ruleFor(pkg string) (rule, bool) {
 func TestImportDirections(t *testing.T) {
 	pkgs := packages(t)
 	for _, r := range rules {
-		if _, ok := pkgs[r.pkg]; !ok {
-			t.Errorf("package %s does not exist (DESIGN.md §3 names it)", r.pkg)
+		exists := false
+		for pkg := range pkgs {
+			exists = exists || under(pkg, r.pkg)
+		}
+		if !exists {
+			t.Errorf("no package %s (DESIGN.md §3 names it)", r.pkg)
 		}
 	}
 	for pkg, imps := range pkgs {
@@ -105,7 +111,7 @@ func TestImportDirections(t *testing.T) {
 func TestRuleForPicksTheMostSpecific(t *testing.T) {
 	for pkg, want := range map[string]string{
 		"capture/record": "capture/record", "capture/jobs": "capture", "capture": "capture",
-		"replay/rewrite": "replay/rewrite", "storage/s3": "storage", "warc": "warc",
+		"replay/rewrite": "replay/rewrite", "storage/s3": "storage", "warc": "warc", "internal/cssurl": "internal",
 	} {
 		if r, _ := ruleFor(pkg); r.pkg != want {
 			t.Errorf("ruleFor(%s) = %s, want %s", pkg, r.pkg, want)
