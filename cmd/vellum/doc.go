@@ -7,7 +7,7 @@
 // turning its flags into the Config of the package that does the work
 // (capture, capture/jobs, capture/upload, serve, replay, index, storage)
 // and the package's results into lines on the terminal and an exit
-// status. What the terminal shows is its own: the progress line (progress.go), the one-line errors
-// and their exit codes (main.go), the origins serve listens on (origins.go).
-// Nothing imports it.
+// status. What the terminal shows is its own: the progress line
+// (progress.go), the one-line errors and their exit codes (main.go), the
+// origins serve listens on (origins.go). Nothing imports it.
 package main
