@@ -14,6 +14,7 @@ import (
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/capture/upload"
+	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
 )
@@ -66,7 +67,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer node.Close() // after the servers and the scheduler stopped: it waits for the loops, then closes the index
+			defer func() { // after the servers stopped: it stops the scheduler, waits for the loops, then closes the index
+				if err := node.Close(); err != nil {
+					logger.Error("closing the archive", "err", oneline.Of(err))
+				}
+			}()
 			idx := node.Index()
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
