@@ -560,7 +560,7 @@ report=$tmp/report
 	if ((RUNS > 1)); then
 		echo
 		echo "per run (in the order run):"
-		awk '{ printf "  run %-3d %-10s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  srv %4.0f%%  wrk %4.0f%%  other %4.0f%%  load %5s  errors %d\n",
+		awk '{ printf "  run %-3d %-14s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  srv %4.0f%%  wrk %4.0f%%  other %4.0f%%  load %5s  errors %d\n",
 			$1, $2, $3, $4, $5, $13, $14, $17, $15, $8 + $9 + $11 + $12 }' "$tmp/results"
 	else
 		echo "load average (1 min) before each measurement:" \
