@@ -19,4 +19,10 @@
 // instead fetches every URL of such a site once over one keep-alive
 // connection and prints the rate: the ceiling a one-connection client could
 // reach, which shows the server is not the bottleneck.
+//
+//	benchsite -write DIR -pages 2000
+//
+// instead writes every URL of the site as a file under DIR (/ as index.html,
+// bodies not gzipped) for a static web server to serve, and prints the number
+// of URLs: capture.sh's nginx mode serves the same content from disk.
 package main

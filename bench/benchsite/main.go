@@ -21,6 +21,7 @@ func main() {
 	probe := flag.String("probe", "", "instead of serving, fetch every URL of the site at this loopback `host:port` and print the rate")
 	conns := flag.Int("conns", 1, "keep-alive connections the probe uses")
 	imageKB := flag.Int("image-kb", 0, "mean image size in KB (each image is half to one and a half times it); 0 = 2–6 KB")
+	write := flag.String("write", "", "instead of serving, write every URL of the site as a file under `DIR` (/ as index.html) and print the number of URLs")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("benchsite: ")
@@ -31,9 +32,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if *probe != "" {
+	switch {
+	case *probe != "":
 		err = runProbe(ctx, *probe, *pages, *conns)
-	} else {
+	case *write != "":
+		err = writeFiles(*write, *pages, *seed, *imageKB)
+	default:
 		err = serve(ctx, *addr, *pages, *seed, *imageKB)
 	}
 	if err != nil {
@@ -54,6 +58,20 @@ func checkLoopback(addr string) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("address %q is not a loopback address (127.0.0.0/8, ::1 or localhost)", addr)
 	}
+	return nil
+}
+
+// writeFiles generates the site and writes it under dir for a static server
+// (capture.sh's nginx mode); its first line on stdout is the number of URLs.
+func writeFiles(dir string, pages int, seed uint64, imageKB int) error {
+	s, err := newSite(pages, seed, imageKB)
+	if err != nil {
+		return err
+	}
+	if err := writeSite(s, dir); err != nil {
+		return err
+	}
+	fmt.Println(len(s.paths))
 	return nil
 }
 
