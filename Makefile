@@ -23,7 +23,7 @@ vet:
 
 # Components the tests use, installed when missing: Debian's wget (other
 # tools' WARCs) and chromium (replay in a real browser), and the npm WARC
-# reader. Internet Archive's `warc` is a go tool of this module.
+# reader. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
 DEBS := wget chromium
 test-tools: node_modules/.package-lock.json $(BIN)/minio
 	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vellumhq/vellum/internal/warctest"
 )
 
 // fixedClock returns a clock that ticks one second per call from 2024-03-01.
@@ -175,11 +177,21 @@ func readAll(t testing.TB, path, filename string) ([]Entry, [][]byte) {
 	}
 }
 
+// mustVerify checks a file our writer made with our reader and with an
+// independent one, nlnwa/gowarc v3 (see TestIndependentReader for what it
+// checks); both must find it whole and agree on its records.
 func mustVerify(t testing.TB, path string) VerifyStats {
 	t.Helper()
 	st, err := VerifyFile(path, func(p Problem) { t.Errorf("%s: problem at %d: %s", path, p.Offset, p.Msg) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	res, err := warctest.Verify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Valid() || res.Records != st.Records {
+		t.Errorf("%s: gowarc: %v\nwant valid, %d records", path, res, st.Records)
 	}
 	return st
 }

@@ -296,6 +296,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustVerify(t, filepath.Join(dir, "golden-00000.warc.gz"))
 	compare(t, "testdata/golden.warc", content)
 	compare(t, "testdata/golden.cdxj", cdxj)
 }

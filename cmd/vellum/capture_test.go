@@ -47,7 +47,7 @@ func TestCaptureCommandWritesTheDesignedLayout(t *testing.T) {
 		t.Errorf("vellum verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 	if ok, out := independentVerify(t, warcs[0]); !ok {
-		t.Errorf("Internet Archive's warc verify rejects our file:\n%s", out)
+		t.Errorf("nlnwa/gowarc rejects our file:\n%s", out)
 	}
 	checkCDXJAgainstWarcio(t, cdxj, warcs[0])
 }

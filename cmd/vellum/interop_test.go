@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/internal/testsite"
+	"github.com/vellumhq/vellum/internal/warctest"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -125,6 +126,15 @@ func writeOtherToolWARC(t *testing.T, archive, name string, wholeFile bool, recs
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// gowarc v3 reads only the first record of a gzip member holding several,
+	// so a whole-file-gzipped WARC is read decompressed (the workaround).
+	verify := warctest.Verify
+	if wholeFile {
+		verify = warctest.VerifyGunzipped
+	}
+	if res, err := verify(path); err != nil || !res.Valid() || res.Records != len(recs) {
+		t.Errorf("nlnwa/gowarc on %s: %v %v\nwant valid, %d records", name, res, err, len(recs))
 	}
 	return path
 }

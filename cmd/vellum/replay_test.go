@@ -25,6 +25,7 @@ func startServe(t *testing.T, archive string, extra ...string) (ui, content stri
 func startServeEnv(t *testing.T, env []string, archive string, extra ...string) (ui, content string) {
 	t.Helper()
 	args := append([]string{"serve", "--archive", archive, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	verifyWARCsAtEnd(t, archive) // before the server's stop, so it runs after it
 	cmd := exec.Command(vellumBin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()

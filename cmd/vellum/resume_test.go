@@ -99,6 +99,7 @@ func (s *pageSite) urls() []string {
 // least articles articles, leaving the process running.
 func startRun(t *testing.T, s *pageSite, articles int, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
+	verifyWARCsAtEnd(t, archiveArg(args))
 	cmd := exec.Command(vellumBin, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -53,6 +53,9 @@ func TestVerifyFindsDamage(t *testing.T) {
 		if r.code == 0 || !strings.Contains(r.stdout, p+": offset ") || !strings.Contains(r.stderr, "failed verification") {
 			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", name, r.code, r.stdout, r.stderr)
 		}
+		if ok, out := independentVerify(t, p); ok {
+			t.Errorf("nlnwa/gowarc finds %s valid:\n%s", name, out)
+		}
 	}
 	if r := vellum(t, nil, "verify", filepath.Join(dir, "nothing-here.warc.gz")); r.code == 0 {
 		t.Errorf("verify of a missing file exited 0")

@@ -121,3 +121,19 @@ func TestRuleForPicksTheMostSpecific(t *testing.T) {
 		t.Errorf("cmd/vellum has a rule; it may import anything of ours")
 	}
 }
+
+// nlnwa/gowarc is the tests' independent WARC reader (internal/warctest): no
+// package of the product may bring it in.
+func TestGowarcOnlyInTests(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) > 0 && f[0] != module+"internal/warctest" &&
+			slices.ContainsFunc(f[1:], func(imp string) bool { return strings.HasPrefix(imp, "github.com/nlnwa/gowarc") }) {
+			t.Errorf("%s imports nlnwa/gowarc, which only internal/warctest may (for tests)", f[0])
+		}
+	}
+}
