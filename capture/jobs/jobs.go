@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/robfig/cron/v3"
 	"github.com/vellumhq/vellum/capture"
@@ -237,34 +236,42 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 	return j, nil
 }
 
-// parseSchedule checks a schedule; for "@every D" it returns D, for cron
-// expressions and the other @ descriptors 0.
-func parseSchedule(spec string) (every time.Duration, err error) {
+// parseSchedule checks a schedule and returns it: an interval for
+// "@every D", the parsed expression for cron expressions and the other @
+// descriptors (in local time unless it names a time zone).
+func parseSchedule(spec string) (cron.Schedule, error) {
 	if rest, ok := strings.CutPrefix(spec, "@every"); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(rest))
 		if err != nil {
-			return 0, fmt.Errorf("schedule %q: want @every and a duration like 10m", spec)
+			return nil, fmt.Errorf("schedule %q: want @every and a duration like 10m", spec)
 		}
 		if d < minEvery {
-			return 0, fmt.Errorf("schedule %q: interval must be at least %s", spec, minEvery)
+			return nil, fmt.Errorf("schedule %q: interval must be at least %s", spec, minEvery)
 		}
-		return d, nil
+		return interval(d), nil
 	}
 	// robfig/cron (v3.0.1) slices out of range on a time zone prefix with
 	// nothing after it ("TZ=UTC"): it looks for the space that ends it.
 	if (strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=")) && !strings.Contains(spec, " ") {
-		return 0, fmt.Errorf("schedule %q: want a time zone, a space and a cron expression", spec)
+		return nil, fmt.Errorf("schedule %q: want a time zone, a space and a cron expression", spec)
 	}
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		// cron's message repeats the spec as is, newlines and all.
-		return 0, fmt.Errorf("schedule %q: %s", spec, oneLine(err.Error()))
+		return nil, fmt.Errorf("schedule %q: %s", spec, oneLine(err.Error()))
 	}
 	if sched.Next(time.Now()).IsZero() {
-		return 0, fmt.Errorf("schedule %q: never fires", spec)
+		return nil, fmt.Errorf("schedule %q: never fires", spec)
 	}
-	return 0, nil
+	return sched, nil
 }
+
+// interval is the schedule of "@every D": D after the time given. Not
+// cron's own "@every" (ConstantDelaySchedule), which rounds D down to whole
+// seconds and lands the turns on them: "@every 1500ms" means 1.5 s.
+type interval time.Duration
+
+func (i interval) Next(t time.Time) time.Time { return t.Add(time.Duration(i)) }
 
 // checkRemote checks the syntax of a remote, s3://bucket[/prefix]; the full
 // check (bucket naming rules, credentials) is the store's, when it connects.
@@ -347,20 +354,18 @@ func SelectJobs(jobs []Job, names []string) ([]Job, error) {
 	return sel, nil
 }
 
-// Definition turns the job's schedule into a gocron job definition: a
-// DurationJob for "@every D", a CronJob for anything else.
-func (j Job) Definition() (gocron.JobDefinition, error) {
+// Definition turns the job's schedule into the cron.Schedule the Scheduler
+// follows: a turn every D for "@every D", the cron expression or @
+// descriptor otherwise, in local time unless it names a time zone.
+func (j Job) Definition() (cron.Schedule, error) {
 	if j.Schedule == "" {
 		return nil, fmt.Errorf("job %q: no schedule", j.Name)
 	}
-	every, err := parseSchedule(j.Schedule)
+	sched, err := parseSchedule(j.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("job %q: %w", j.Name, err)
 	}
-	if every > 0 {
-		return gocron.DurationJob(every), nil
-	}
-	return gocron.CronJob(j.Schedule, false), nil
+	return sched, nil
 }
 
 // Apply sets the job's capture settings on cfg; a delay or user agent the

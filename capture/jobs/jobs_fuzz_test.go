@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/capture"
 )
@@ -84,12 +85,16 @@ func FuzzParseSchedule(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		every, err := parseSchedule(spec)
+		sched, err := parseSchedule(spec)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "schedule ") || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error does not name the schedule in one line: %q", err)
 			}
 			return
+		}
+		var every time.Duration // the interval of "@every D"; 0 for the rest
+		if i, ok := sched.(interval); ok {
+			every = time.Duration(i)
 		}
 		if strings.HasPrefix(spec, "@every") {
 			if every < minEvery {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 )
 
@@ -18,12 +17,21 @@ import (
 // expression is due later the same day.
 var t0 = time.Date(2026, 1, 5, 5, 0, 0, 0, time.Local)
 
+// fakeClock is the scheduler's clock on a clockwork fake: time moves only
+// when the test advances it.
+type fakeClock struct{ *clockwork.FakeClock }
+
+func (c fakeClock) Timer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := c.NewTimer(d)
+	return t.Chan(), t.Stop
+}
+
 // fakeScheduler schedules jobs on a fake clock that starts at t0; what it
 // logs goes to log (nil = nowhere).
-func fakeScheduler(t *testing.T, jobs []Job, run func(context.Context, Job), log *slog.Logger, opts ...gocron.SchedulerOption) (*Scheduler, *clockwork.FakeClock) {
+func fakeScheduler(t *testing.T, jobs []Job, run func(context.Context, Job), log *slog.Logger) (*Scheduler, *clockwork.FakeClock) {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(t0)
-	sc, err := newScheduler(jobs, run, log, append(opts, gocron.WithClock(clock))...)
+	sc, err := newScheduler(jobs, run, log, fakeClock{clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +91,8 @@ func TestSchedulerNextRunAndTurns(t *testing.T) {
 	}
 
 	// Each turn comes when due, and the job's next one is planned. (A job
-	// due again at once could find its last turn not quite released by
-	// gocron, and that turn skipped: the skipping has a test of its own.)
+	// due again at once could find its last turn not quite released by the
+	// skip wrapper, and that turn skipped: the skipping has a test of its own.)
 	for _, c := range []struct {
 		advance time.Duration
 		job     string
@@ -99,8 +107,8 @@ func TestSchedulerNextRunAndTurns(t *testing.T) {
 			t.Errorf("at %s %s ran, want %s", now, got, c.job)
 		}
 		waitTimers(t, clock, 2)
-		// gocron drops the turn just run from the job's next runs a moment
-		// after the turn.
+		// The job's loop plans its next turn a moment after it starts this
+		// one.
 		if !eventually(func() bool { return sc.NextRun(c.job).Equal(c.next) }) {
 			t.Errorf("after its turn at %s, NextRun(%s) = %v, want %v", now, c.job, sc.NextRun(c.job), c.next)
 		}
@@ -139,8 +147,7 @@ func TestSchedulerSkipsATurnWhileTheJobRuns(t *testing.T) {
 	if want := "job still running when due again: this turn is skipped"; w.Message != want || attr(w, "job") != "slow" {
 		t.Errorf("warned %q (job %q), want %q (job slow)", w.Message, attr(w, "job"), want)
 	}
-	// Counted before it is logged. (gocron may plan, and skip, one more
-	// turn by the time the clock has moved: at least one is.)
+	// Counted before it is logged.
 	if n := sc.Skipped("slow"); n < 1 {
 		t.Errorf("Skipped = %d, want 1 or more", n)
 	}
@@ -150,8 +157,9 @@ func TestSchedulerSkipsATurnWhileTheJobRuns(t *testing.T) {
 	default:
 	}
 
-	// Once the first turn ended, the next one runs. gocron frees the job a
-	// moment after the turn returns: a turn due before is skipped too.
+	// Once the first turn ended, the next one runs. The skip wrapper frees
+	// the job a moment after the turn returns: a turn due before is skipped
+	// too.
 	close(release)
 	for ran := false; !ran; {
 		waitTimers(t, clock, 1)
@@ -179,7 +187,7 @@ func TestSchedulerShutdownWaitsForRunningTurns(t *testing.T) {
 		close(cancelled)
 		<-release // the turn takes a while to stop cleanly
 		ended.Store(true)
-	}, nil, gocron.WithStopTimeout(time.Nanosecond)) // gocron stops waiting at once; Shutdown does not
+	}, nil)
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(free) // before the scheduler's Shutdown, if the test fails
@@ -288,9 +296,9 @@ func attr(r slog.Record, key string) string {
 	return v
 }
 
-// A turn that gocron dispatches as Shutdown begins must not start: it would
-// count itself in after Shutdown's wait returned, and serve would close the
-// index under it.
+// A turn that comes due as Shutdown begins must not start: its capture would
+// begin with its context already cancelled, and serve waits for it to close
+// the index.
 func TestNoTurnStartsOnceShutdownBegan(t *testing.T) {
 	ran := false
 	sc, _ := fakeScheduler(t, []Job{{Name: "a", Schedule: "@daily"}}, nil, nil)
@@ -306,5 +314,45 @@ func TestNoTurnStartsOnceShutdownBegan(t *testing.T) {
 	sc2.turn(t.Context(), Job{Name: "b"}, func(context.Context, Job) { ran = true })
 	if !ran {
 		t.Errorf("a turn before Shutdown did not run")
+	}
+}
+
+// A turn that panics is logged, and the scheduler goes on: the process
+// lives, and the job is freed for its next turns.
+func TestSchedulerGoesOnAfterATurnPanics(t *testing.T) {
+	turns := make(chan int32, 10)
+	logged := make(chan slog.Record, 10)
+	var n atomic.Int32
+	sc, clock := fakeScheduler(t, []Job{{Name: "bad", Schedule: "@every 1m"}}, func(context.Context, Job) {
+		i := n.Add(1)
+		turns <- i
+		if i == 1 {
+			panic("boom")
+		}
+	}, slog.New(chanHandler(logged)))
+	sc.Start()
+	waitTimers(t, clock, 1)
+	clock.Advance(time.Minute)
+	receive(t, turns, "first turn")
+	r := receive(t, logged, "error of the panic")
+	if r.Message != "turn panicked" || attr(r, "job") != "bad" || !strings.Contains(attr(r, "err"), "boom") {
+		t.Errorf("logged %q (job %q, err %q), want \"turn panicked\" (job bad, err boom)", r.Message, attr(r, "job"), attr(r, "err"))
+	}
+	// The skip wrapper frees the job a moment after the panic is logged: a
+	// turn due before is skipped.
+	deadline := time.Now().Add(10 * time.Second)
+	for ran := false; !ran; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no turn after the one that panicked: %d skipped", sc.Skipped("bad"))
+		}
+		waitTimers(t, clock, 1)
+		clock.Advance(time.Minute)
+		select {
+		case <-turns:
+			ran = true
+		case <-logged:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no turn after the one that panicked")
+		}
 	}
 }
