@@ -69,17 +69,24 @@ stats() { curl -fsS --max-time 10 "$base/__stats"; }
 reset() { curl -fsS --max-time 10 -X POST "$base/__reset" >/dev/null; }
 field() { sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" <<<"$2"; }
 
-# start_nginx_site WWW: starts Debian's nginx (nginx-light) in the foreground
-# with its own config in $tmp/nginx, serving the folder WWW (which must hold
-# robots.txt) on a free loopback port as a static site is served: 2 workers,
-# Debian's mime.types with charset utf-8, gzip on (nginx's default level 1)
-# for text of 64 bytes or more, keep-alive, sendfile. It logs "status request-URI" of every
-# request to $nginx_log for counting. As nobody via setpriv when we are root.
+# start_nginx_site WWW [PATH [ceiling]]: starts Debian's nginx (nginx-light)
+# in the foreground with its own config in $tmp/nginx, serving the folder WWW
+# on a free loopback port as a static site is served: 2 workers, Debian's
+# mime.types with charset utf-8, gzip on (nginx's default level 1) for text
+# of 64 bytes or more, keep-alive, sendfile. It logs "status request-URI" of
+# every request to $nginx_log for counting. It is up once PATH (default
+# /robots.txt, which WWW must then hold) answers. With "ceiling" (replay.sh's
+# static ceiling) there is no gzip and no access log: the fastest nginx
+# serving the same bytes. As nobody via setpriv when we are root.
 # Sets nginx_pid, nginx_addr and nginx_log.
 start_nginx_site() {
-	local www=$1 ng=$tmp/nginx port
+	local www=$1 probe=${2:-/robots.txt} ng=$tmp/nginx port gzip=on
 	mkdir -p "$ng"
 	nginx_log=$ng/access.log
+	local log="access_log $nginx_log bench;"
+	if [[ ${3:-} == ceiling ]]; then
+		gzip=off log="access_log off;" nginx_log=
+	fi
 	local -a as=()
 	if [[ $(id -u) == 0 ]]; then
 		chown -R nobody:nogroup "$ng"
@@ -99,11 +106,11 @@ start_nginx_site() {
 			    charset utf-8;
 			    charset_types text/html text/css text/plain application/javascript;
 			    log_format bench '\$status \$request_uri';
-			    access_log $nginx_log bench;
+			    $log
 			    sendfile on;
 			    tcp_nopush on;
 			    keepalive_requests 100000000; # like Go's net/http: never close a busy keep-alive connection
-			    gzip on;
+			    gzip $gzip;
 			    gzip_vary on;
 			    gzip_min_length 64; # a few bytes (robots.txt) grow gzipped: sent as they are, as benchsite does
 			    gzip_types text/css text/plain application/javascript text/javascript application/json image/svg+xml;
@@ -122,7 +129,7 @@ start_nginx_site() {
 		"${as[@]}" /usr/sbin/nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >"$ng/stdout" 2>&1 &
 		nginx_pid=$!
 		for _ in $(seq 50); do
-			if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/robots.txt" 2>/dev/null; then
+			if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port$probe" 2>/dev/null; then
 				nginx_addr=127.0.0.1:$port
 				return 0
 			fi

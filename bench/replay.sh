@@ -225,65 +225,14 @@ if uses cdx; then
 fi
 
 # 4. nginx: the rewritten page's exact bytes (what vellum sends wrk for
-# /web/<ts>/<article>) as a static file. Its own config, foreground, loopback,
+# /web/<ts>/<article>) as a static file, by start_nginx_site of bench/lib.sh
+# with neither gzip nor an access log: its own config, foreground, loopback,
 # every path in $tmp; as nobody when we are root.
-start_nginx() {
-	local ng=$tmp/nginx port
-	mkdir -p "$ng/www"
-	cp "$tmp/rewritten.html" "$ng/www/article.html"
-	local -a as=()
-	if [[ $(id -u) == 0 ]]; then
-		chown -R nobody:nogroup "$ng"
-		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-	fi
-	for _ in $(seq 20); do
-		port=$((20000 + RANDOM % 40000))
-		cat >"$ng/nginx.conf" <<-EOF
-			daemon off;
-			worker_processes 2;
-			pid $ng/nginx.pid;
-			error_log $ng/error.log warn;
-			events { worker_connections 1024; }
-			http {
-			    access_log off;
-			    sendfile on;
-			    tcp_nopush on;
-			    keepalive_requests 100000000; # like Go's net/http: never close a busy keep-alive connection
-			    client_body_temp_path $ng/tmp-body;
-			    proxy_temp_path $ng/tmp-proxy;
-			    fastcgi_temp_path $ng/tmp-fastcgi;
-			    uwsgi_temp_path $ng/tmp-uwsgi;
-			    scgi_temp_path $ng/tmp-scgi;
-			    types { text/html html; }
-			    charset utf-8;
-			    server {
-			        listen 127.0.0.1:$port;
-			        root $ng/www;
-			    }
-			}
-		EOF
-		"${as[@]}" /usr/sbin/nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >"$ng/stdout" 2>&1 &
-		nginx_pid=$!
-		for _ in $(seq 50); do
-			if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/article.html" 2>/dev/null; then
-				nginx_base=http://127.0.0.1:$port
-				return 0
-			fi
-			kill -0 "$nginx_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop "$nginx_pid"
-		nginx_pid=
-		grep -q 'Address already in use' "$ng/error.log" "$ng/stdout" 2>/dev/null || {
-			cat "$ng/error.log" "$ng/stdout" >&2 2>/dev/null || true
-			die "nginx did not start"
-		}
-		: >"$ng/error.log"
-	done
-	die "nginx found no free port in 20 tries"
-}
 if uses nginx; then
-	start_nginx
+	mkdir -p "$tmp/www"
+	cp "$tmp/rewritten.html" "$tmp/www/article.html"
+	start_nginx_site "$tmp/www" /article.html ceiling
+	nginx_base=http://$nginx_addr
 	cmp -s "$tmp/rewritten.html" <(curl -fsS --max-time 10 "$nginx_base/article.html") ||
 		die "nginx does not serve the rewritten page's bytes"
 fi
