@@ -180,6 +180,7 @@ build_base() {
 	src=$(mktemp -d "${TMPDIR:-/tmp}/vellum-base-src.XXXXXX")
 	say "building .bin/vellum-base from $base_rev"
 	git archive "$rev" | tar -x -C "$src"
-	(cd "$src" && go build -o "$root/.bin/vellum-base" ./cmd/vellum) || { rm -rf "$src"; die "BASE: $base_rev does not build"; }
+	local out=$PWD/.bin/vellum-base # the scripts run from the repository root
+	(cd "$src" && go build -o "$out" ./cmd/vellum) || { rm -rf "$src"; die "BASE: $base_rev does not build"; }
 	rm -rf "$src"
 }
