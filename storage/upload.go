@@ -45,6 +45,18 @@ type FilePutter interface {
 // as it comes back.
 type Opener func(ctx context.Context) (FilePutter, error)
 
+// Remote is a remote store as Vellum's commands use it: read through Store
+// (records with no local copy, the CDXJ files other machines uploaded),
+// uploaded to through Open, and named in messages by Name, never with a
+// secret. capture/upload and serve both take it.
+type Remote struct {
+	Store Store
+	Open  Opener
+	Name  string
+}
+
+func (r *Remote) String() string { return r.Name }
+
 // UploaderConfig configures an Uploader.
 type UploaderConfig struct {
 	Root        string // local archive root
@@ -118,11 +130,14 @@ func (u *Uploader) UploadPending(ctx context.Context) (uploaded, pending int, er
 	if err != nil {
 		return 0, 0, err
 	}
+	// Its own WaitGroup: u.wg's Wait may not run while Add adds to it from
+	// a capture's OnFileClosed (a WaitGroup reused while waited on).
 	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, group := range groupByWARC(files) {
-		u.wg.Add(1)
+		wg.Add(1)
 		go func() {
-			defer u.wg.Done()
+			defer wg.Done()
 			u.sem <- struct{}{}
 			defer func() { <-u.sem }()
 			for _, f := range group {
@@ -138,7 +153,7 @@ func (u *Uploader) UploadPending(ctx context.Context) (uploaded, pending int, er
 			}
 		}()
 	}
-	u.wg.Wait()
+	wg.Wait()
 	return uploaded, len(files) - uploaded, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/vellumhq/vellum/index"
@@ -17,14 +18,14 @@ import (
 // (or Finish, then Close) waits for the goroutines it started.
 type Session struct {
 	archive string
-	rem     *Remote
+	rem     *storage.Remote
 	st      State
 	up      *storage.Uploader
 	ctx     context.Context
 	log     *slog.Logger
 
-	earlier     chan struct{} // closed when the files left pending before were tried
-	earlierSent int           // how many of those went up
+	earlier      chan struct{} // closed when the files left pending before were tried
+	earlierNames []string      // those files, pending when the session started
 
 	mu    sync.Mutex
 	added []string // files of this capture, handed to the uploader
@@ -34,7 +35,7 @@ type Session struct {
 // and starts sending them, beside the capture; the upload state is kept
 // in st, the archive's open index, which the caller closes after the
 // session.
-func Start(ctx context.Context, archive string, st State, rem *Remote, keepLocal bool, log *slog.Logger) (*Session, error) {
+func Start(ctx context.Context, archive string, st State, rem *storage.Remote, keepLocal bool, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -42,11 +43,19 @@ func Start(ctx context.Context, archive string, st State, rem *Remote, keepLocal
 	if err := MarkLocal(ctx, archive, st); err != nil {
 		return nil, err
 	}
+	// What was pending before this capture, listed before it can add any of
+	// its own: Finish counts each file that went up once, whichever pass sent it.
+	before, err := st.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range before {
+		s.earlierNames = append(s.earlierNames, f.Name)
+	}
 	s.earlier = make(chan struct{})
 	go func() {
 		defer close(s.earlier)
 		n, pending, err := s.up.UploadPending(ctx)
-		s.earlierSent = n
 		switch {
 		case err != nil:
 			log.Warn("files left pending before not uploaded", "pending", pending, "err", oneline.Of(err))
@@ -78,14 +87,16 @@ func (s *Session) Remote() storage.Store { return s.rem.Store }
 // not nil) and returns Pending's error for what is still pending.
 func (s *Session) Finish(ctx context.Context, out io.Writer) error {
 	s.Close()
-	sent := s.earlierSent
 	s.mu.Lock()
-	for _, name := range s.added {
+	names := append(slices.Clone(s.earlierNames), s.added...)
+	s.mu.Unlock()
+	slices.Sort(names)
+	sent := 0
+	for _, name := range slices.Compact(names) {
 		if st, err := s.st.FileState(ctx, name); err == nil && st == index.StateUploaded {
 			sent++
 		}
 	}
-	s.mu.Unlock()
 	if sent > 0 && out != nil {
 		fmt.Fprintf(out, "uploaded %d files to %s\n", sent, s.rem)
 	}
