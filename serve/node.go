@@ -14,17 +14,10 @@ import (
 
 // Config configures a Node.
 type Config struct {
-	Archive   string        // archive directory; made when missing
-	Remote    *Remote       // nil: no remote store
-	SyncEvery time.Duration // how often the remote loop runs (default a minute)
-	Logger    *slog.Logger  // nil: no logging
-}
-
-// Remote is the remote store a node replays from and uploads to.
-type Remote struct {
-	Store storage.Store  // read for records with no local copy and for the CDXJ files other machines uploaded
-	Open  storage.Opener // connects to the same store for uploads
-	Name  string         // names the store in messages, never with a secret
+	Archive   string          // archive directory; made when missing
+	Remote    *storage.Remote // the store replayed from (records with no local copy, CDXJ files other machines uploaded) and uploaded to; nil: none
+	SyncEvery time.Duration   // how often the remote loop runs (default a minute)
+	Logger    *slog.Logger    // nil: no logging
 }
 
 // Scheduler runs jobs on their schedules. Shutdown stops it and waits for

@@ -77,7 +77,7 @@ func TestCloseWaitsForTheLoopsBeforeClosingTheIndex(t *testing.T) {
 	t.Cleanup(cancel) // frees a loop that Close failed to stop
 	rem := &stuckRemote{stuck: make(chan struct{})}
 	n, err := Open(ctx, Config{Archive: t.TempDir(), SyncEvery: 1, // the loop runs at once
-		Remote: &Remote{Store: rem, Open: noUploads, Name: "s3://stuck/p"}})
+		Remote: &storage.Remote{Store: rem, Open: noUploads, Name: "s3://stuck/p"}})
 	if err != nil {
 		t.Fatal(err)
 	}

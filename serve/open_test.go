@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/storage/local"
 )
 
@@ -61,7 +62,7 @@ func TestStoreReadsTheRemoteWhenNoLocalCopy(t *testing.T) {
 	if err := local.New(archive).Put(ctx, "warcs/both.warc.gz", strings.NewReader("local copy"), 10); err != nil {
 		t.Fatal(err)
 	}
-	n, err := Open(ctx, Config{Archive: archive, Remote: &Remote{Store: remote, Open: noUploads, Name: "remote"}})
+	n, err := Open(ctx, Config{Archive: archive, Remote: &storage.Remote{Store: remote, Open: noUploads, Name: "remote"}})
 	if err != nil {
 		t.Fatal(err)
 	}

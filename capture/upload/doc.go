@@ -6,7 +6,7 @@
 // (storage.Uploader does the uploading and verifying).
 //
 // Its seam: it is given the archive folder, the archive's open index (the
-// caller closes it after the session), and a Remote (the store to read
+// caller closes it after the session), and a storage.Remote (the store to read
 // from, an Opener for the uploader, a name for messages), which cmd/vellum
 // builds from --remote and the AWS_* variables. It returns a Session whose
 // FileClosed is the capture's OnFileClosed and which is capture/jobs'

@@ -13,15 +13,6 @@ import (
 	"github.com/vellumhq/vellum/warc"
 )
 
-// Remote is the remote store the files go to.
-type Remote struct {
-	Store storage.Store  // read for records with no local copy (a resumed run's, replay's)
-	Open  storage.Opener // connects to the same store for the uploader
-	Name  string         // names the store in messages, never with a secret
-}
-
-func (r *Remote) String() string { return r.Name }
-
 // Connecting is what a Lazy store connects to: a Store that also stores
 // and verifies local files (an *s3.Store).
 type Connecting interface {
@@ -32,8 +23,8 @@ type Connecting interface {
 // NewRemote is the remote of a store connected on first use: one that is
 // down when a command starts is used as soon as it answers, for reads and
 // uploads alike.
-func NewRemote[S Connecting](name string, l *storage.Lazy[S]) *Remote {
-	return &Remote{Store: l, Name: name, Open: func(ctx context.Context) (storage.FilePutter, error) {
+func NewRemote[S Connecting](name string, l *storage.Lazy[S]) *storage.Remote {
+	return &storage.Remote{Store: l, Name: name, Open: func(ctx context.Context) (storage.FilePutter, error) {
 		s, err := l.Connect(ctx)
 		if err != nil {
 			return nil, err // not a nil S in a non-nil FilePutter
@@ -52,7 +43,7 @@ var _ State = (*index.Index)(nil)
 
 // NewUploader uploads the archive's finished files to r, keeping their
 // state in st.
-func NewUploader(archive string, st State, r *Remote, keepLocal bool) *storage.Uploader {
+func NewUploader(archive string, st State, r *storage.Remote, keepLocal bool) *storage.Uploader {
 	return storage.NewUploader(storage.UploaderConfig{
 		Root: archive, Open: r.Open, State: st, KeepLocal: keepLocal, Remote: r.Name,
 	})
@@ -104,7 +95,7 @@ func filesOf(archive string, f warc.ClosedFile) []storage.File {
 // Pending is nil when no file is pending upload, else the error a command
 // ends with: how many files are kept locally, why (up's last failure, or
 // the last recorded one), and what to run.
-func Pending(ctx context.Context, st State, r *Remote, up *storage.Uploader) error {
+func Pending(ctx context.Context, st State, r *storage.Remote, up *storage.Uploader) error {
 	pending, err := st.Pending(ctx)
 	if err != nil {
 		return err

@@ -36,8 +36,8 @@ func (p *putter) PutFile(_ context.Context, key, path string, size int64, _ stri
 	return nil
 }
 
-func testRemote(p *putter) *Remote {
-	return &Remote{Store: local.New(os.TempDir()), Name: "s3://bucket/vellum", Open: func(context.Context) (storage.FilePutter, error) {
+func testRemote(p *putter) *storage.Remote {
+	return &storage.Remote{Store: local.New(os.TempDir()), Name: "s3://bucket/vellum", Open: func(context.Context) (storage.FilePutter, error) {
 		return p, nil
 	}}
 }

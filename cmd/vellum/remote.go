@@ -13,7 +13,7 @@ import (
 // The store is connected lazily: one that is down when a command starts is
 // used as soon as it answers. It also backs replay's and resume's reads of
 // records with no local copy.
-func parseRemote(flag string) (*upload.Remote, error) {
+func parseRemote(flag string) (*storage.Remote, error) {
 	if flag == "" {
 		return nil, nil
 	}

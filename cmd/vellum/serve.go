@@ -13,7 +13,6 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
-	"github.com/vellumhq/vellum/capture/upload"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
@@ -63,7 +62,7 @@ func newServeCmd() *cobra.Command {
 					return &exitError{2, err.Error()}
 				}
 			}
-			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: forNode(rem), SyncEvery: syncEvery, Logger: logger})
+			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger})
 			if err != nil {
 				return err
 			}
@@ -199,12 +198,4 @@ func runServers(ctx context.Context, servers []*http.Server, listeners []net.Lis
 		return errors.Join(errs...)
 	})
 	return g.Wait()
-}
-
-// forNode is the remote as serve.Node takes it; nil without --remote.
-func forNode(r *upload.Remote) *serve.Remote {
-	if r == nil {
-		return nil
-	}
-	return &serve.Remote{Store: r.Store, Open: r.Open, Name: r.Name}
 }
