@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -39,8 +40,12 @@ func TestVerifyFindsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	cut := len(data) * 2 / 3
+	if bytes.HasPrefix(data[cut:], []byte{0x1f, 0x8b}) {
+		cut += 10 // inside the member that starts there: a cut at a boundary leaves a valid, shorter file
+	}
 	damaged := map[string][]byte{
-		"truncated.warc.gz": data[:len(data)*2/3],
+		"truncated.warc.gz": data[:cut],
 		"garbage.warc.gz":   append(append([]byte{}, data...), []byte("this is not a WARC record\r\n")...),
 		"flipped.warc.gz":   flip(data, len(data)/2),
 	}

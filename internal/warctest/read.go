@@ -61,6 +61,16 @@ func Verify(path string) (Result, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return res, err
 	}
+	// gowarc v3 ends quietly at a gzip member cut short (a truncated file
+	// read 46 records and no problem): the gzip stream is checked to its end.
+	if zr, err := gzip.NewReader(bufio.NewReader(f)); err != nil {
+		res.Problems = append(res.Problems, "gzip: "+err.Error())
+	} else if _, err := io.Copy(io.Discard, zr); err != nil {
+		res.Problems = append(res.Problems, "gzip: "+err.Error()+" (the file is cut short or damaged)")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return res, err
+	}
 	if whole := countGunzipped(f); whole > res.Records {
 		res.Problems = append(res.Problems, fmt.Sprintf(
 			"gowarc read %d records, the decompressed file holds %d: several records share a gzip member", res.Records, whole))

@@ -1,6 +1,7 @@
 package warctest
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -98,5 +99,36 @@ func TestPayloadDigestOfChunkedResponse(t *testing.T) {
 		if res.Records != 1 || res.Valid() != tt.valid {
 			t.Errorf("%s: %v, want valid=%v", tt.name, res, tt.valid)
 		}
+	}
+}
+
+// A gzipped WARC cut inside a member (a copy cut short) is invalid, though
+// gowarc reads the members before the cut without a word.
+func TestAFileCutInsideAMemberIsInvalid(t *testing.T) {
+	dir := samplesDir()
+	data, err := os.ReadFile(filepath.Join(dir, "example.warc.gz"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Logf("%s is absent: not checked", dir)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "cut.warc.gz")
+	// Cut three bytes into the second member's header: gowarc alone reads the
+	// first member's record and reports nothing.
+	second := bytes.Index(data[1:], []byte{0x1f, 0x8b}) + 1
+	if second < 1 {
+		t.Fatal("example.warc.gz has one gzip member")
+	}
+	if err := os.WriteFile(p, data[:second+3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Verify(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Valid() {
+		t.Errorf("a file cut inside its last gzip member is valid: %s", res)
 	}
 }
