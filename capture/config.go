@@ -26,15 +26,15 @@ const DefaultUserAgent = "Mozilla/5.0 (compatible; Vellum/" + Version + "; +http
 
 // Config is everything a capture run needs to know.
 type Config struct {
-	Archive      string        // archive directory (WARCs, CDXJ, vellum.db)
-	Depth        int           // link hops from the seeds (0 = the seeds and their requisites)
-	Scope        Scope         // which linked pages are followed
+	Archive string // archive directory (WARCs, CDXJ, vellum.db)
+	Depth   int    // link hops from the seeds (0 = the seeds and their requisites)
+	Scope   Scope  // which linked pages are followed
 	// Include and Exclude narrow which linked pages are followed, on top of
 	// Scope: with Include given, a linked page must match one of its
 	// patterns; a URL matching an Exclude pattern is never fetched (seeds,
 	// requisites and redirect hops included). Both are Colly URL filters.
-	Include []*regexp.Regexp
-	Exclude []*regexp.Regexp
+	Include      []*regexp.Regexp
+	Exclude      []*regexp.Regexp
 	IgnoreRobots bool          // fetch what robots.txt disallows
 	UserAgent    string        // User-Agent header
 	Delay        time.Duration // pause between two pages of one host
