@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/gocolly/colly/v2"
+
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/warc"
@@ -59,6 +61,17 @@ type Config struct {
 	OnProgress   func(Stats)           // called a few times a second and once at the end; may be nil
 	OnFileClosed func(warc.ClosedFile) // called when a WARC file (and its CDXJ) is final, e.g. to upload it; may be nil
 	Dialer       *net.Dialer           // nil = a default dialer (tests inject a resolver)
+
+	// Collector, when set, is called once with the run's colly.Collector
+	// before the first fetch, for a program embedding Vellum to add
+	// callbacks: OnHTML rules that visit more pages (Request.Visit), headers
+	// set in OnRequest. Pages its callbacks visit are queued in Vellum's own
+	// scheduler (host lanes, robots.txt, --depth, --max-pages, --exclude, the
+	// frontier), never fetched around it; --scope and --include do not apply
+	// to them. OnHTML callbacks get HTML pages decoded to UTF-8; other
+	// responses reach callbacks without a body. Change none of the
+	// collector's settings (transport, redirect handler, filters, limits).
+	Collector func(*colly.Collector)
 
 	// RobotsTimeout bounds the fetch of one robots.txt in all (attempts,
 	// pauses and redirects); 0 means DefaultRobotsTimeout. Never more than

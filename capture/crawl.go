@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/gocolly/colly/v2"
 
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
@@ -48,7 +49,9 @@ func (r *Result) Failed() int {
 type crawl struct {
 	cfg      Config
 	log      *slog.Logger
-	pageT    *record.Transport // one connection per host: pages and robots.txt
+	coll     *colly.Collector  // every fetch goes through it
+	fetches  fetches           // the fetches under way, for the collector's transport and callbacks
+	pageT    *record.Transport // pages and robots.txt: one connection per host (ConnsPerHost with --delay 0)
 	reqT     *record.Transport // cfg.ConnsPerHost connections per host: requisites
 	rec      *record.Recorder
 	idx      priorIndex
@@ -58,8 +61,8 @@ type crawl struct {
 	problems *problemLog             // URLs skipped or failed
 	archive  *archived               // a resumed run's own captures; nil otherwise
 	robots   *robotsCache
-	jar      http.CookieJar
 	stats    *counters
+	runCtx   context.Context // the run's, for pages that callbacks queue
 
 	seenMu sync.Mutex
 	seen   map[string]struct{}
@@ -70,7 +73,7 @@ type crawl struct {
 	done    chan struct{}  // closed when no work is left
 
 	lanesMu sync.Mutex
-	lanes   map[string]*queue[pageJob]
+	lanes   map[string]*lane
 	parses  chan parseItem
 	reqs    *queue[reqJob]
 
@@ -113,7 +116,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes)
 	}
 	// A setting that cannot work (a bad --ca-file) fails before the run starts.
-	pageBase, err := cfg.baseTransport(1)
+	pageConns := 1
+	if cfg.Delay == 0 {
+		pageConns = cfg.ConnsPerHost
+	}
+	pageBase, err := cfg.baseTransport(pageConns)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +165,10 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		changes:  book.changes,
 		problems: book.missed,
 		archive:  book.archive,
-		jar:      jar,
 		stats:    &counters{start: time.Now()},
 		seen:     map[string]struct{}{},
 		done:     make(chan struct{}),
-		lanes:    map[string]*queue[pageJob]{},
+		lanes:    map[string]*lane{},
 		parses:   make(chan parseItem, cfg.Parsers),
 		reqs:     newQueue[reqJob](),
 	}
@@ -181,6 +187,10 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	}
 	c.rec.Dedup(c.prior)
 	c.rec.OnFailure(c.stopOnFailure)
+	c.coll = c.newCollector(ctx, jar)
+	if cfg.Collector != nil {
+		cfg.Collector(c.coll)
+	}
 
 	saving := book.saveWhileRunning(ctx, c.stats)
 	c.run(ctx, seeds, book.items)
@@ -209,6 +219,7 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 	c.failMu.Lock()
 	c.stopRun = cancel
 	c.failMu.Unlock()
+	c.runCtx = ctx
 	c.seeds = make([]SeedResult, len(seeds))
 	for i, s := range seeds {
 		c.seeds[i].Seed = s

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vellumhq/vellum/capture/extract"
@@ -29,8 +30,20 @@ type parseItem struct {
 	ch  chain
 }
 
+// lane is one host's queue of pages.
+type lane struct {
+	q *queue[pageJob]
+	// polite is held through a page's fetch, and the delay after it, while
+	// a delay applies (--delay or the host's Crawl-delay): then one page of
+	// the host is fetched at a time.
+	polite sync.Mutex
+	next   time.Time // when the next page may start; under polite
+}
+
 // pushPage queues a page in its host's lane, starting the lane when new.
-// Pages of one host are fetched one at a time with the delay between them.
+// Pages of one host are fetched one at a time with the delay between them;
+// with --delay 0 (the user's word that the site may be loaded hard) and no
+// Crawl-delay, over up to ConnsPerHost connections at once.
 func (c *crawl) pushPage(ctx context.Context, j pageJob) {
 	if c.front != nil {
 		c.front.Claim(index.FrontierItem{URL: j.u.String(), Kind: index.KindPage, Depth: j.depth, Seed: j.seed, Scope: j.scope.String()})
@@ -40,32 +53,48 @@ func (c *crawl) pushPage(ctx context.Context, j pageJob) {
 	c.stats.pagesFound.Add(1)
 	host := j.u.Host
 	c.lanesMu.Lock()
-	q, ok := c.lanes[host]
+	l, ok := c.lanes[host]
 	if !ok {
-		q = newQueue[pageJob]()
-		c.lanes[host] = q
-		c.spawn(func() { c.laneLoop(ctx, q) })
+		l = &lane{q: newQueue[pageJob]()}
+		c.lanes[host] = l
+		for range c.pageConns() {
+			c.spawn(func() { c.laneLoop(ctx, l) })
+		}
 	}
 	c.lanesMu.Unlock()
-	q.push(j)
+	l.q.push(j)
+}
+
+// pageConns is how many pages of one host may be fetched at once.
+func (c *crawl) pageConns() int {
+	if c.cfg.Delay > 0 {
+		return 1
+	}
+	return c.cfg.ConnsPerHost
 }
 
 // laneLoop fetches one host's pages in turn. Parsing happens elsewhere, so
 // the next page's wait starts as soon as a page is fetched.
-func (c *crawl) laneLoop(ctx context.Context, q *queue[pageJob]) {
-	var next time.Time
+func (c *crawl) laneLoop(ctx context.Context, l *lane) {
 	for {
-		j, ok := q.pop(ctx, c.done)
+		j, ok := l.q.pop(ctx, c.done)
 		if !ok {
 			return
 		}
-		if !sleep(ctx, time.Until(next)) {
+		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
+		if delay <= 0 {
+			c.pageFetched(ctx, j, c.fetch(ctx, fetchPage, j.u, "", 0, &j))
+			continue
+		}
+		l.polite.Lock()
+		if !sleep(ctx, time.Until(l.next)) {
+			l.polite.Unlock()
 			c.finishPage()
 			return
 		}
-		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
-		ch := c.fetchChain(ctx, c.pageT, j.u, acceptPage, "", delay)
-		next = time.Now().Add(delay)
+		ch := c.fetch(ctx, fetchPage, j.u, "", delay, &j)
+		l.next = time.Now().Add(delay)
+		l.polite.Unlock()
 		c.pageFetched(ctx, j, ch)
 	}
 }

@@ -52,7 +52,7 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 // requisite fetches one requisite; a stylesheet's own requisites (imports,
 // fonts, images) and a framed page's requisites are queued in turn.
 func (c *crawl) requisite(ctx context.Context, j reqJob) {
-	ch := c.fetchChain(ctx, c.reqT, j.u, acceptAny, j.referer, 0)
+	ch := c.fetch(ctx, fetchRequisite, j.u, j.referer, 0, nil)
 	if ch.err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
 		c.missed(j.u.String(), kindRequisite, ch.err)
 		if !errors.Is(ch.err, ErrRobots) {
@@ -91,36 +91,31 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 	}
 }
 
-// fetchRobots fetches a robots.txt through the recording path (it is
-// archived too), following redirects but never checking robots for itself.
+// fetchRobots fetches a robots.txt through the collector (it is archived
+// too), following redirects but never checking robots for itself. A
+// redirect it does not follow (a loop, too many hops, a URL the run has
+// already) leaves no robots.txt: everything is allowed.
 func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
-	for hop := 0; hop <= maxRedirects; hop++ {
-		if !c.claim(u) && hop > 0 {
-			break
-		}
-		f, err := c.fetchRetrying(ctx, c.pageT, u, "text/plain,*/*", "")
-		if err != nil {
-			return 0, nil, err
-		}
-		if f.BodyErr != nil { // half a robots.txt could allow what its rest forbids
-			return 0, nil, fmt.Errorf("cut off: %w", f.BodyErr)
-		}
-		loc := f.Header.Get("Location")
-		if f.Status >= 300 && f.Status <= 399 && loc != "" {
-			next, err := u.Parse(loc)
-			if err != nil {
-				return f.Status, nil, nil
-			}
-			u = normalize(next)
-			continue
-		}
-		body, _, err := extract.DecodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
-		if err != nil {
-			return f.Status, nil, nil
-		}
-		return f.Status, body, nil
+	c.claim(u)
+	ch := c.fetch(ctx, fetchRobots, u, "", 0, nil)
+	if ch.err != nil {
+		return 0, nil, ch.err
 	}
-	return http.StatusNotFound, nil, nil
+	f := ch.final
+	if f.BodyErr != nil { // half a robots.txt could allow what its rest forbids
+		return 0, nil, fmt.Errorf("cut off: %w", f.BodyErr)
+	}
+	if followable(f, ch.finalURL) {
+		return http.StatusNotFound, nil, nil
+	}
+	if f.Status >= 300 && f.Status <= 399 {
+		return f.Status, nil, nil
+	}
+	body, _, err := extract.DecodeEntity(f.Header.Get("Content-Encoding"), f.Entity)
+	if err != nil {
+		return f.Status, nil, nil
+	}
+	return f.Status, body, nil
 }
 
 // seedProblem says why a fetched seed does not count as archived.

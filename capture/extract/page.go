@@ -130,3 +130,15 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// UTF8Page is the body of an HTML page as UTF-8 text: its entity as sent, decoded as
+// contentEncoding says, its charset chosen as ReadPage chooses it (the header, a byte order
+// mark, a <meta> tag), at most MaxParseBytes of it.
+func UTF8Page(entity []byte, contentEncoding, contentType string) ([]byte, error) {
+	body, err := newBodyReader(contentEncoding, entity)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return io.ReadAll(io.LimitReader(utf8HTML(body, contentType), MaxParseBytes))
+}
