@@ -304,3 +304,30 @@ func TestCollectorCallbacksQueueThroughTheScheduler(t *testing.T) {
 		t.Error("--depth 0: a callback's page was fetched")
 	}
 }
+
+func TestIncludeNarrowsLinkedPagesOnly(t *testing.T) {
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<a href="/news/a">a</a><a href="/sport/b">b</a><a href="/news/skip">s</a><img src="/img/x.png">`)
+		},
+		"/news/a":    page("A"),
+		"/sport/b":   page("B"),
+		"/news/skip": page("S"),
+		"/img/x.png": func(w http.ResponseWriter, r *http.Request) {},
+	})
+	cfg := testConfig(t)
+	cfg.Depth = 1
+	cfg.MaxPages = 2 // the seed and /news/a: pages not followed take none of it
+	cfg.Include = []*regexp.Regexp{regexp.MustCompile(`/news/`)}
+	cfg.Exclude = []*regexp.Regexp{regexp.MustCompile(`skip`)}
+	res := run(t, cfg, srv.URL+"/")
+	for path, want := range map[string]int{"/": 1, "/news/a": 1, "/img/x.png": 1, "/sport/b": 0, "/news/skip": 0} {
+		if got := srv.Count(path); got != want {
+			t.Errorf("%s requested %d times, want %d", path, got, want)
+		}
+	}
+	if !res.Seeds[0].OK() {
+		t.Errorf("the seed, not matching --include, failed: %v", res.Seeds[0].Err)
+	}
+}

@@ -162,7 +162,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	if p.job.depth < c.cfg.Depth {
 		for _, s := range links.Outlinks {
 			u, ok := parseLink(s)
-			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.claimPage(u) {
+			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.follows(u) || !c.claimPage(u) {
 				continue
 			}
 			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})

@@ -23,7 +23,7 @@ type reqJob struct {
 func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url.URL) {
 	for _, s := range urls {
 		u, ok := parseLink(s)
-		if !ok || !c.claim(u) {
+		if !ok || c.excluded(u) || !c.claim(u) {
 			continue
 		}
 		if c.front != nil {

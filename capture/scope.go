@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -45,6 +46,28 @@ func (s Scope) Contains(seed, u *url.URL) bool {
 	case ScopeDomain:
 		a, b := registrable(seed.Hostname()), registrable(u.Hostname())
 		return a != "" && a == b
+	}
+	return false
+}
+
+// follows says whether the run follows a link to u that is in scope: u
+// matches an --include pattern (when there are any) and no --exclude one.
+// Colly's filters refuse an excluded URL anyway; checking before the URL is
+// claimed keeps it out of the frontier and the --max-pages budget.
+func (c *crawl) follows(u *url.URL) bool {
+	return (len(c.cfg.Include) == 0 || matchesAny(c.cfg.Include, u.String())) && !c.excluded(u)
+}
+
+// excluded says whether an --exclude pattern names u.
+func (c *crawl) excluded(u *url.URL) bool {
+	return len(c.cfg.Exclude) > 0 && matchesAny(c.cfg.Exclude, u.String())
+}
+
+func matchesAny(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
 	}
 	return false
 }
