@@ -68,7 +68,9 @@ func summary(t *testing.T, archive string) []string {
 			line += " " + strings.SplitN(string(head), "\r\n", 2)[0] + " " + r.Header.Get("WARC-Payload-Digest")
 		case "request":
 			for _, l := range strings.Split(string(head), "\r\n") {
-				if strings.HasPrefix(l, "User-Agent:") || strings.HasPrefix(l, "Cookie:") {
+				// The cookie of /login reaches other pages too, or not,
+				// as pages fetched at once happen to be ordered.
+				if strings.HasPrefix(l, "User-Agent:") || (strings.HasPrefix(l, "Cookie:") && strings.HasSuffix(r.Target(), "/member")) {
 					line += " " + l
 				}
 			}
