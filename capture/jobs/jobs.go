@@ -31,6 +31,11 @@ type Job struct {
 	UserAgent    string         // "" = the capture default
 	Webhook      string         // notify.webhook: an absolute http(s) URL, or ""
 	Line         int            // line of the job's entry in the jobs file
+
+	// Include and Exclude are the include: and exclude: patterns, compiled
+	// (capture.Config.Include and Exclude); nil when not given.
+	Include []*regexp.Regexp
+	Exclude []*regexp.Regexp
 }
 
 // minEvery is the shortest "@every" interval: anything shorter would hammer
@@ -115,6 +120,8 @@ type rawJob struct {
 	SeedsFile    string   `yaml:"seeds_file"`
 	Depth        int      `yaml:"depth"`
 	Scope        string   `yaml:"scope"`
+	Include      any      `yaml:"include"` // a pattern or a list of them (patternsOf)
+	Exclude      any      `yaml:"exclude"`
 	Delay        *string  `yaml:"delay"`
 	MaxPages     int      `yaml:"max_pages"`
 	Remote       string   `yaml:"remote"`
@@ -183,6 +190,16 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 		}
 		j.Scope = sc
 	}
+	for _, p := range []struct {
+		key string
+		raw any
+		out *[]*regexp.Regexp
+	}{{"include", r.Include, &j.Include}, {"exclude", r.Exclude, &j.Exclude}} {
+		var err error
+		if *p.out, err = checkPatterns(file, j.Name, p.key, p.raw, keys[p.key], at(p.key)); err != nil {
+			return Job{}, err
+		}
+	}
 	if r.Delay != nil {
 		d, err := time.ParseDuration(*r.Delay)
 		if err != nil {
@@ -234,6 +251,35 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 		return fail(key, "no seeds (give seeds, or a seeds_file with at least one URL)")
 	}
 	return j, nil
+}
+
+// checkPatterns compiles the patterns of the include: or exclude: key
+// (key), decoded as raw and written at kv (nil when it came through a
+// merge key) on line keyLine. A bad one is an error at its own line when
+// the list is written there, else at the key's.
+func checkPatterns(file, name, key string, raw any, kv *ast.MappingValueNode, keyLine int) ([]*regexp.Regexp, error) {
+	exprs, bad, err := patternsOf(raw)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", key, err)
+	}
+	var res []*regexp.Regexp
+	for i := 0; err == nil && i < len(exprs); i++ {
+		var re []*regexp.Regexp
+		if re, err = capture.CompilePatterns(key, exprs[i:i+1]); err != nil {
+			bad = i
+		}
+		res = append(res, re...)
+	}
+	if err == nil {
+		return res, nil
+	}
+	line := keyLine
+	if kv != nil && bad >= 0 {
+		if nodes := items(kv.Value); bad < len(nodes) {
+			line = nodeLine(nodes[bad])
+		}
+	}
+	return nil, lineError(file, line, name, "%w", err)
 }
 
 // parseSchedule checks a schedule and returns it: an interval for
@@ -379,6 +425,7 @@ func (j Job) Apply(cfg *capture.Config) {
 	if j.Delay != nil {
 		cfg.Delay = *j.Delay
 	}
+	cfg.Include, cfg.Exclude = j.Include, j.Exclude
 	cfg.MaxPages = j.MaxPages
 	cfg.IgnoreRobots = j.IgnoreRobots
 	if j.UserAgent != "" {

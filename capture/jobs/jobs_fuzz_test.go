@@ -29,6 +29,9 @@ func FuzzParseJobs(f *testing.F) {
 		"jobs:\n  - name: a\n    seeds: [https://example.org/]\n    notify: {webhook: 'http://h/'}\n",
 		"jobs:\n  - {name: a, seeds: [http://h.example/], depth: 1.5}\n",
 		"jobs: [*a]\n",
+		"jobs:\n  - name: a\n    seeds: [https://example.org/]\n    include: [/news/, '(?i)world']\n    exclude: 'ad\\.png$'\n",
+		"jobs:\n  - name: a\n    seeds: [https://example.org/]\n    include:\n      - '['\n      - 2014\n      -\n",
+		"jobs:\n  - &x\n    name: a\n    seeds: [example.org]\n    exclude: [{a: b}, [c]]\n  - <<: *x\n    name: b\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -63,6 +66,11 @@ func FuzzParseJobs(f *testing.F) {
 			}
 			if j.Depth < 0 || j.MaxPages < 0 || (j.Delay != nil && *j.Delay < 0) {
 				t.Errorf("job %q: negative setting: %+v", j.Name, j)
+			}
+			for _, re := range append(append([]*regexp.Regexp(nil), j.Include...), j.Exclude...) {
+				if re == nil || re.String() == "" {
+					t.Errorf("job %q: a nil or empty pattern accepted: %v %v", j.Name, j.Include, j.Exclude)
+				}
 			}
 			if j.Schedule != "" {
 				if _, err := j.Definition(); err != nil {

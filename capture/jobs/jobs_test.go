@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,12 +40,14 @@ func TestLoadJobs(t *testing.T) {
 		UserAgent:    "VellumTest/1",
 		Webhook:      "http://127.0.0.1:9000/hook",
 		Line:         3,
+		Include:      []*regexp.Regexp{regexp.MustCompile("/news/"), regexp.MustCompile("/world/")},
+		Exclude:      []*regexp.Regexp{regexp.MustCompile(`\.mp4$`)},
 	}, {
 		Name:     "front-page.v2",
 		Schedule: "@every 10m",
 		Seeds:    []string{"example.net"},
 		Scope:    capture.ScopeHost,
-		Line:     17,
+		Line:     19,
 	}}
 	if !reflect.DeepEqual(jobs, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", jobs, want)
@@ -93,6 +96,9 @@ func TestJobsApply(t *testing.T) {
 		cfg.MaxPages != 100 || !cfg.IgnoreRobots || cfg.UserAgent != "VellumTest/1" {
 		t.Errorf("borderland applied: %+v", cfg)
 	}
+	if got := patternStrings(cfg.Include, cfg.Exclude); got != `[/news/ /world/] [\.mp4$]` {
+		t.Errorf("borderland applied: include and exclude %s", got)
+	}
 
 	cfg = def
 	cfg.IgnoreRobots = true
@@ -100,6 +106,65 @@ func TestJobsApply(t *testing.T) {
 	if cfg.Job != "front-page.v2" || cfg.Scope != capture.ScopeHost || cfg.Delay != def.Delay ||
 		cfg.IgnoreRobots || cfg.UserAgent != def.UserAgent {
 		t.Errorf("front-page.v2 applied: %+v", cfg)
+	}
+
+	// A job without patterns clears any the config had: they are the job's.
+	cfg = def
+	cfg.Include, cfg.Exclude = jobs[0].Include, jobs[0].Exclude
+	jobs[1].Apply(&cfg)
+	if cfg.Include != nil || cfg.Exclude != nil {
+		t.Errorf("front-page.v2 applied: include and exclude %s", patternStrings(cfg.Include, cfg.Exclude))
+	}
+}
+
+// patternStrings shows lists of patterns as "[a b] [c]".
+func patternStrings(lists ...[]*regexp.Regexp) string {
+	var out []string
+	for _, l := range lists {
+		var s []string
+		for _, re := range l {
+			s = append(s, re.String())
+		}
+		out = append(out, fmt.Sprint(s))
+	}
+	return strings.Join(out, " ")
+}
+
+// include: and exclude: take one pattern or a list of them, in any YAML
+// form, quoted or not, through merge keys too.
+func TestParseJobsPatterns(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       string // patternStrings(include, exclude) of the job "a"
+	}{
+		{"none", minimalJob, "[] []"},
+		{"one string", minimalJob + "    include: /news/\n", "[/news/] []"},
+		{"flow list", minimalJob + "    include: [/news/, '/world/']\n    exclude: [skip-me]\n", "[/news/ /world/] [skip-me]"},
+		{"block list", minimalJob + "    exclude:\n      - 'ad\\.png$'\n      - \"/(tag|author)/\"\n", `[] [ad\.png$ /(tag|author)/]`},
+		{"comma inside", minimalJob + "    include: ['/20[0-9]{2,3}/']\n", "[/20[0-9]{2,3}/] []"},
+		{"null", minimalJob + "    include:\n    exclude: ~\n", "[] []"},
+		{"empty list", minimalJob + "    include: []\n", "[] []"},
+		{"quoted number", minimalJob + "    include: ['2014']\n", "[2014] []"},
+		{"through a merge key", "jobs:\n  - &x\n    name: b\n    seeds: [https://example.org/]\n    include: [/a/]\n  - <<: *x\n    name: a\n", "[/a/] []"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jobs, err := ParseJobs("jobs.yaml", []byte(tt.yaml), jobsDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, j := range jobs {
+				if j.Name != "a" {
+					continue
+				}
+				if got := patternStrings(j.Include, j.Exclude); got != tt.want {
+					t.Errorf("include and exclude %s, want %s", got, tt.want)
+				}
+				if !strings.Contains(tt.yaml, "include:") && j.Include != nil {
+					t.Errorf("include %v without the key", j.Include)
+				}
+			}
+		})
 	}
 }
 
@@ -180,6 +245,21 @@ func TestParseJobsErrors(t *testing.T) {
 		{"remote without bucket", minimalJob + "    remote: s3:///p\n", 4, "want s3://bucket"},
 		{"relative webhook", minimalJob + "    notify:\n      webhook: /hook\n", 5, "notify.webhook: want an absolute http or https URL"},
 		{"ftp webhook", minimalJob + "    notify:\n      webhook: ftp://h/hook\n", 5, "notify.webhook"},
+
+		// Include and exclude patterns: the line is the bad item's when the
+		// list is written as a block.
+		{"bad include", minimalJob + "    include: 'news/['\n", 4, `job "a": include "news/[": invalid regexp: missing closing ]: "["`},
+		{"bad exclude item", minimalJob + "    exclude:\n      - ok\n      - '('\n", 6, `job "a": exclude "(": invalid regexp: missing closing ): "("`},
+		{"bad item in a flow list", minimalJob + "    include: [a, '(?!b)']\n", 4, `include "(?!b)": invalid regexp: invalid or unsupported Perl syntax: "(?!"`},
+		{"empty include", minimalJob + "    include: ''\n", 4, `include "": empty pattern (it would match every URL)`},
+		{"empty exclude item", minimalJob + "    exclude:\n      - a\n      - \"\"\n", 6, `exclude "": empty pattern`},
+		{"unquoted number", minimalJob + "    include: [2014]\n", 4, "include: a pattern must be a string: put it in quotes"},
+		{"unquoted float item", minimalJob + "    exclude:\n      - a\n      - 1.50\n", 6, "exclude: a pattern must be a string"},
+		{"unquoted bool", minimalJob + "    exclude: true\n", 4, "exclude: a pattern must be a string"},
+		{"include mapping", minimalJob + "    include: {a: b}\n", 4, "include: want a pattern or a list of patterns, not a mapping"},
+		{"include list of lists", minimalJob + "    include:\n      - [a]\n", 5, "include: want a pattern or a list of patterns, not a list of lists"},
+		{"empty include item", minimalJob + "    include:\n      - a\n      -\n", 6, "include: want a pattern, not an empty item"},
+		{"bad pattern in an anchored entry", "jobs:\n  - &x\n    name: b\n    seeds: [https://example.org/]\n    include: '['\n", 5, `job "b": include "["`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

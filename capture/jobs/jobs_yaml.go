@@ -153,6 +153,43 @@ func jobAt(entries []ast.Node, line int) string {
 	return name
 }
 
+// patternsOf returns the patterns of an include: or exclude: value as
+// decoded: none for null, one for a string, or a list of strings. YAML
+// would turn an unquoted 1.50 into 1.5 or 0x10 into 16, so a pattern that
+// is not a string is refused with a word to quote it; bad is the index of
+// the offending item of a list, or -1.
+func patternsOf(v any) (exprs []string, bad int, err error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, -1, nil
+	case string:
+		return []string{v}, -1, nil
+	case []any:
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, i, notAPattern(e)
+			}
+			exprs = append(exprs, s)
+		}
+		return exprs, -1, nil
+	}
+	return nil, -1, notAPattern(v)
+}
+
+// notAPattern says why v, decoded from YAML, is no pattern.
+func notAPattern(v any) error {
+	switch v.(type) {
+	case []any:
+		return errors.New("want a pattern or a list of patterns, not a list of lists")
+	case map[string]any:
+		return errors.New("want a pattern or a list of patterns, not a mapping")
+	case nil:
+		return errors.New("want a pattern, not an empty item")
+	}
+	return errors.New("a pattern must be a string: put it in quotes")
+}
+
 // kindName says what a value of type t looks like in YAML.
 func kindName(t reflect.Type) string {
 	switch t.Kind() {

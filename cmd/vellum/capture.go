@@ -21,6 +21,7 @@ func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
 	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag string
 	replayBase := "http://127.0.0.1:8080"
+	var include, exclude []string
 	var noProgress bool
 	keepLocal := true
 	cmd := &cobra.Command{
@@ -28,6 +29,7 @@ func newCaptureCmd() *cobra.Command {
 		Short: "Capture pages now, with their requisites and a metadata record each",
 		Example: "  vellum capture https://news.example/2014/08/story.html\n" +
 			"  vellum capture --depth 1 --scope host https://news.example/\n" +
+			"  vellum capture --depth 1 --include /2014/ --exclude '/(tag|author)/' --exclude '\\.mp4$' https://news.example/\n" +
 			"  vellum capture --seeds urls.txt --archive /data/archive",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			seeds := append([]string(nil), args...)
@@ -46,6 +48,12 @@ func newCaptureCmd() *cobra.Command {
 				return &exitError{2, "--scope: " + err.Error()}
 			}
 			cfg.Scope = sc
+			if cfg.Include, err = capture.CompilePatterns("--include", include); err != nil {
+				return &exitError{2, err.Error()}
+			}
+			if cfg.Exclude, err = capture.CompilePatterns("--exclude", exclude); err != nil {
+				return &exitError{2, err.Error()}
+			}
 			if cfg.Operator == "" {
 				if u, err := user.Current(); err == nil {
 					cfg.Operator = u.Username
@@ -117,6 +125,10 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.Archive, "archive", cfg.Archive, "archive directory (WARCs, CDXJ, vellum.db)")
 	f.IntVar(&cfg.Depth, "depth", cfg.Depth, "link hops to follow from each seed (0 = the page and its requisites)")
 	f.StringVar(&scope, "scope", string(cfg.Scope), "pages followed: page, prefix, host or domain")
+	// StringArray, not StringSlice: a comma belongs to a pattern (a{1,3}).
+	// VELLUM_INCLUDE and VELLUM_EXCLUDE give one pattern each (flagsFromEnv).
+	f.StringArrayVar(&include, "include", nil, "follow only linked pages whose URL matches `REGEX` (repeatable; on top of --scope; seeds are always captured)")
+	f.StringArrayVar(&exclude, "exclude", nil, "never fetch a URL that matches `REGEX`: seed, page, requisite or redirect (repeatable)")
 	f.StringVar(&seedsFile, "seeds", "", "file of seed URLs, one a line (# comments allowed)")
 	f.BoolVar(&cfg.IgnoreRobots, "ignore-robots", false, "fetch what robots.txt disallows")
 	f.StringVar(&cfg.UserAgent, "user-agent", cfg.UserAgent, "User-Agent header")
