@@ -26,6 +26,7 @@ type Page struct {
 	cut     string      // why reading stopped before the end of the body
 	bounded bool        // reading stopped at a parse bound, before the end of the entity
 	skipped string      // why article extraction is skipped
+	hints   ScriptHints
 }
 
 // ReadPage reads the entity of an HTML page as sent (encoded as contentEncoding says), its
@@ -84,6 +85,7 @@ func newPage(pageURL *url.URL) *Page {
 func (p *Page) visit(e *element) {
 	p.lw.element(e)
 	p.meta.element(e)
+	p.hints.hint(e)
 }
 
 // tooDeepToParse is why a page whose elements nest deeper than html.Parse accepts has no text.

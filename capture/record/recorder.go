@@ -201,3 +201,25 @@ func (r *Recorder) WriteMetadata(target string, date time.Time, concurrentTo str
 	}
 	return entries[0], r.failed(r.index.AddMetadata(entries[0], block))
 }
+
+// WriteResource writes a resource record that Vellum made of a capture (the
+// screenshot of a page in a browser, at "urn:view:<page URL>"), with the
+// page's date, concurrent to the page's response record, and indexes it.
+func (r *Recorder) WriteResource(target string, date time.Time, concurrentTo, contentType string, block []byte) (warc.Entry, error) {
+	var h warc.Header
+	if concurrentTo != "" {
+		h.Add("WARC-Concurrent-To", concurrentTo)
+	}
+	entries, err := r.fw.Write(&warc.Record{
+		Type: warc.TypeResource, ID: r.newID(), TargetURI: target, Date: date,
+		ContentType: contentType, Header: h,
+		Block: bytes.NewReader(block), BlockSize: int64(len(block)),
+	})
+	if err != nil {
+		return warc.Entry{}, r.failed(fmt.Errorf("write resource %s: %w", target, err))
+	}
+	if r.index == nil {
+		return entries[0], nil
+	}
+	return entries[0], r.failed(r.index.AddExchange(entries[:1]))
+}

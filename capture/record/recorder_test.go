@@ -254,3 +254,26 @@ func TestAFailedIndexWriteIsReportedToOnFailure(t *testing.T) {
 		t.Errorf("OnFailure got %v, want each failure", got)
 	}
 }
+
+func TestAScreenshotIsAResourceConcurrentToItsPage(t *testing.T) {
+	ix := &memIndex{}
+	r, read := newTestRecorder(t, ix)
+	png := []byte("\x89PNG\r\n\x1a\nnot really")
+	e, err := r.WriteResource("urn:view:"+testURL, time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), "<urn:uuid:resp>", "image/png", png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := read()
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	h := recs[0].Header
+	if h.Get("WARC-Type") != "resource" || h.Get("WARC-Target-URI") != "urn:view:"+testURL ||
+		h.Get("WARC-Concurrent-To") != "<urn:uuid:resp>" || h.Get("Content-Type") != "image/png" ||
+		string(recs[0].Block) != string(png) || e.ID != h.Get("WARC-Record-ID") {
+		t.Errorf("resource record %v %q", h.Fields(), recs[0].Block)
+	}
+	if len(ix.exchange) != 1 || len(ix.exchange[0]) != 1 || ix.exchange[0][0].TargetURI != "urn:view:"+testURL {
+		t.Errorf("index told of %v", ix.exchange)
+	}
+}

@@ -143,6 +143,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // The response is read to its end (or a limit) whatever keep says, so the
 // record is complete.
 func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*Fetched, error) {
+	return t.FetchTo(req, keep, nil)
+}
+
+// FetchTo is Fetch that also streams the response to a reader as it arrives
+// (a browser waiting on the recording proxy): once the header is in, to
+// gives the writer for the body as sent (still content-encoded), or nil. A
+// writer that fails is dropped; the record is complete regardless.
+func (t *Transport) FetchTo(req *http.Request, keep func(*http.Response) bool, to func(*http.Response) io.Writer) (*Fetched, error) {
 	ex := newExchange(t.limits.MaxBody + 64<<10)
 	defer ex.close()
 	parent := req.Context()
@@ -168,6 +176,11 @@ func (t *Transport) Fetch(req *http.Request, keep func(*http.Response) bool) (*F
 	if keep(resp) {
 		kept = &bytes.Buffer{}
 		sink = &capWriter{w: kept, n: t.limits.MaxKeep}
+	}
+	if to != nil {
+		if w := to(resp); w != nil {
+			sink = io.MultiWriter(sink, &dropOnError{w: w})
+		}
 	}
 	n, err := io.Copy(sink, io.LimitReader(resp.Body, t.limits.MaxBody+1))
 	switch {
@@ -217,6 +230,22 @@ type timeoutError struct{ msg string }
 func (e *timeoutError) Error() string   { return e.msg }
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
+
+// dropOnError passes writes on until the first that fails, then swallows
+// them: a reader gone away must not cut the record short.
+type dropOnError struct {
+	w      io.Writer
+	failed bool
+}
+
+func (d *dropOnError) Write(p []byte) (int, error) {
+	if !d.failed {
+		if _, err := d.w.Write(p); err != nil {
+			d.failed = true
+		}
+	}
+	return len(p), nil
+}
 
 // capWriter keeps the first n bytes written to it and drops the rest.
 type capWriter struct {

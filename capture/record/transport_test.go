@@ -268,3 +268,58 @@ func TestRoundTripReturnsTheKeptResponse(t *testing.T) {
 	}
 	w.only(t)
 }
+
+// failingAfter accepts n bytes, then fails every write.
+type failingAfter struct {
+	n   int
+	got bytes.Buffer
+}
+
+func (f *failingAfter) Write(p []byte) (int, error) {
+	if f.got.Len()+len(p) > f.n {
+		return 0, errors.New("reader gone")
+	}
+	return f.got.Write(p)
+}
+
+func TestFetchToStreamsTheBodyAndAReaderGoneCutsNothing(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 10_000)
+	var zbody bytes.Buffer
+	zw := gzip.NewWriter(&zbody)
+	zw.Write(body)
+	zw.Close()
+	base := rawServer(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: "+strconv.Itoa(zbody.Len())+"\r\n\r\n")
+		c.Write(zbody.Bytes())
+	})
+	for _, tc := range []struct {
+		name string
+		to   *failingAfter
+	}{{"reader keeps up", &failingAfter{n: 1 << 30}}, {"reader gone", &failingAfter{n: 100}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &memWriter{}
+			req, _ := http.NewRequest(http.MethodGet, base+"/x", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			var status int
+			f, err := NewTransport(nil, w).FetchTo(req, func(*http.Response) bool { return false }, func(r *http.Response) io.Writer {
+				status = r.StatusCode
+				return tc.to
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, resp := w.only(t)
+			if !bytes.HasSuffix(resp, zbody.Bytes()) || f.Truncated != "" {
+				t.Errorf("the record lost the body (truncated %q)", f.Truncated)
+			}
+			switch {
+			case status != 200:
+				t.Errorf("status given to the reader: %d", status)
+			case tc.to.n > zbody.Len() && !bytes.Equal(tc.to.got.Bytes(), zbody.Bytes()):
+				t.Errorf("the reader got %d bytes, want the %d sent, still gzipped", tc.to.got.Len(), zbody.Len())
+			case tc.to.n < zbody.Len() && tc.to.got.Len() > tc.to.n:
+				t.Errorf("a failed reader was written to again")
+			}
+		})
+	}
+}
