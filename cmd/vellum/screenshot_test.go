@@ -54,7 +54,7 @@ func screenshotArchive(t *testing.T) (archive, page, other string, shot []byte) 
 	archive = filepath.Join(t.TempDir(), "archive")
 	page, other = "http://news.example/live/story.html", "http://news.example/static.html"
 	date := time.Date(2014, 8, 12, 9, 30, 0, 0, time.UTC)
-	html := "<!doctype html><title>Live: the river rises</title><h1>Live: the river rises</h1><p>Updated by script.</p>"
+	html := "<!doctype html><title>Live: the river rises</title><h1>Live: the river rises</h1><p>Updated by script.</p><p><a id=other href=/static.html>Other news</a>"
 	recs := otherToolRecord(page, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "+strconv.Itoa(len(html))+"\r\n\r\n"+html, date)
 	recs[1].ID = "<urn:uuid:3b0e7c1a-5f0d-4a53-9d8e-2f1c0a9b7e11>"
 	shot = pagePNG(t)
@@ -149,5 +149,17 @@ func TestChromiumOpensTheScreenshotFromTheCaptureBar(t *testing.T) {
 	}
 	if out := b.requestsOutside(ui, content); len(out) > 0 {
 		t.Errorf("requests outside the replay origins: %v", out)
+	}
+
+	// A link followed in the frame leads to another capture: the bar no
+	// longer offers this one's screenshot.
+	b.open(t, ui+"/web/20140812093000/"+page)
+	evalFrame[bool](t, b, content+"/web/20140812093000mp_/", `document.getElementById("other").click(), true`)
+	deadline = time.Now().Add(10 * time.Second)
+	for !eval[bool](t, b, `document.getElementById("vellum-shot").hidden`) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := eval[string](t, b, `document.getElementById("vellum-url").textContent + " " + document.getElementById("vellum-shot").hidden`); got != "http://news.example/static.html true" {
+		t.Errorf("after following a link in the frame, the bar shows %q, want the other page and no screenshot link", got)
 	}
 }
