@@ -51,8 +51,9 @@ func screenshotRecord(url string, when time.Time, pageID string, shot []byte) *w
 // shotArchive holds livePage with its screenshot two seconds after the
 // response on day1, livePage again on day2 without one, livePage on day3
 // with one taken ten minutes later (too late to be that capture's), and
-// staticPage on day1 without one.
-func shotArchive(t *testing.T, opts Options) (*fixture, []byte) {
+// staticPage on day1 without one. With remote, the index is made from the
+// CDXJ files alone, as a replay node on S3 makes it.
+func shotArchive(t *testing.T, opts Options, remote bool) (*fixture, []byte) {
 	t.Helper()
 	shot := testPNG(t)
 	root := t.TempDir()
@@ -80,12 +81,21 @@ func shotArchive(t *testing.T, opts Options) (*fixture, []byte) {
 		t.Fatal(err)
 	}
 	f := &fixture{root: root}
-	f.idx, err = index.Open(context.Background(), filepath.Join(root, layout.IndexFile))
+	dbDir := root
+	if remote {
+		dbDir = t.TempDir() // a replay node with no local state
+	}
+	f.idx, err = index.Open(context.Background(), filepath.Join(dbDir, layout.IndexFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.idx.Close() })
-	if _, err := f.idx.Rebuild(context.Background(), root); err != nil {
+	if remote {
+		_, err = f.idx.SyncRemote(context.Background(), local.New(root), nil)
+	} else {
+		_, err = f.idx.Rebuild(context.Background(), root)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv = NewServer(f.idx, local.New(root), opts)
@@ -104,7 +114,7 @@ func checkPNG(t *testing.T, what string, r *http.Response, want []byte) {
 }
 
 func TestScreenshotIsServedAsArchived(t *testing.T) {
-	f, shot := shotArchive(t, Options{})
+	f, shot := shotArchive(t, Options{}, false)
 	for _, path := range []string{
 		day1Shot,
 		"/web/20140812093000id_/urn:view:" + livePage,                  // the page's time: the closest capture wins
@@ -120,7 +130,7 @@ func TestScreenshotIsServedAsArchived(t *testing.T) {
 }
 
 func TestFramedScreenshotComesFromTheContentOrigin(t *testing.T) {
-	f, shot := shotArchive(t, framedOptions())
+	f, shot := shotArchive(t, framedOptions(), false)
 	if r := f.get(t, day1Shot); r.StatusCode != http.StatusFound || r.Header.Get("Location") != testContent+day1Shot {
 		t.Errorf("UI %s: %d → %q, want a redirect to the content origin", day1Shot, r.StatusCode, r.Header.Get("Location"))
 	}
@@ -139,7 +149,12 @@ func TestFramedScreenshotComesFromTheContentOrigin(t *testing.T) {
 }
 
 func TestCaptureBarLinksItsScreenshot(t *testing.T) {
-	f, shot := shotArchive(t, framedOptions())
+	t.Run("rebuilt", func(t *testing.T) { checkCaptureBar(t, false) })
+	t.Run("from CDXJ", func(t *testing.T) { checkCaptureBar(t, true) })
+}
+
+func checkCaptureBar(t *testing.T, remote bool) {
+	f, shot := shotArchive(t, framedOptions(), remote)
 	link := `id="vellum-shot" href="` + testContent + day1Shot + `"`
 	b := body(t, f.get(t, "/web/20140812093000/"+livePage))
 	if !strings.Contains(b, link) {
@@ -159,7 +174,7 @@ func TestCaptureBarLinksItsScreenshot(t *testing.T) {
 }
 
 func TestCalendarLinksScreenshotsOfTheirCaptures(t *testing.T) {
-	f, _ := shotArchive(t, framedOptions())
+	f, _ := shotArchive(t, framedOptions(), false)
 	b := body(t, f.get(t, "/web/*/"+livePage))
 	if n := strings.Count(b, `class="shot"`); n != 1 || !strings.Contains(b, `href="`+testContent+day1Shot+`"`) {
 		t.Errorf("calendar: %d screenshot links, want 1 to %s:\n%s", n, day1Shot, b)
@@ -170,7 +185,7 @@ func TestCalendarLinksScreenshotsOfTheirCaptures(t *testing.T) {
 }
 
 func TestBannerLinksTheScreenshot(t *testing.T) {
-	f, _ := shotArchive(t, Options{Banner: true})
+	f, _ := shotArchive(t, Options{Banner: true}, false)
 	if b := body(t, f.get(t, "/web/20140812093000/"+livePage)); !strings.Contains(b, `"screenshot":"`+day1Shot+`"`) {
 		t.Errorf("banner settings lack the screenshot:\n%s", b)
 	}
