@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/vellumhq/vellum/internal/layout"
+	"github.com/vellumhq/vellum/internal/miniotest"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -161,5 +164,63 @@ func TestChromiumOpensTheScreenshotFromTheCaptureBar(t *testing.T) {
 	}
 	if got := eval[string](t, b, `document.getElementById("vellum-url").textContent + " " + document.getElementById("vellum-shot").hidden`); got != "http://news.example/static.html true" {
 		t.Errorf("after following a link in the frame, the bar shows %q, want the other page and no screenshot link", got)
+	}
+}
+
+// TestScreenshotOnS3IsIndexedAndServed: a WARC holding a page and its
+// screenshot, with its CDXJ beside it as Vellum writes them, is uploaded
+// to a bucket; `vellum index --remote` on an empty archive indexes it from
+// the CDXJ, and `vellum serve --remote` links the screenshot beside the
+// capture and serves it from the bucket.
+func TestScreenshotOnS3IsIndexedAndServed(t *testing.T) {
+	m := miniotest.Start(t)
+	const remote = "s3://vellum-test/shots"
+	written := t.TempDir()
+	const page = "http://127.0.0.1:8080/story"
+	date := time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)
+	fw, err := warc.NewFileWriter(warc.FileWriterConfig{Root: written, Dir: layout.Day, Prefix: "20261206T060000Z-5h07",
+		Now: func() time.Time { return date }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello")
+	shot := pagePNG(t)
+	var h warc.Header
+	h.Add("WARC-Concurrent-To", "<urn:uuid:0e9a3c52-6a3e-4e0f-8d43-5b0b8c2f7a10>")
+	if _, err := fw.Write(
+		&warc.Record{Type: warc.TypeResponse, ID: "<urn:uuid:0e9a3c52-6a3e-4e0f-8d43-5b0b8c2f7a10>", TargetURI: page, Date: date,
+			ContentType: "application/http; msgtype=response", Block: bytes.NewReader(resp), BlockSize: int64(len(resp))},
+		&warc.Record{Type: warc.TypeResource, TargetURI: warc.ViewURI(page), Date: date.Add(time.Second),
+			ContentType: "image/png", Header: h, Block: bytes.NewReader(shot), BlockSize: int64(len(shot))},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := remoteStore(t, m, remote)
+	for key, data := range localFiles(t, written) {
+		if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	archive := filepath.Join(t.TempDir(), "node")
+	if r := vellum(t, m.Env(), "index", "--archive", archive, "--remote", remote); r.code != 0 || !strings.Contains(r.stdout, "indexed 1 remote CDXJ files") {
+		t.Fatalf("index --remote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ui, content := startServeEnv(t, m.Env(), archive, "--remote", remote)
+	m1 := shotLink.FindStringSubmatch(getBody(t, ui+"/web/20261206060000/"+page))
+	if want := content + "/web/20261206060001id_/urn:view:" + page; m1 == nil || m1[1] != want {
+		t.Fatalf("capture bar: screenshot link %q, want %s", m1, want)
+	}
+	r, err := http.Get(m1[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got, shot) {
+		t.Errorf("screenshot from the bucket: %d %q, %d bytes; want 200 image/png, the %d bytes archived", r.StatusCode, r.Header.Get("Content-Type"), len(got), len(shot))
 	}
 }
