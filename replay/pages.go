@@ -48,8 +48,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 type calCapture struct {
-	Time, Replay, Title string
-	Revisit             bool
+	Time, Replay, Title, Screenshot string
+	Revisit                         bool
 }
 type calDay struct {
 	Day      int
@@ -86,6 +86,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest str
 			titles[p.Timestamp] = p.Title
 		}
 	}
+	shots := map[string][]index.Capture{} // by page URL: the captures of one key may spell it differently
 	var years []*calYear
 	for _, c := range caps {
 		t := captureTime(c.Timestamp)
@@ -101,8 +102,15 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest str
 			m.Days = append(m.Days, &calDay{Day: t.Day()})
 		}
 		d := m.Days[len(m.Days)-1]
-		d.Captures = append(d.Captures, calCapture{Time: t.Format("15:04:05"), Title: titles[c.Timestamp],
-			Replay: mementoURL(Prefix, c.Timestamp, "", c.URL), Revisit: c.Type == warc.TypeRevisit})
+		cc := calCapture{Time: t.Format("15:04:05"), Title: titles[c.Timestamp],
+			Replay: mementoURL(Prefix, c.Timestamp, "", c.URL), Revisit: c.Type == warc.TypeRevisit}
+		if _, ok := shots[c.URL]; !ok {
+			shots[c.URL] = s.screenshots(r.Context(), c.URL)
+		}
+		if shot, ok := screenshotNear(shots[c.URL], c.Timestamp); ok {
+			cc.Screenshot = s.screenshotLink(shot)
+		}
+		d.Captures = append(d.Captures, cc)
 	}
 	last := caps[len(caps)-1]
 	s.render(w, http.StatusOK, "calendar.html", map[string]any{
@@ -186,7 +194,8 @@ func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request, mr mementoR
 	data := map[string]any{
 		"URL": c.URL, "When": captureTime(c.Timestamp).Format("2006-01-02 15:04:05 UTC"),
 		"Calendar": Prefix + "*/" + c.URL, "Content": mementoURL(s.contentPrefix(), c.Timestamp, modMain, c.URL),
-		"Sandbox": contentSandbox,
+		"Sandbox": contentSandbox, "Timestamp": c.Timestamp,
+		"Screenshot": s.screenshotURL(r.Context(), c.URL, c.Timestamp),
 	}
 	if i > 0 {
 		data["Prev"] = mementoURL(Prefix, caps[i-1].Timestamp, "", caps[i-1].URL)

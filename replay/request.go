@@ -80,6 +80,9 @@ func archivedURL(p, rawQuery string) (string, error) {
 		p = unesc // a fully escaped URL ("http%3A%2F%2F…")
 	}
 	low := strings.ToLower(p)
+	if strings.HasPrefix(low, "urn:") {
+		return archivedURN(p, rawQuery)
+	}
 	switch {
 	case strings.HasPrefix(low, "http://"), strings.HasPrefix(low, "https://"):
 	case strings.HasPrefix(low, "http:/"):
@@ -101,6 +104,31 @@ func archivedURL(p, rawQuery string) (string, error) {
 		return "", fmt.Errorf("not a URL: %q", p)
 	}
 	return p, nil
+}
+
+// archivedURN rebuilds an archived "urn:<nid>:<rest>" target, which
+// records other than a page's response have: a screenshot at
+// "urn:view:<url>" (warc.ViewURI), a page's metadata at
+// "urn:pageinfo:<url>". A rest that is an http(s) URL is rebuilt as one
+// (its "//" may have been collapsed too, and the query is its own); any
+// other rest is kept as it is.
+func archivedURN(p, rawQuery string) (string, error) {
+	nid, rest, ok := strings.Cut(p[len("urn:"):], ":")
+	if !ok || nid == "" || rest == "" {
+		return "", fmt.Errorf("not a URN: %q", p)
+	}
+	head := p[:len("urn:")+len(nid)+1]
+	if low := strings.ToLower(rest); strings.HasPrefix(low, "http:/") || strings.HasPrefix(low, "https:/") {
+		u, err := archivedURL(rest, rawQuery)
+		if err != nil {
+			return "", err
+		}
+		return head + u, nil
+	}
+	if rawQuery != "" {
+		rest += "?" + rawQuery
+	}
+	return head + rest, nil
 }
 
 // requestRest returns the escaped path of r after prefix ("/web/"), keeping

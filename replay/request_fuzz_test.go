@@ -11,12 +11,14 @@ import (
 
 // FuzzParseMementoPath splits arbitrary /web/ request paths: no panic, and
 // a memento request has at most 14 digits, a known modifier and an
-// absolute http(s) URL with a host.
+// absolute http(s) URL with a host, or a URN "urn:<nid>:<rest>" whose rest,
+// when it names http(s), is such a URL (a screenshot's "urn:view:<url>").
 func FuzzParseMementoPath(f *testing.F) {
 	for _, s := range [][2]string{
 		{"20140101id_/http://example.org/a", "b=c"}, {"2014/http:/example.org", ""}, {"id_/example.org/", ""},
 		{"http://example.org/", ""}, {"123456789012345/x", ""}, {"2014xx_/x", ""}, {"2014/http%3A%2F%2Fa%2Fb", ""},
 		{"2014/ftp://x/", ""}, {"2014//host/p", ""}, {"2014/", ""}, {"2014/http://[::1/", "%zz"},
+		{"2014id_/urn:view:http://example.org/", "a=b"}, {"2014/urn:view:http:/", ""}, {"2014/urn:uuid:1", ""},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -31,7 +33,18 @@ func FuzzParseMementoPath(f *testing.F) {
 		if m.Mod != modNone && !knownMods[m.Mod] {
 			t.Fatalf("modifier %q", m.Mod)
 		}
-		u, err := url.Parse(m.URL)
+		target := m.URL
+		if strings.HasPrefix(strings.ToLower(target), "urn:") {
+			nid, rest, ok := strings.Cut(target[len("urn:"):], ":")
+			if !ok || nid == "" || rest == "" {
+				t.Fatalf("URN %q", m.URL)
+			}
+			if low := strings.ToLower(rest); !strings.HasPrefix(low, "http:/") && !strings.HasPrefix(low, "https:/") {
+				return
+			}
+			target = rest
+		}
+		u, err := url.Parse(target)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			t.Fatalf("URL %q: %v", m.URL, err)
 		}

@@ -23,7 +23,15 @@ func TestParseMementoPath(t *testing.T) {
 			want: mementoRequest{Timestamp: "20140812093000", URL: "http://news.example/story.html?page=2&x=y"}},
 		{rest: "20140812093000js_/https://cdn.example/app.js", ok: true,
 			want: mementoRequest{Timestamp: "20140812093000", Mod: "js_", URL: "https://cdn.example/app.js"}},
-		{rest: "http://news.example/story.html", ok: false}, // a TimeGate
+		{rest: "20140812093002id_/urn:view:http://news.example/story.html", query: "page=2", ok: true, // a screenshot
+			want: mementoRequest{Timestamp: "20140812093002", Mod: "id_", URL: "urn:view:http://news.example/story.html?page=2"}},
+		{rest: "2014/urn:view:https:/news.example/", ok: true,
+			want: mementoRequest{Timestamp: "2014", URL: "urn:view:https://news.example/"}},
+		{rest: "2014/urn:uuid:6f1c2b9e-0000-4000-8000-000000000001", ok: true,
+			want: mementoRequest{Timestamp: "2014", URL: "urn:uuid:6f1c2b9e-0000-4000-8000-000000000001"}},
+		{rest: "2014/urn:view", ok: true, bad: true},
+		{rest: "urn:view:http://news.example/story.html", ok: false}, // a TimeGate
+		{rest: "http://news.example/story.html", ok: false},          // a TimeGate
 		{rest: "news.example/story.html", ok: false},
 		{rest: "2014xx_/http://news.example/", ok: true, bad: true},
 		{rest: "201408120930001/http://news.example/", ok: true, bad: true},

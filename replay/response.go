@@ -160,7 +160,7 @@ func (s *Server) writePayload(w http.ResponseWriter, r *http.Request, mr memento
 	base, _ := url.Parse(c.URL)
 	u := &rewrite.URLRewriter{Prefix: prefix, Timestamp: c.Timestamp, Base: base}
 	if isHTML {
-		err = rewrite.HTML(w, body, u, s.htmlInserts(mr, c, all))
+		err = rewrite.HTML(w, body, u, s.htmlInserts(r.Context(), mr, c, all))
 	} else {
 		err = rewrite.CSS(w, body, u)
 	}

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -70,9 +71,9 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 // htmlInserts builds what goes into a replayed page's head: the runtime
-// settings and script, and the banner unless it is off or the UI frames
-// the page.
-func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Capture) rewrite.HTMLOptions {
+// settings and script, and the banner (with a link to the capture's
+// screenshot when it has one) unless it is off or the UI frames the page.
+func (s *Server) htmlInserts(ctx context.Context, mr mementoRequest, c index.Capture, all []index.Capture) rewrite.HTMLOptions {
 	cfg := map[string]any{"prefix": s.prefixFor(mr), "ts": c.Timestamp, "url": c.URL, "mod": mr.Mod}
 	if s.opts.Banner && mr.Mod == modNone && !s.framed() {
 		b := map[string]string{
@@ -89,6 +90,9 @@ func (s *Server) htmlInserts(mr mementoRequest, c index.Capture, all []index.Cap
 					b["next"] = mementoURL(Prefix, all[i+1].Timestamp, "", all[i+1].URL)
 				}
 			}
+		}
+		if shot := s.screenshotURL(ctx, c.URL, c.Timestamp); shot != "" {
+			b["screenshot"] = shot
 		}
 		cfg["banner"] = b
 	}

@@ -26,6 +26,7 @@
     if (cfg.prev) bar.appendChild(link("← prev", cfg.prev));
     bar.appendChild(link("all captures", cfg.calendar));
     if (cfg.next) bar.appendChild(link("next →", cfg.next));
+    if (cfg.screenshot) bar.appendChild(link("screenshot", cfg.screenshot));
     var close = document.createElement("button");
     close.textContent = "×"; close.title = "Hide this bar";
     close.style.cssText = "margin-left: 10px; background: none; border: 0; color: #fff; font-size: 16px; cursor: pointer;";

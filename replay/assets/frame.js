@@ -12,6 +12,8 @@
     document.getElementById("vellum-url").textContent = url;
     document.getElementById("vellum-when").textContent =
       ts.slice(0, 4) + "-" + ts.slice(4, 6) + "-" + ts.slice(6, 8) + " " + ts.slice(8, 10) + ":" + ts.slice(10, 12) + ":" + ts.slice(12, 14) + " UTC";
+    var shot = document.getElementById("vellum-shot");
+    if (shot && (url !== shot.dataset.url || ts !== shot.dataset.ts)) shot.hidden = true; // another page's capture
     document.title = url + " · Vellum";
     history.replaceState(null, "", "/web/" + ts + "/" + url);
   });
