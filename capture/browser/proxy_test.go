@@ -34,11 +34,21 @@ type handlerLog struct {
 func (l *handlerLog) wrap(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		l.mu.Lock()
 		l.reqs = append(l.reqs, seenRequest{r.Method, r.URL.String(), r.Host, r.RequestURI, r.RemoteAddr, string(body), r.Header.Clone()})
 		l.mu.Unlock()
 		next(w, r)
 	})
+}
+
+// urls lists "METHOD URL" of each request, for failure messages.
+func (l *handlerLog) urls() []string {
+	var out []string
+	for _, r := range l.all() {
+		out = append(out, r.Method+" "+r.URL)
+	}
+	return out
 }
 
 func (l *handlerLog) all() []seenRequest {
