@@ -33,8 +33,9 @@ const (
 // as the browser sent it. The handler's response reaches the browser as
 // written (streamed when it flushes, Content-Encoding untouched), less its
 // own hop-by-hop headers: the proxy owns the framing on the browser's
-// connection. Nothing else leaves: a WebSocket upgrade gets 501 and
-// nothing is ever tunnelled as raw bytes.
+// connection. The request's context is done when the browser drops the
+// connection or the proxy closes. Nothing else leaves: a WebSocket upgrade
+// gets 501 and nothing is ever tunnelled as raw bytes.
 type Proxy struct {
 	ca  *CA
 	h   http.Handler

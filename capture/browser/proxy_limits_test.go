@@ -181,3 +181,31 @@ func TestProxyCapsConnections(t *testing.T) {
 		t.Fatalf("connection %d after another closed: %v %v", maxConns+1, resp, err)
 	}
 }
+
+// Close is safe before Start and twice; a proxy does not start again.
+func TestProxyCloseAndStartOnce(t *testing.T) {
+	ca, err := NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProxy(ca, http.NotFoundHandler(), nil)
+	if err := p.Close(); err != nil {
+		t.Errorf("Close before Start: %v", err)
+	}
+	if _, err := p.Start(); err == nil {
+		t.Error("Start after Close succeeded")
+	}
+	p = NewProxy(ca, http.NotFoundHandler(), nil)
+	if _, err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(); err == nil {
+		t.Error("second Start succeeded")
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
