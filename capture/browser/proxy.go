@@ -155,14 +155,14 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var target string
-	var status int
+	var no *refusal
 	if inTunnel {
-		target, status = t.requestURL(r)
+		target, no = t.requestURL(r)
 	} else {
-		target, status = plainURL(r)
+		target, no = plainURL(r)
 	}
-	if status != 0 {
-		p.refuse(w, r, status, target)
+	if no != nil {
+		p.refuse(w, r, no.status, no.reason)
 		return
 	}
 	if isWebSocket(r.Header) {
@@ -180,26 +180,34 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.h.ServeHTTP(&responseWriter{w: w}, out)
 }
 
+// refusal is why a request does not reach h, and the status that says so.
+type refusal struct {
+	status int
+	reason string
+}
+
+func badRequest(reason string) *refusal { return &refusal{http.StatusBadRequest, reason} }
+
 // plainURL checks an http request sent to the proxy itself: it must be in
 // absolute form (http://host[:port]/path). It returns the URL's host as it
-// should be written, or a reason with a status to refuse.
-func plainURL(r *http.Request) (string, int) {
+// should be written.
+func plainURL(r *http.Request) (string, *refusal) {
 	u := r.URL
 	switch {
 	case u.Scheme == "" && u.Host == "":
-		return "this is a capture proxy: it takes absolute-form requests", http.StatusBadRequest
+		return "", badRequest("this is a capture proxy: it takes absolute-form requests")
 	case u.Scheme != "http":
-		return "scheme " + u.Scheme + " is not proxied (https goes through CONNECT)", http.StatusBadRequest
+		return "", badRequest("scheme " + u.Scheme + " is not proxied (https goes through CONNECT)")
 	case u.User != nil:
-		return "user info in the request URL", http.StatusBadRequest
+		return "", badRequest("user info in the request URL")
 	case u.Opaque != "" || (u.Path != "" && u.Path[0] != '/'):
-		return "malformed request path", http.StatusBadRequest
+		return "", badRequest("malformed request path")
 	}
 	a, err := parseAuthority(u.Host, "80")
 	if err != nil {
-		return "malformed host " + fmt.Sprintf("%q", u.Host), http.StatusBadRequest
+		return "", badRequest(fmt.Sprintf("malformed host %q", u.Host))
 	}
-	return a.urlHost("80"), 0
+	return a.urlHost("80"), nil
 }
 
 // refuse answers the browser without asking h; the line in the log is

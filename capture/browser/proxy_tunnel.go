@@ -31,24 +31,24 @@ func (t *tunnel) defaultPort() string {
 
 // requestURL checks a request read inside the tunnel: it must be for the
 // host the tunnel was opened for. It returns the URL's host as it should
-// be written, or a reason with a status to refuse.
-func (t *tunnel) requestURL(r *http.Request) (string, int) {
+// be written.
+func (t *tunnel) requestURL(r *http.Request) (string, *refusal) {
 	u, def := r.URL, t.defaultPort()
 	switch {
 	case u.Scheme != "" && u.Scheme != t.scheme:
-		return "scheme " + u.Scheme + " inside a " + t.scheme + " tunnel", http.StatusBadRequest
+		return "", badRequest("scheme " + u.Scheme + " inside a " + t.scheme + " tunnel")
 	case u.User != nil || u.Opaque != "" || (u.Path != "" && u.Path[0] != '/'):
-		return "malformed request path", http.StatusBadRequest
+		return "", badRequest("malformed request path")
 	}
 	a, err := parseAuthority(r.Host, def)
 	if err != nil {
-		return fmt.Sprintf("malformed host %q", r.Host), http.StatusBadRequest
+		return "", badRequest(fmt.Sprintf("malformed host %q", r.Host))
 	}
 	if a != t.target {
 		// A leaf for one host must not carry another's requests.
-		return fmt.Sprintf("host %s in a tunnel to %s", a.hostPort(), t.target.hostPort()), http.StatusMisdirectedRequest
+		return "", &refusal{http.StatusMisdirectedRequest, fmt.Sprintf("host %s in a tunnel to %s", a.hostPort(), t.target.hostPort())}
 	}
-	return t.target.urlHost(def), 0
+	return t.target.urlHost(def), nil
 }
 
 // connect answers a CONNECT with 200 and hands the connection, with TLS
