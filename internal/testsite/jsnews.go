@@ -241,9 +241,9 @@ func generatedStory(n int) story {
 	st := story{Site: "The Example Gazette", Headline: fmt.Sprintf("%s %s %s (story %d)", pick(subjects, 0), pick(verbs, 1), pick(things, 2), n)}
 	for i := 0; i < 4; i++ {
 		st.Paragraphs = append(st.Paragraphs, fmt.Sprintf(
-			"%s %s %s near %s on the %d%s day of the month, story %d, paragraph %d. "+
+			"%s %s %s near %s on day %d of the month, story %d, paragraph %d. "+
 				"Residents said they had waited a long time for it, and several of them spoke at the meeting for more than an hour about %s.",
-			pick(subjects, i+1), pick(verbs, i+2), pick(things, i+3), pick(places, i), 1+(n+i)%28, "th", n, i+1, pick(things, i+4)))
+			pick(subjects, i+1), pick(verbs, i+2), pick(things, i+3), pick(places, i), 1+(n+i)%28, n, i+1, pick(things, i+4)))
 	}
 	for k := 1; k <= ArticleImages(n); k++ {
 		st.Images = append(st.Images, feedImage{Src: fmt.Sprintf("/a/img/%d-%d.png", n, k),
