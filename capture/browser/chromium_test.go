@@ -3,8 +3,10 @@ package browser
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,6 +144,35 @@ func TestLoad(t *testing.T) {
 		simpleLoads(t)
 	})
 
+	t.Run("two tabs at most", func(t *testing.T) {
+		errc := make(chan error, 3)
+		for i := range 3 {
+			go func() {
+				_, err := b.Load(context.Background(), fmt.Sprintf("%s/gate/%d", s.srv.URL, i))
+				errc <- err
+			}()
+		}
+		waitFor(t, limit, "two pages at the site", func() bool { now, _ := s.gated(); return now == 2 })
+		// A third page would arrive now if Load let it: give it every
+		// chance, then let the pages answer.
+		deadline := time.Now().Add(2 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, most := s.gated(); most > 2 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(s.gate)
+		for range 3 {
+			if err := <-errc; err != nil {
+				t.Error(err)
+			}
+		}
+		if _, most := s.gated(); most != 2 {
+			t.Errorf("%d pages loaded at once, want at most Tabs = 2", most)
+		}
+	})
+
 	// Last: it kills the Chromium the others use.
 	t.Run("chromium killed", func(t *testing.T) {
 		errc := make(chan error, 1)
@@ -178,6 +209,28 @@ func TestLoad(t *testing.T) {
 			t.Errorf("Chromium pid %d after the restart (was %d)", b.pid(), pid)
 		}
 	})
+
+	t.Run("close", func(t *testing.T) {
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(b.dir); !os.IsNotExist(err) {
+			t.Errorf("the profiles' directory %s is still there (%v)", b.dir, err)
+		}
+		if _, err := b.Load(context.Background(), s.srv.URL+"/simple"); err == nil {
+			t.Error("Load after Close: no error")
+		}
+	})
+}
+
+// waitFor polls cond until it holds; the limit is far above what it needs.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, limit)
+		}
+	}
 }
 
 func hasProblem(p *Page, s string) bool {

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +43,7 @@ func newFixtureForwarder(t testing.TB) *fixtureForwarder {
 			pr.Out.Header.Set(viaHeader, "1")
 		},
 		Transport: &http.Transport{Proxy: nil},
+		ErrorLog:  log.New(io.Discard, "", 0), // pages cut short by a test
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -90,14 +92,17 @@ type fixtureSite struct {
 	srv     *httptest.Server
 	held    chan struct{} // a /held request arrived
 	release chan struct{}
+	gate    chan struct{} // closed by a test: /gate pages may answer
 
 	mu      sync.Mutex
 	seen    []string
 	escaped []string
+	active  int // /gate requests waiting
+	most    int // the most /gate requests waiting at once
 }
 
 func newFixtureSite(t testing.TB) *fixtureSite {
-	s := &fixtureSite{held: make(chan struct{}, 10), release: make(chan struct{})}
+	s := &fixtureSite{held: make(chan struct{}, 10), release: make(chan struct{}), gate: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/go-news", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/news", http.StatusFound)
@@ -126,6 +131,20 @@ addEventListener("load", () => setTimeout(() => { location.href = "/elsewhere"; 
 		case <-s.release:
 		case <-r.Context().Done():
 		}
+	})
+	mux.HandleFunc("/gate/", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.active++
+		s.most = max(s.most, s.active)
+		s.mu.Unlock()
+		select {
+		case <-s.gate:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.active--
+		s.mu.Unlock()
+		servePage("<!doctype html><p>gate "+r.URL.Path)(w, r)
 	})
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -160,6 +179,13 @@ func (s *fixtureSite) requested(path string) bool {
 		}
 	}
 	return false
+}
+
+// gated is how many /gate requests wait now, and the most that waited.
+func (s *fixtureSite) gated() (now, most int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active, s.most
 }
 
 func (s *fixtureSite) escapes() []string {
