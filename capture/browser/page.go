@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,7 +216,7 @@ func (t *tab) capture() (*Page, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := &Page{URL: d.URL, HTML: d.HTML, Screenshot: shot, Width: cfg.Width, Height: cfg.Height,
-		Requests: t.requests, Problems: t.problems}
+		Requests: t.requests, Problems: slices.Clone(t.problems)} // events may still append to t's
 	if t.popups > 0 {
 		p.Problems = append(p.Problems, fmt.Sprintf("%d popup(s) refused (first: %s)", t.popups, t.firstPopup))
 	}
