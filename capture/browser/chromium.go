@@ -105,8 +105,9 @@ type chromium struct {
 
 	wg sync.WaitGroup // goroutines closing popups
 
-	mu   sync.Mutex
-	idle []*tab // tabs that loaded their page, for the next Load
+	mu      sync.Mutex
+	idle    []*tab // tabs that loaded their page, for the next Load
+	stopped bool
 }
 
 // Start runs Chromium with a fresh profile in a temporary directory that
@@ -270,10 +271,12 @@ func (b *Browser) start(ctx context.Context) (*chromium, error) {
 	case err = <-done:
 	case <-sctx.Done():
 		err = sctx.Err()
+		c.cancel() // ends the start, and the goroutine with it
+		<-done
 	}
 	if err != nil {
 		c.stop()
-		return nil, fmt.Errorf("start chromium %s: %w", b.o.Path, err)
+		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneLine(err), ":"))
 	}
 	br := chromedp.FromContext(bctx).Browser
 	c.dead = br.LostConnection
@@ -284,7 +287,7 @@ func (b *Browser) start(ctx context.Context) (*chromium, error) {
 	})
 	if err != nil {
 		c.stop()
-		return nil, fmt.Errorf("start chromium %s: %w", b.o.Path, err)
+		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneLine(err), ":"))
 	}
 	b.log.Debug("chromium started", "path", b.o.Path, "pid", br.Process().Pid)
 	return c, nil
@@ -318,7 +321,7 @@ func (c *chromium) isDead() bool {
 func (c *chromium) stop() {
 	c.mu.Lock()
 	idle := c.idle
-	c.idle = nil
+	c.idle, c.stopped = nil, true
 	c.mu.Unlock()
 	for _, t := range idle {
 		t.close()

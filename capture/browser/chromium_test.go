@@ -241,3 +241,21 @@ func hasProblem(p *Page, s string) bool {
 	}
 	return false
 }
+
+// A binary that is not Chromium fails Start at once, with an error that
+// names it.
+func TestStartNotChromium(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := Start(ctx, Options{Path: "/bin/false"})
+	if err == nil {
+		b.Close()
+		t.Fatal("Start of /bin/false: no error")
+	}
+	if !strings.Contains(err.Error(), "start chromium /bin/false") {
+		t.Errorf("err = %v, want it to name the binary", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("err is more than one line: %q", err)
+	}
+}

@@ -90,11 +90,17 @@ func (c *chromium) tab(ctx context.Context, url string, o Options, log *slog.Log
 	return t, nil
 }
 
-// put keeps a tab that loaded its page for the next Load.
+// put keeps a tab that loaded its page for the next Load, unless this
+// Chromium was stopped meanwhile.
 func (c *chromium) put(t *tab) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.idle = append(c.idle, t)
+	if !c.stopped {
+		c.idle = append(c.idle, t)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	t.close()
 }
 
 // sameDocument: a and b differ at most by their fragment.
