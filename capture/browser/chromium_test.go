@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,8 +35,9 @@ func TestFindSaysHowToInstall(t *testing.T) {
 func TestLoad(t *testing.T) {
 	fw := newFixtureForwarder(t)
 	s := newFixtureSite(t)
+	tlsSite, spki := newTLSSite(t)
 	const timeout = 8 * time.Second
-	b := startBrowser(t, fw, Options{Tabs: 2, Timeout: timeout})
+	b := startBrowser(t, fw, Options{Tabs: 2, Timeout: timeout, SPKI: []string{spki}})
 	limit := timeout + answerWithin + 20*time.Second // generous: a busy machine
 
 	simpleLoads := func(t *testing.T) {
@@ -102,6 +104,22 @@ func TestLoad(t *testing.T) {
 		}
 		if b.RSS() <= 0 {
 			t.Error("RSS of a running Chromium is 0")
+		}
+	})
+
+	// The MITM path: TLS to a certificate that only the SPKI list trusts,
+	// through the proxy's CONNECT.
+	t.Run("https trusted by SPKI", func(t *testing.T) {
+		p, err, _ := loadWithin(t, b, tlsSite.URL+"/", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.HTML, "Secure text 5150") {
+			t.Errorf("the https page did not load: %.300s", p.HTML)
+		}
+		host := strings.TrimPrefix(tlsSite.URL, "https://")
+		if !slices.Contains(fw.tunneledTo(), host) {
+			t.Errorf("no CONNECT %s at the proxy; tunnels: %q", host, fw.tunneledTo())
 		}
 	})
 

@@ -3,6 +3,8 @@ package browser
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,14 +27,17 @@ import (
 // tell one that reached it some other way.
 const viaHeader = "X-Test-Forwarded"
 
-// forwarder is a tiny forward proxy for plain http that counts what it
-// carries: the stand-in for the recording proxy in these tests.
+// fixtureForwarder is a tiny forward proxy that counts what it carries:
+// plain http, and CONNECT tunnels to 127.0.0.1 (TLS end to end, for the
+// SPKI test). The stand-in for the recording proxy in these tests.
 type fixtureForwarder struct {
-	srv *httptest.Server
+	srv     *httptest.Server
+	tunnels sync.WaitGroup
 
 	mu       sync.Mutex
 	carried  []string
-	connects []string // CONNECT requests and requests not meant for a proxy
+	connects []string // CONNECTs to other hosts, and requests not meant for a proxy
+	tunneled []string // CONNECTs carried
 }
 
 func newFixtureForwarder(t testing.TB) *fixtureForwarder {
@@ -47,10 +53,16 @@ func newFixtureForwarder(t testing.TB) *fixtureForwarder {
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
+		if r.Method == http.MethodConnect && strings.HasPrefix(r.Host, "127.0.0.1:") {
+			f.tunneled = append(f.tunneled, r.Host)
+			f.mu.Unlock()
+			f.tunnel(w, r)
+			return
+		}
 		if r.Method == http.MethodConnect || !r.URL.IsAbs() {
 			f.connects = append(f.connects, r.Method+" "+r.Host+r.URL.String())
 			f.mu.Unlock()
-			http.Error(w, "plain http only", http.StatusMethodNotAllowed)
+			http.Error(w, "not for this proxy", http.StatusMethodNotAllowed)
 			return
 		}
 		f.carried = append(f.carried, r.URL.String())
@@ -65,8 +77,49 @@ func newFixtureForwarder(t testing.TB) *fixtureForwarder {
 		}
 		rp.ServeHTTP(w, r)
 	}))
-	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() {
+		f.srv.Close()
+		f.tunnels.Wait()
+	})
 	return f
+}
+
+// tunnel joins the client to r.Host until either side closes.
+func (f *fixtureForwarder) tunnel(w http.ResponseWriter, r *http.Request) {
+	up, err := net.Dial("tcp", r.Host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	down, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		up.Close()
+		return
+	}
+	if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+		up.Close()
+		down.Close()
+		return
+	}
+	f.tunnels.Add(2)
+	go func() {
+		defer f.tunnels.Done()
+		io.Copy(up, buf)
+		up.(*net.TCPConn).CloseWrite()
+	}()
+	go func() {
+		defer f.tunnels.Done()
+		io.Copy(down, up)
+		down.Close()
+		up.Close()
+	}()
+}
+
+// tunneledTo says which hosts the forwarder opened tunnels to.
+func (f *fixtureForwarder) tunneledTo() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.tunneled...)
 }
 
 // strays are the requests at the proxy that were not for the site: CONNECTs,
@@ -276,4 +329,13 @@ func loadWithin(t *testing.T, b *Browser, url string, limit time.Duration) (*Pag
 		t.Errorf("Load(%s) took %s, more than %s", url, took, limit)
 	}
 	return p, err, took
+}
+
+// newTLSSite is an https page, and the SPKI hash of its certificate for
+// Options.SPKI: what the run's CA gives the browser.
+func newTLSSite(t testing.TB) (*httptest.Server, string) {
+	srv := httptest.NewTLSServer(servePage(`<!doctype html><title>secure</title><p>Secure text 5150</p>`))
+	t.Cleanup(srv.Close)
+	sum := sha256.Sum256(srv.Certificate().RawSubjectPublicKeyInfo)
+	return srv, base64.StdEncoding.EncodeToString(sum[:])
 }
