@@ -136,7 +136,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !hasProblem(p, "popup(s) refused") {
+		if !hasProblem(p, "popup(s) refused (first: "+s.srv.URL+"/popup/0)") {
 			t.Errorf("popups not reported: %q", p.Problems)
 		}
 		if s.requested("/popup/0") || s.requested("/popup/again") {

@@ -28,7 +28,10 @@ const popupScript = `(() => {
   const report = globalThis.` + popupBinding + `;
   if (typeof report !== "function") return;
   try { delete globalThis.` + popupBinding + `; } catch (e) {}
-  const open = function (url) { try { report(String(url === undefined ? "" : url)); } catch (e) {} return null; };
+  const open = function (url) {
+    try { report(url === undefined || url === "" ? "about:blank" : new URL(String(url), location.href).href); } catch (e) { try { report(String(url)); } catch (e) {} }
+    return null;
+  };
   Object.defineProperty(window, "open", {value: open, writable: false, configurable: false});
 })()`
 
