@@ -277,3 +277,22 @@ func TestStartNotChromium(t *testing.T) {
 		t.Errorf("err is more than one line: %q", err)
 	}
 }
+
+// A tab is reused for the next page unless that navigation would stay in
+// the tab's document (a fragment), which loads nothing.
+func TestSameDocument(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"http://a/x", "http://a/x", false}, // loads the page again
+		{"http://a/x", "http://a/x#top", true},
+		{"http://a/x#top", "http://a/x#end", true},
+		{"http://a/x#top", "http://a/x", false},
+		{"http://a/x", "http://a/y#top", false},
+	} {
+		if got := sameDocument(c.from, c.to); got != c.want {
+			t.Errorf("sameDocument(%s, %s) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -28,8 +29,8 @@ func BenchmarkLoad2Tabs(b *testing.B) {
 	var mu sync.Mutex
 	for range 2 {
 		wg.Go(func() {
-			for range pages {
-				if _, err := br.Load(ctx, s.srv.URL+"/simple"); err != nil {
+			for i := range pages {
+				if _, err := br.Load(ctx, fmt.Sprintf("%s/simple?page=%d", s.srv.URL, i)); err != nil {
 					b.Error(err)
 				}
 				mu.Lock()

@@ -106,11 +106,13 @@ func (c *chromium) put(t *tab) {
 	t.close()
 }
 
-// sameDocument: a and b differ at most by their fragment.
+// sameDocument: a navigation from a to b stays in a's document, as one
+// that differs at most by b's fragment does. The same URL without a
+// fragment loads the page again.
 func sameDocument(a, b string) bool {
 	a, _, _ = strings.Cut(a, "#")
-	b, _, _ = strings.Cut(b, "#")
-	return a == b
+	b, _, frag := strings.Cut(b, "#")
+	return frag && a == b
 }
 
 // open readies the tab: viewport, popups refused, navigations watched.
