@@ -12,7 +12,7 @@
 //     https the proxy terminates TLS with a CA generated for the run, kept in
 //     the run's temporary directory only; Chromium trusts it by the SPKI hash
 //     of its key, never through a system store.
-//   - The browser driver (chromium.go, page.go): [Start] runs Chromium with
+//   - The browser driver (chromium.go, flags.go, tab.go, page.go): [Start] runs Chromium with
 //     every request sent to that proxy (loopback included) and its background
 //     traffic switched off; [Browser.Load] opens a page in one of at most
 //     Options.Tabs tabs, scrolls it to the end, waits until the network is
