@@ -12,14 +12,15 @@
 //     https the proxy terminates TLS with a CA generated for the run, kept in
 //     the run's temporary directory only; Chromium trusts it by the SPKI hash
 //     of its key, never through a system store.
-//   - The browser driver (chromium.go, flags.go, tab.go, page.go): [Start] runs Chromium with
-//     every request sent to that proxy (loopback included) and its background
-//     traffic switched off; [Browser.Load] opens a page in one of at most
+//   - The browser driver (chromium.go, flags.go, tab.go, page.go): [Start]
+//     runs Chromium with every request sent to that proxy (loopback
+//     included) and its background traffic switched off; [Browser.Load] opens a page in one of at most
 //     Options.Tabs tabs, scrolls it to the end, waits until the network is
 //     quiet or the per-page timeout, and returns the rendered DOM and a PNG of
-//     the whole page. A page that hangs, opens popups or navigates away is
-//     stopped and reported in Page.Problems; a crashed Chromium is restarted
-//     by the next Load.
+//     the whole page. A page that opens popups or navigates away is stopped
+//     and reported in Page.Problems; one that hangs fails with one line, its
+//     tab closed; a crashed Chromium fails the page it was loading and is
+//     started again by the next Load.
 //
 // The usual call, given the proxy's address and the SPKI hash of its CA:
 //
