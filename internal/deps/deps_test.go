@@ -21,6 +21,7 @@ var rules = []rule{
 	{"warc", nil, "warc imports nothing of ours"},
 	{"storage", nil, "storage imports nothing of ours"},
 	{"capture/record", []string{"warc"}, "the recorder imports warc only"},
+	{"capture/browser", nil, "the browser driver and its recording proxy import nothing of ours: the capture engine imports them"},
 	{"capture/extract", []string{"internal/"}, "extraction imports nothing of ours but the shared scanners"},
 	{"replay/rewrite", []string{"internal/"}, "rewriting imports nothing of ours but the shared scanners"},
 	{"capture", []string{"warc", "index", "storage", "internal/"}, "capture may import warc, index and storage"},
@@ -110,7 +111,7 @@ func TestImportDirections(t *testing.T) {
 // The rules themselves: a rule for a subpackage wins over its parent's.
 func TestRuleForPicksTheMostSpecific(t *testing.T) {
 	for pkg, want := range map[string]string{
-		"capture/record": "capture/record", "capture/jobs": "capture", "capture": "capture",
+		"capture/record": "capture/record", "capture/jobs": "capture", "capture": "capture", "capture/browser": "capture/browser",
 		"replay/rewrite": "replay/rewrite", "storage/s3": "storage", "warc": "warc", "internal/cssurl": "internal",
 	} {
 		if r, _ := ruleFor(pkg); r.pkg != want {
