@@ -58,6 +58,7 @@ const (
 	fetchPage fetchKind = iota
 	fetchRequisite
 	fetchRobots
+	fetchBrowser // a request of the browser, through its proxy
 )
 
 // fetchJob is one URL fetched through the collector, redirects and retries
@@ -69,6 +70,14 @@ type fetchJob struct {
 	referer  string          // "" for pages and robots.txt
 	hopDelay time.Duration   // pause before each redirect hop (pages)
 	page     *pageJob        // the page fetched (pages only)
+
+	// A request of the browser: its method, body and header as the browser
+	// sent them, and where the response goes as it arrives.
+	method        string
+	body          io.Reader
+	browserHeader http.Header
+	length        int64 // of body, as the browser said (-1: unknown)
+	to            func(*http.Response) io.Writer
 
 	ch      chain
 	inChain map[string]bool
@@ -108,6 +117,11 @@ func (j *fetchJob) settle() {
 
 // header is the request header of the job's first hop.
 func (j *fetchJob) header(userAgent string) http.Header {
+	if j.browserHeader != nil {
+		h := j.browserHeader.Clone()
+		h[fetchHeader] = []string{j.id}
+		return h
+	}
 	accept := acceptAny
 	switch j.kind {
 	case fetchPage:
@@ -204,6 +218,11 @@ func (c *crawl) newCollector(ctx context.Context, jar http.CookieJar) *colly.Col
 // attempt's outcome.
 func (c *crawl) fetch(ctx context.Context, kind fetchKind, u *url.URL, referer string, hopDelay time.Duration, page *pageJob) chain {
 	j := &fetchJob{kind: kind, run: ctx, referer: referer, hopDelay: hopDelay, page: page, inChain: map[string]bool{u.String(): true}}
+	return c.runFetch(j, u)
+}
+
+// runFetch carries out the fetch j of u (see fetch).
+func (c *crawl) runFetch(j *fetchJob, u *url.URL) chain {
 	j.startHop(u, c.cfg.Limits.Timeout)
 	c.fetches.add(j)
 	defer func() {
@@ -211,13 +230,17 @@ func (c *crawl) fetch(ctx context.Context, kind fetchKind, u *url.URL, referer s
 		j.stop()
 	}()
 	var cctx *colly.Context
-	if page != nil {
+	if j.page != nil && c.cfg.Collector != nil { // for the callbacks' requests (adopt)
 		cctx = colly.NewContext()
-		cctx.Put(pageKey, page)
+		cctx.Put(pageKey, j.page)
+	}
+	method := http.MethodGet
+	if j.method != "" {
+		method = j.method
 	}
 	for {
 		j.again = false
-		err := c.coll.Request(http.MethodGet, j.cur.String(), nil, cctx, j.header(c.cfg.UserAgent))
+		err := c.coll.Request(method, j.cur.String(), j.body, cctx, j.header(c.cfg.UserAgent))
 		if !j.again {
 			switch {
 			case j.ch.err != nil:
@@ -237,7 +260,7 @@ func (c *crawl) fetch(ctx context.Context, kind fetchKind, u *url.URL, referer s
 					j.settle()
 				}
 			} else {
-				j.ch.err = ctx.Err()
+				j.ch.err = j.run.Err()
 			}
 			return j.ch
 		}
@@ -318,7 +341,7 @@ func (c *crawl) onError(r *colly.Response, _ error) {
 // time is up or would be before the pause ends, or the server asks for a
 // longer pause than cfg.MaxRetryWait.
 func (c *crawl) planRetry(j *fetchJob, retryAfterValue string) {
-	if j.tries >= c.cfg.Retries || j.hop.Err() != nil {
+	if j.kind == fetchBrowser || j.tries >= c.cfg.Retries || j.hop.Err() != nil { // the browser retries for itself
 		return
 	}
 	wait := c.cfg.RetryBackoff << j.tries
@@ -345,6 +368,9 @@ func (c *crawl) redirect(req *http.Request, via []*http.Request) error {
 		return errUnscheduled
 	}
 	j.settle()
+	if j.kind == fetchBrowser {
+		return http.ErrUseLastResponse // the browser follows redirects itself
+	}
 	from, next := j.cur, normalize(req.URL)
 	cookie := j.got != nil && len(j.got.Header.Values("Set-Cookie")) > 0
 	switch {
@@ -390,24 +416,35 @@ func (t collyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if j == nil {
 		return nil, errUnscheduled
 	}
-	out := req.Clone(j.hop)
-	out.URL = j.cur // ours, not Colly's re-serialisation of it
+	out := req.WithContext(j.hop) // a shallow copy: its header is replaced below, never changed in place
+	out.URL = j.cur               // ours, not Colly's re-serialisation of it
 	if req.Header.Get("Host") == "" {
 		out.Host = "" // from out.URL
 	}
-	delete(out.Header, fetchHeader)
+	out.Header = make(http.Header, len(req.Header))
+	for k, vs := range req.Header {
+		if k != fetchHeader {
+			out.Header[k] = vs
+		}
+	}
+	switch {
+	case j.kind == fetchBrowser:
+		// Exactly what the browser sent: not the collector jar's cookies,
+		// and the body framed as the browser framed it.
+		out.Header = j.browserHeader.Clone()
+		out.ContentLength = j.length
 	// The Referer is the page's on every hop, as a browser sends it (Go's
 	// client would name the hop before).
-	if j.referer != "" {
+	case j.referer != "":
 		out.Header.Set("Referer", j.referer)
-	} else {
+	default:
 		out.Header.Del("Referer")
 	}
 	tr := c.pageT
-	if j.kind == fetchRequisite {
+	if j.kind == fetchRequisite || j.kind == fetchBrowser {
 		tr = c.reqT
 	}
-	j.got, j.err = c.exchange(j.hop, tr, out)
+	j.got, j.err = c.exchange(j.hop, tr, out, j.to)
 	if j.err != nil {
 		return nil, j.err
 	}
@@ -457,16 +494,16 @@ func followable(f *record.Fetched, u *url.URL) bool {
 
 // exchange fetches one hop through t and records it, or reads a resumed
 // run's own capture of it back from its WARC file.
-func (c *crawl) exchange(ctx context.Context, t *record.Transport, req *http.Request) (*record.Fetched, error) {
+func (c *crawl) exchange(ctx context.Context, t *record.Transport, req *http.Request, to func(*http.Response) io.Writer) (*record.Fetched, error) {
 	u := req.URL
-	if c.archive != nil {
+	if c.archive != nil && to == nil {
 		if f, ok := c.archive.fetch(ctx, u, c.cfg.Limits, c.prior); ok {
 			return f, nil
 		}
 	}
-	f, err := t.Fetch(req, func(r *http.Response) bool {
+	f, err := t.FetchTo(req, func(r *http.Response) bool {
 		return IsParseable(r.Header.Get("Content-Type")) || strings.HasSuffix(u.Path, "/robots.txt")
-	})
+	}, to)
 	if err != nil {
 		return nil, err
 	}

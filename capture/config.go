@@ -73,6 +73,9 @@ type Config struct {
 	// collector's settings (transport, redirect handler, filters, limits).
 	Collector func(*colly.Collector)
 
+	// Browser loads pages in headless Chromium (--browser, --browser=auto).
+	Browser BrowserConfig
+
 	// RobotsTimeout bounds the fetch of one robots.txt in all (attempts,
 	// pauses and redirects); 0 means DefaultRobotsTimeout. Never more than
 	// Limits.Timeout.
@@ -116,6 +119,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--timeout %s: must be positive", c.Limits.Timeout)
 	case c.ConnsPerHost <= 0 || c.Workers <= 0 || c.Parsers <= 0:
 		return errors.New("connections, workers and parsers must be positive")
+	case c.Browser.Tabs < 0:
+		return fmt.Errorf("--browser-tabs %d: must be positive", c.Browser.Tabs)
+	case c.Browser.Timeout < 0:
+		return fmt.Errorf("--browser-timeout %s: must be positive", c.Browser.Timeout)
 	case c.MaxFileSize < 1<<20:
 		return fmt.Errorf("WARC file size %d: must be at least 1 MiB", c.MaxFileSize)
 	}

@@ -62,7 +62,8 @@ type crawl struct {
 	archive  *archived               // a resumed run's own captures; nil otherwise
 	robots   *robotsCache
 	stats    *counters
-	runCtx   context.Context // the run's, for pages that callbacks queue
+	runCtx   context.Context // the run's, for pages that callbacks queue and the browser's requests
+	browsing *browsing       // the browser and its proxy; nil without --browser
 
 	seenMu sync.Mutex
 	seen   map[string]struct{}
@@ -192,8 +193,14 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		cfg.Collector(c.coll)
 	}
 
+	if cfg.Browser.Mode != BrowserOff {
+		if err := c.startBrowser(ctx); err != nil {
+			return nil, book.abort(context.WithoutCancel(ctx), errors.Join(err, fw.Close(), batch.Close()))
+		}
+	}
 	saving := book.saveWhileRunning(ctx, c.stats)
 	c.run(ctx, seeds, book.items)
+	c.stopBrowser()
 	saving()
 
 	c.pageT.CloseIdleConnections()

@@ -3,13 +3,21 @@
 // they link to, politely (robots.txt obeyed, one page at a time per host
 // with a delay, a few parallel connections per host for requisites, bounded
 // retries that honour Retry-After, per-URL size and time limits), and keeps
-// each run in the archive's history.
+// each run in the archive's history. With Config.Browser it loads pages in
+// headless Chromium (capture/browser), whose every request comes back
+// through a proxy into the same fetch path.
+//
+// Every fetch of a run goes through one colly.Collector (collector.go):
+// Vellum's own scheduler (host lanes, the requisite pool, robots.txt, the
+// claim set, the frontier) decides what is fetched and calls
+// Collector.Request; Colly follows redirects through our handler and runs
+// the callbacks, ours and those a program adds through Config.Collector.
 //
 // Seam: Run(ctx, Config, seeds) captures into Config.Archive and returns a
 // Result (each seed's outcome, the run's counts, page changes, problems and
 // files); its error is for a run that could not happen at all. Every
-// exchange goes through capture/record, which writes it exactly as it
-// crossed the wire into WARC files; pages are read for links, requisites
+// exchange goes through the collector's transport to capture/record, which
+// writes it exactly as it crossed the wire into WARC files; pages are read for links, requisites
 // and article metadata by capture/extract. Run uses the index a caller
 // gives in Config.Index (serve shares its own) or opens the archive's, and
 // uses it through the small interfaces of index.go, which the

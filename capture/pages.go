@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vellumhq/vellum/capture/browser"
 	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
@@ -22,12 +23,27 @@ type pageJob struct {
 	scope *url.URL // the seed it descends from, for scope checks
 	depth int
 	seed  int // index into the seeds; -1 for a linked page
+	// browse is why the page is loaded in the browser: "asked" (--browser),
+	// or, with --browser=auto, what its static capture showed; "" = static.
+	browse string
+	again  bool // a page captured statically already, loaded in the browser now (--browser=auto)
+	// staticMeta is the metadata of the page's static capture, written only
+	// when the browser fails it: one metadata record a page.
+	staticMeta *pendingMeta
+}
+
+// pendingMeta is a metadata record not written yet.
+type pendingMeta struct {
+	url, concurrentTo string
+	date              time.Time
+	block             []byte
 }
 
 // parseItem is a fetched HTML page waiting to be parsed.
 type parseItem struct {
-	job pageJob
-	ch  chain
+	job      pageJob
+	ch       chain
+	rendered *browser.Page // the page as the browser rendered it; nil for a static capture
 }
 
 // lane is one host's queue of pages.
@@ -83,26 +99,54 @@ func (c *crawl) laneLoop(ctx context.Context, l *lane) {
 		}
 		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
 		if delay <= 0 {
-			c.pageFetched(ctx, j, c.fetch(ctx, fetchPage, j.u, "", 0, &j))
+			c.fetchPage(ctx, j, 0)
 			continue
 		}
 		l.polite.Lock()
 		if !sleep(ctx, time.Until(l.next)) {
 			l.polite.Unlock()
-			c.finishPage()
+			c.finishPageJob(j)
 			return
 		}
-		ch := c.fetch(ctx, fetchPage, j.u, "", delay, &j)
+		c.fetchPage(ctx, j, delay)
 		l.next = time.Now().Add(delay)
 		l.polite.Unlock()
-		c.pageFetched(ctx, j, ch)
 	}
 }
 
+// fetchPage fetches a page, or loads it in the browser, and hands it on.
+func (c *crawl) fetchPage(ctx context.Context, j pageJob, delay time.Duration) {
+	if j.browse == "" && c.browsing != nil && c.cfg.Browser.Mode == BrowserOn {
+		j.browse = "asked"
+	}
+	if j.browse == "" {
+		c.pageFetched(ctx, j, c.fetch(ctx, fetchPage, j.u, "", delay, &j), nil)
+		return
+	}
+	if !c.cfg.IgnoreRobots {
+		if err := c.robots.refusal(ctx, j.u); err != nil {
+			c.pageFetched(ctx, j, chain{err: err}, nil)
+			return
+		}
+	}
+	c.stats.browsed.Add(1)
+	ch, p := c.browse(ctx, j)
+	if j.again && (ch.err != nil || ch.final == nil) {
+		// Captured statically already: the browser's failure costs the page nothing.
+		if ctx.Err() == nil {
+			c.log.Warn("page not loaded in the browser; its static capture stands", "url", j.u.String(), "err", ch.err)
+		}
+		c.writeStaticMeta(ctx, j)
+		c.finish()
+		return
+	}
+	c.pageFetched(ctx, j, ch, p)
+}
+
 // pageFetched records the outcome of a page and hands HTML to the parsers.
-func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
+func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain, rendered *browser.Page) {
 	if j.seed >= 0 {
-		c.setSeed(j.seed, ch)
+		c.setSeed(j.seed, ch, j.browse)
 	}
 	if err := pageProblem(ch); err != nil && ctx.Err() == nil { // a run being stopped is not the site's failure
 		c.missed(j.u.String(), kindPage, err)
@@ -112,28 +156,64 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain) {
 		}
 	}
 	if ch.final == nil || ch.err != nil { // a chain that failed (a loop, a hop refused) archived its hops but is no page
-		c.markDone(ctx, j.u, nil)
-		c.finishPage()
+		c.markDone(ctx, j, nil)
+		c.finishPageJob(j)
 		return
 	}
-	if ch.final.Entity == nil || !isHTML(ch.final.Header.Get("Content-Type")) {
-		c.markDone(ctx, j.u, c.classify(ctx, ch, nil))
-		c.finishPage()
+	parseable := ch.final.Entity != nil || (rendered != nil && rendered.HTML != "")
+	if !parseable || !isHTML(ch.final.Header.Get("Content-Type")) {
+		c.writeStaticMeta(ctx, j)
+		c.markDone(ctx, j, c.classify(ctx, ch, nil))
+		c.finishPageJob(j)
 		return
 	}
 	select {
-	case c.parses <- parseItem{job: j, ch: ch}:
+	case c.parses <- parseItem{job: j, ch: ch, rendered: rendered}:
 	case <-ctx.Done():
-		c.finishPage()
+		c.finishPageJob(j)
 	}
+}
+
+// writeStaticMeta writes the metadata of a page's static capture that was
+// held back for its browser capture, which did not come.
+func (c *crawl) writeStaticMeta(ctx context.Context, j pageJob) {
+	m := j.staticMeta
+	if m == nil {
+		return
+	}
+	if _, err := c.rec.WriteMetadata(m.url, m.date, m.concurrentTo, m.block); err != nil && ctx.Err() == nil {
+		c.log.Error("metadata record not written", "url", m.url, "err", err)
+	}
+}
+
+// finishPageJob marks one queued page done; a page loaded in the browser
+// after its static capture is no page more.
+func (c *crawl) finishPageJob(j pageJob) {
+	if j.again {
+		c.finish()
+		return
+	}
+	c.finishPage()
+}
+
+// pushBrowse queues a page captured statically to be loaded in the browser
+// (--browser=auto), in its host's lane like any page.
+func (c *crawl) pushBrowse(ctx context.Context, j pageJob, why string) {
+	j.browse, j.again = why, true
+	c.work.Add(1)
+	c.stats.queued.Add(1)
+	c.lanesMu.Lock()
+	l := c.lanes[j.u.Host]
+	c.lanesMu.Unlock()
+	l.q.push(j)
 }
 
 func (c *crawl) parseLoop(ctx context.Context) {
 	for {
 		select {
 		case p := <-c.parses:
-			c.markDone(ctx, p.job.u, c.parsePage(ctx, p))
-			c.finishPage()
+			c.markDone(ctx, p.job, c.parsePage(ctx, p))
+			c.finishPageJob(p.job)
 		case <-c.done:
 			return
 		case <-ctx.Done():
@@ -148,8 +228,17 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	f, pageURL := p.ch.final, p.ch.finalURL
 	// A revisit's page is the one its earlier capture describes: unchanged,
 	// with that capture's metadata. Extracting the article (most of a
-	// page's CPU) would be wasted on it.
-	page, err := readFetched(f, pageURL, !f.Records.Revisit)
+	// page's CPU) would be wasted on it — but not on a page the browser
+	// rendered, whose scripts may have brought new text.
+	fresh := !f.Records.Revisit || p.rendered != nil
+	var page *extract.Page
+	var err error
+	if p.rendered != nil {
+		page, err = extract.ReadPage([]byte(p.rendered.HTML), "", "text/html; charset=utf-8", pageURL, true)
+		c.writeScreenshot(ctx, pageURL, f, p.rendered)
+	} else {
+		page, err = readFetched(f, pageURL, fresh)
+	}
 	if err != nil {
 		c.log.Warn("cannot decode page", "url", pageURL.String(), "err", err)
 		return c.classify(ctx, p.ch, nil)
@@ -159,7 +248,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	}
 	links := page.Links()
 	c.queueRequisites(ctx, links.Requisites, pageURL)
-	if p.job.depth < c.cfg.Depth {
+	if p.job.depth < c.cfg.Depth && !p.job.again {
 		for _, s := range links.Outlinks {
 			u, ok := parseLink(s)
 			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.follows(u) || !c.claimPage(u) {
@@ -168,7 +257,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
 		}
 	}
-	if f.Records.Revisit {
+	if !fresh {
 		return c.classify(ctx, p.ch, nil)
 	}
 	md := page.Metadata()
@@ -185,10 +274,31 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 		return change
 	}
 	resp := f.Records.Response
+	if p.rendered == nil && c.browsing != nil && c.cfg.Browser.Mode == BrowserAuto {
+		if why := browseReason(page.ScriptHints(), md.Text); why != "" {
+			// The browser's capture will have the page's metadata.
+			j := p.job
+			j.staticMeta = &pendingMeta{url: pageURL.String(), concurrentTo: f.Records.ResponseID, date: resp.Date, block: block}
+			c.pushBrowse(ctx, j, why)
+			return change
+		}
+	}
 	if _, err := c.rec.WriteMetadata(pageURL.String(), resp.Date, f.Records.ResponseID, block); err != nil && ctx.Err() == nil {
 		c.log.Error("metadata record not written", "url", pageURL.String(), "err", err)
 	}
 	return change
+}
+
+// writeScreenshot writes the screenshot of a page the browser rendered as
+// a resource record at urn:view:<page URL>, concurrent to its response.
+func (c *crawl) writeScreenshot(ctx context.Context, pageURL *url.URL, f *record.Fetched, p *browser.Page) {
+	if len(p.Screenshot) == 0 {
+		return
+	}
+	resp := f.Records.Response
+	if _, err := c.rec.WriteResource(warc.ViewURI(pageURL.String()), resp.Date, f.Records.ResponseID, "image/png", p.Screenshot); err != nil && ctx.Err() == nil {
+		c.log.Error("screenshot not written", "url", pageURL.String(), "err", err)
+	}
 }
 
 // classify compares a fetched page with the latest earlier capture of its
@@ -209,7 +319,7 @@ func (c *crawl) classify(ctx context.Context, ch chain, text *string) *index.Cha
 	case prior == nil:
 		out.Change = index.ChangeNew
 		return out
-	case f.Records.Revisit:
+	case f.Records.Revisit && text == nil: // a browser's page is compared by its rendered text
 		out.Change, out.PrevTS = index.ChangeUnchanged, prior.Timestamp
 		return out
 	}
@@ -241,7 +351,15 @@ func sameText(a, b string) bool {
 // A page counts as a page of the run when its change is recorded: the run's
 // page count is the number of pages it lists (a redirect to a page the run
 // already has, or an error page never archived before, is none).
-func (c *crawl) markDone(ctx context.Context, u *url.URL, change *index.Change) {
+func (c *crawl) markDone(ctx context.Context, j pageJob, change *index.Change) {
+	if j.again {
+		return // its static capture was marked done, and counted
+	}
+	c.markURLDone(ctx, j.u, change)
+}
+
+// markURLDone is markDone of any URL.
+func (c *crawl) markURLDone(ctx context.Context, u *url.URL, change *index.Change) {
 	switch {
 	case c.front != nil && ctx.Err() == nil:
 		c.front.Done(u.String(), change)
@@ -264,10 +382,11 @@ func pageProblem(ch chain) error {
 	return seedProblem(ch.final)
 }
 
-func (c *crawl) setSeed(i int, ch chain) {
+func (c *crawl) setSeed(i int, ch chain, browse string) {
 	c.seedsMu.Lock()
 	defer c.seedsMu.Unlock()
 	r := &c.seeds[i]
+	r.Browser = browse
 	r.Err = ch.err
 	r.Redirects = ch.hops
 	if ch.first != nil {

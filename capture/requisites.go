@@ -44,7 +44,7 @@ func (c *crawl) requisiteLoop(ctx context.Context) {
 			return
 		}
 		c.requisite(ctx, j)
-		c.markDone(ctx, j.u, nil)
+		c.markURLDone(ctx, j.u, nil)
 		c.finish()
 	}
 }

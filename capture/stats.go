@@ -26,6 +26,7 @@ type Stats struct {
 	Changed    int64 // pages whose payload and main text changed since their latest earlier capture (idem)
 	Unchanged  int64 // pages identical to it, by payload digest or by main text (idem)
 	Revisits   int64 // responses written as revisit records (identical payload)
+	Browsed    int64 // pages loaded in the browser
 	Elapsed    time.Duration
 }
 
@@ -33,7 +34,7 @@ type counters struct {
 	start                                    time.Time
 	pages, requisites, queued, bytes, errors atomic.Int64
 	revisits, skipped                        atomic.Int64
-	pagesFound, pagesDone                    atomic.Int64
+	pagesFound, pagesDone, browsed           atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -47,6 +48,7 @@ func (c *counters) snapshot() Stats {
 		Skipped:    c.skipped.Load(),
 		PagesFound: c.pagesFound.Load(),
 		PagesDone:  c.pagesDone.Load(),
+		Browsed:    c.browsed.Load(),
 		Elapsed:    time.Since(c.start),
 	}
 }
@@ -62,6 +64,7 @@ type SeedResult struct {
 	Err        error    // why the seed failed; nil when it was archived whole
 	Redirects  int
 	BytesTotal int64
+	Browser    string // why the seed was loaded in the browser ("asked" with --browser); "" when it was not
 }
 
 // OK reports whether the seed was archived whole with a non-error status.
@@ -97,6 +100,9 @@ func (r SeedResult) LineAt(replayBase string) string {
 	via := ""
 	if r.Redirects > 0 {
 		via = fmt.Sprintf(" (→ %s after %d redirect(s))", r.FinalURL, r.Redirects)
+	}
+	if r.Browser != "" {
+		at += " (browser: " + r.Browser + ")"
 	}
 	return fmt.Sprintf("ok     %d %s%s  %s", r.Status, r.Seed, via, at)
 }

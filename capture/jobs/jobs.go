@@ -36,6 +36,9 @@ type Job struct {
 	// (capture.Config.Include and Exclude); nil when not given.
 	Include []*regexp.Regexp
 	Exclude []*regexp.Regexp
+	// Browser is the browser: key (true, auto or false): which pages are
+	// loaded in headless Chromium.
+	Browser capture.BrowserMode
 }
 
 // minEvery is the shortest "@every" interval: anything shorter would hammer
@@ -122,6 +125,7 @@ type rawJob struct {
 	Scope        string   `yaml:"scope"`
 	Include      any      `yaml:"include"` // a pattern or a list of them (patternsOf)
 	Exclude      any      `yaml:"exclude"`
+	Browser      any      `yaml:"browser"` // true, false or auto
 	Delay        *string  `yaml:"delay"`
 	MaxPages     int      `yaml:"max_pages"`
 	Remote       string   `yaml:"remote"`
@@ -199,6 +203,14 @@ func checkJob(file, dir string, r rawJob, n ast.Node) (Job, error) {
 		if *p.out, err = checkPatterns(file, j.Name, p.key, p.raw, keys[p.key], at(p.key)); err != nil {
 			return Job{}, err
 		}
+	}
+	if r.Browser != nil {
+		v := fmt.Sprint(r.Browser)
+		m, err := capture.ParseBrowserMode(v)
+		if _, isMap := r.Browser.(map[string]any); err != nil || isMap || strings.TrimSpace(v) == "" {
+			return fail("browser", "browser %q: want true, auto or false", v)
+		}
+		j.Browser = m
 	}
 	if r.Delay != nil {
 		d, err := time.ParseDuration(*r.Delay)
@@ -426,6 +438,7 @@ func (j Job) Apply(cfg *capture.Config) {
 		cfg.Delay = *j.Delay
 	}
 	cfg.Include, cfg.Exclude = j.Include, j.Exclude
+	cfg.Browser.Mode = j.Browser
 	cfg.MaxPages = j.MaxPages
 	cfg.IgnoreRobots = j.IgnoreRobots
 	if j.UserAgent != "" {

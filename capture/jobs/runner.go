@@ -26,6 +26,11 @@ type Runner struct {
 	Remote     string // overrides the jobs' remote when set
 	KeepLocal  bool   // keep local WARC files after a verified upload
 
+	// Browser is how jobs that ask for the browser (browser: true or auto)
+	// run it: Chromium's path, its time limit and tabs, extra flags. The
+	// job's browser: key sets the mode.
+	Browser capture.BrowserConfig
+
 	// Index is the archive's open index, owned by the caller (serve keeps
 	// one for its lifetime). When nil, each run opens Archive's index once
 	// and closes it when the run ends.
@@ -87,6 +92,7 @@ func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := capture.DefaultConfig()
+	cfg.Browser = r.Browser
 	j.Apply(&cfg)
 	cfg.Archive = r.Archive
 	cfg.Logger = log.With("job", j.Name)

@@ -22,6 +22,7 @@ func newCaptureCmd() *cobra.Command {
 	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag string
 	replayBase := "http://127.0.0.1:8080"
 	var include, exclude []string
+	var browserMode string
 	var noProgress bool
 	keepLocal := true
 	cmd := &cobra.Command{
@@ -30,6 +31,7 @@ func newCaptureCmd() *cobra.Command {
 		Example: "  vellum capture https://news.example/2014/08/story.html\n" +
 			"  vellum capture --depth 1 --scope host https://news.example/\n" +
 			"  vellum capture --depth 1 --include /2014/ --exclude '/(tag|author)/' --exclude '\\.mp4$' https://news.example/\n" +
+			"  vellum capture --browser https://news.example/live-blog\n" +
 			"  vellum capture --seeds urls.txt --archive /data/archive",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			seeds := append([]string(nil), args...)
@@ -54,6 +56,10 @@ func newCaptureCmd() *cobra.Command {
 			if cfg.Exclude, err = capture.CompilePatterns("--exclude", exclude); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			if cfg.Browser.Mode, err = capture.ParseBrowserMode(browserMode); err != nil {
+				return &exitError{2, err.Error()}
+			}
+			cfg.Browser.Flags = chromiumFlags()
 			if cfg.Operator == "" {
 				if u, err := user.Current(); err == nil {
 					cfg.Operator = u.Username
@@ -130,6 +136,7 @@ func newCaptureCmd() *cobra.Command {
 	f.StringArrayVar(&include, "include", nil, "follow only linked pages whose URL matches `REGEX` (repeatable; on top of --scope; seeds are always captured)")
 	f.StringArrayVar(&exclude, "exclude", nil, "never fetch a URL that matches `REGEX`: seed, page, requisite or redirect (repeatable)")
 	f.StringVar(&seedsFile, "seeds", "", "file of seed URLs, one a line (# comments allowed)")
+	addBrowserFlags(f, &cfg.Browser, &browserMode)
 	f.BoolVar(&cfg.IgnoreRobots, "ignore-robots", false, "fetch what robots.txt disallows")
 	f.StringVar(&cfg.UserAgent, "user-agent", cfg.UserAgent, "User-Agent header")
 	f.DurationVar(&cfg.Delay, "delay", cfg.Delay, "pause between two pages of one host")

@@ -26,6 +26,7 @@ func newRunCmd() *cobra.Command {
 			"resumed by the next run of its job; --resume also resumes one stopped by Ctrl-C.",
 		Example: "  vellum run --jobs jobs.yaml\n  vellum run --jobs jobs.yaml borderland\n  vellum run --jobs jobs.yaml --resume borderland",
 		RunE: func(cmd *cobra.Command, names []string) error {
+			r.Browser.Flags = chromiumFlags()
 			if jobsFile == "" {
 				return &exitError{2, "run: --jobs FILE is required"}
 			}
@@ -65,6 +66,7 @@ func newRunCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&jobsFile, "jobs", "", "jobs file (YAML)")
+	addBrowserFlags(f, &r.Browser, nil)
 	f.StringVar(&r.Archive, "archive", r.Archive, "archive directory (WARCs, CDXJ, vellum.db, runs/)")
 	f.BoolVar(&r.Resume, "resume", false, "also resume a job's latest run when it was interrupted (Ctrl-C, SIGTERM)")
 	f.StringVar(&r.Remote, "remote", "", "upload to this S3-compatible store, s3://bucket/prefix (overrides the jobs' remote)")

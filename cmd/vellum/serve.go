@@ -24,6 +24,7 @@ func newServeCmd() *cobra.Command {
 	singleOrigin := false
 	syncEvery := time.Minute
 	noBanner := false
+	var browserCfg capture.BrowserConfig // for jobs with browser: true or auto
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Replay the archive in a browser at Wayback-style URLs",
@@ -115,8 +116,9 @@ func newServeCmd() *cobra.Command {
 				pages.ServeHTTP(w, r)
 			})
 			if len(jobList) > 0 {
+				browserCfg.Flags = chromiumFlags()
 				runner := &jobs.Runner{Archive: archive, ReplayBase: opts.UIOrigin, Resume: true, Remote: remoteFlag,
-					KeepLocal: true, Index: idx, Log: logger, Uploads: startJobUploads}
+					KeepLocal: true, Index: idx, Log: logger, Uploads: startJobUploads, Browser: browserCfg}
 				if sched, err = jobs.NewScheduler(jobList, runner.RunAndLog, logger); err != nil {
 					ui.Close()
 					return &exitError{2, err.Error()}
@@ -147,6 +149,7 @@ func newServeCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	addBrowserFlags(f, &browserCfg, nil)
 	f.StringVar(&archive, "archive", archive, "archive directory")
 	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, with --unsafe-single-origin)")
 	f.StringVar(&contentAddr, "content-addr", "", "address archived content is served from, its own origin (default: --addr's host, next port)")
