@@ -166,8 +166,11 @@ func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 		return flushWriter{w}
 	}
 	ch := c.runFetch(j, u)
-	if isNavigation(r.Header) && j.got != nil {
+	switch {
+	case isNavigation(r.Header) && j.got != nil:
 		c.browsing.keep(u.String(), j.got)
+	case j.got != nil:
+		c.stats.requisites.Add(1)
 	}
 	if ch.err != nil && c.runCtx.Err() == nil {
 		c.missed(u.String(), kindRequisite, ch.err)

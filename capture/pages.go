@@ -130,6 +130,7 @@ func (c *crawl) fetchPage(ctx context.Context, j pageJob, delay time.Duration) {
 		}
 	}
 	c.stats.browsed.Add(1)
+	c.log.Info("loading the page in the browser", "url", j.u.String(), "why", j.browse)
 	ch, p := c.browse(ctx, j)
 	if j.again && (ch.err != nil || ch.final == nil) {
 		// Captured statically already: the browser's failure costs the page nothing.
