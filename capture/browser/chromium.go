@@ -46,7 +46,7 @@ type Options struct {
 	UserAgent string        // sent by the browser; Chromium's own when empty
 	Tabs      int           // pages loaded at once at most (default 2)
 	Timeout   time.Duration // per page: load, scroll, and a quiet network (default 30 s); then the page is taken as it is
-	Quiet     time.Duration // how long no request may be in flight before the network counts as quiet (default 500 ms)
+	Quiet     time.Duration // how long no request may be in flight before the network counts as quiet (default 300 ms)
 	Width     int           // viewport width in CSS pixels (default 1280)
 	Height    int           // viewport height (default 800)
 
@@ -64,7 +64,7 @@ func (o *Options) setDefaults() {
 		o.Timeout = 30 * time.Second
 	}
 	if o.Quiet <= 0 {
-		o.Quiet = 500 * time.Millisecond
+		o.Quiet = 300 * time.Millisecond
 	}
 	if o.Width <= 0 {
 		o.Width = 1280

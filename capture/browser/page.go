@@ -168,7 +168,7 @@ func (t *tab) failure(ctx context.Context, err error) error {
 // wait polls cond until it holds, the page crashes, or ctx ends. Events
 // change the state; polling also lets time pass for the quiet network.
 func (t *tab) wait(ctx context.Context, cond func() bool) bool {
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTimer(t.untilQuiet())
 	defer tick.Stop()
 	for !cond() {
 		select {
@@ -179,8 +179,17 @@ func (t *tab) wait(ctx context.Context, cond func() bool) bool {
 		case <-t.changed:
 		case <-tick.C:
 		}
+		tick.Reset(t.untilQuiet())
 	}
 	return true
+}
+
+// untilQuiet is how long to wait before checking again: until the network
+// would count as quiet if nothing more happens, 10-50 ms.
+func (t *tab) untilQuiet() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return min(max(t.o.Quiet-time.Since(t.lastActive), 10*time.Millisecond), 50*time.Millisecond)
 }
 
 // capture takes the DOM and the screenshot. A page that does not answer
@@ -252,20 +261,25 @@ func (t *tab) screenshot(ctx context.Context) ([]byte, error) {
 	return r.Data, nil
 }
 
-// scrollScript scrolls down a viewport at a time, letting the page react
-// (IntersectionObserver callbacks, lazy images), until the end of a page
-// that may grow as it scrolls, then back to the top for the screenshot.
-// The step count bounds an endless feed; the caller's deadline bounds time.
+// scrollScript scrolls down most of a viewport at a time, letting the page
+// react (IntersectionObserver callbacks, lazy images) for two frames after
+// each step: every part of the page is in view for at least one frame,
+// which is what an observer needs. It goes on to the end of a page that
+// may grow as it scrolls, then back to the top for the screenshot. The
+// step count bounds an endless feed; the caller's deadline bounds time.
 const scrollScript = `(async () => {
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
   const sleep = ms => new Promise(r => setTimeout(r, ms));
+  // A frame, or 50 ms where frames do not come.
+  const settle = () => Promise.race([frame().then(frame), sleep(50)]);
   const height = () => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
   for (let i = 0, y = 0; i < 200 && y < height() - innerHeight; i++) {
     y += Math.max(100, innerHeight * 0.9);
     window.scrollTo(0, y);
-    await sleep(100);
+    await settle();
   }
   window.scrollTo(0, 0);
-  await sleep(50);
+  await settle();
 })()`
 
 // domScript returns the final URL and the rendered DOM with its doctype.

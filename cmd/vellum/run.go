@@ -90,11 +90,11 @@ func runSummaryLine(res *capture.Result) string {
 	c := run.Counts
 	browsed := ""
 	if res.Stats.Browsed > 0 {
-		browsed = fmt.Sprintf(" (%d in the browser)", res.Stats.Browsed)
+		browsed = fmt.Sprintf(", %d loaded in the browser", res.Stats.Browsed)
 	}
-	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged)%s, %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s",
-		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, browsed, c.Requisites, c.Revisits,
-		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7))
+	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s",
+		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
+		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7), browsed)
 }
 
 // printRun prints a run's summary: one line of counts, then the failed
