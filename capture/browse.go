@@ -151,7 +151,18 @@ func (c *crawl) stopBrowser() {
 func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 	u := normalize(r.URL)
 	c.claim(u) // the static requisite pool skips what the browser fetched
-	j := &fetchJob{kind: fetchBrowser, run: c.runCtx, method: r.Method, body: r.Body, length: r.ContentLength, browserHeader: r.Header, inChain: map[string]bool{u.String(): true}}
+	// The fetch ends with the run, or when the browser gives up on it (a
+	// tab moved on, an event stream left open): the record is then cut
+	// (WARC-Truncated: disconnect) rather than holding a connection of the
+	// host for the whole time limit.
+	ctx, cancel := context.WithCancel(c.runCtx)
+	defer cancel()
+	defer context.AfterFunc(r.Context(), cancel)()
+	// Encodings the replay and the parsers read: the browser would ask for
+	// br and zstd too, which would be archived as sent and replayed unrewritten.
+	h := r.Header.Clone()
+	h.Set("Accept-Encoding", "gzip")
+	j := &fetchJob{kind: fetchBrowser, run: ctx, method: r.Method, body: r.Body, length: r.ContentLength, browserHeader: h, inChain: map[string]bool{u.String(): true}}
 	wrote := false
 	j.to = func(resp *http.Response) io.Writer {
 		h := w.Header()
@@ -172,7 +183,7 @@ func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 	case j.got != nil:
 		c.stats.requisites.Add(1)
 	}
-	if ch.err != nil && c.runCtx.Err() == nil {
+	if ch.err != nil && ctx.Err() == nil {
 		c.missed(u.String(), kindRequisite, ch.err)
 	}
 	if !wrote {

@@ -49,6 +49,9 @@ const pageKey = "vellum.page"
 // scheduler; OnRequest aborts such requests before they reach the transport.
 var errUnscheduled = errors.New("request outside Vellum's scheduler")
 
+// errAborted is the failure of a fetch that a Collector callback aborted.
+var errAborted = errors.New("aborted by a Collector callback")
+
 // ErrExcluded is the failure of a URL that an --exclude pattern names.
 var ErrExcluded = errors.New("excluded by --exclude")
 
@@ -248,6 +251,8 @@ func (c *crawl) runFetch(j *fetchJob, u *url.URL) chain {
 				j.ch.err = j.err
 			case err != nil && j.got == nil: // refused before any exchange
 				j.ch.err = collyError(err)
+			case j.got == nil: // a callback's Abort
+				j.ch.err = errAborted
 			default: // a redirect not followed (claimed elsewhere, excluded) ends the chain there
 				j.settle()
 			}

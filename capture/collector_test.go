@@ -333,3 +333,110 @@ func TestIncludeNarrowsLinkedPagesOnly(t *testing.T) {
 		t.Errorf("the seed, not matching --include, failed: %v", res.Seeds[0].Err)
 	}
 }
+
+func TestACallbackAbortFailsTheURLAndNothingElse(t *testing.T) {
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nAllow: /\n") },
+		"/":           page("Home"),
+	})
+	for _, path := range []string{"/robots.txt", "/"} {
+		cfg := testConfig(t)
+		cfg.Collector = func(c *colly.Collector) {
+			c.OnRequest(func(r *colly.Request) {
+				if r.URL.Path == path {
+					r.Abort()
+				}
+			})
+		}
+		res := run(t, cfg, srv.URL+"/")
+		if s := res.Seeds[0]; s.OK() {
+			t.Errorf("%s aborted: the seed is reported ok: %s", path, s.Line())
+		}
+	}
+}
+
+func TestAnExcludedRobotsTxtIsNeverFetchedAndSaysWhatToDo(t *testing.T) {
+	srv := newCounting(t, map[string]http.HandlerFunc{"/": page("Home")})
+	cfg := testConfig(t)
+	cfg.Exclude = []*regexp.Regexp{regexp.MustCompile(`\.txt$`)}
+	res := run(t, cfg, srv.URL+"/")
+	if srv.Count("/robots.txt") != 0 {
+		t.Error("an excluded robots.txt was fetched")
+	}
+	if s := res.Seeds[0]; s.OK() || !strings.Contains(s.Line(), "--ignore-robots") {
+		t.Errorf("seed line %q: want a failure that says --ignore-robots", s.Line())
+	}
+	cfg = testConfig(t)
+	cfg.Exclude = []*regexp.Regexp{regexp.MustCompile(`\.txt$`)}
+	cfg.IgnoreRobots = true
+	if res := run(t, cfg, srv.URL+"/"); !res.Seeds[0].OK() {
+		t.Errorf("with --ignore-robots: %s", res.Seeds[0].Line())
+	}
+}
+
+func TestCrawlDelayKeepsPagesOneAtATimeEvenWithoutDelay(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	var starts []time.Time
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		page("p")(w, r)
+	}
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nCrawl-delay: 1\n") },
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<a href="/a">a</a><a href="/b">b</a>`)
+		},
+		"/a": slow, "/b": slow,
+	})
+	cfg := testConfig(t) // --delay 0
+	cfg.Depth = 1
+	run(t, cfg, srv.URL+"/")
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 1 || len(starts) != 2 {
+		t.Fatalf("%d pages at once (%d fetched); Crawl-delay wants one at a time", most, len(starts))
+	}
+	if gap := starts[1].Sub(starts[0]); gap < time.Second {
+		t.Errorf("pages %s apart; Crawl-delay asks for 1s", gap)
+	}
+}
+
+func TestARetriedSeedTakesTheTimeOfTheAttemptThatWorked(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			first := n == 1
+			mu.Unlock()
+			if first {
+				w.Header().Set("Retry-After", "2")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			page("Home")(w, r)
+		},
+	})
+	cfg := testConfig(t)
+	before := time.Now().UTC()
+	res := run(t, cfg, srv.URL+"/")
+	s := res.Seeds[0]
+	if !s.OK() || s.Status != 200 {
+		t.Fatalf("seed: %s", s.Line())
+	}
+	ts, err := time.Parse("20060102150405", s.Timestamp)
+	if err != nil || ts.Before(before.Add(time.Second).Truncate(time.Second)) {
+		t.Errorf("seed time %s (%v): want the 200's, at least a second after the 503 of %s", s.Timestamp, err, before.Format(time.TimeOnly))
+	}
+}

@@ -71,6 +71,9 @@ type Config struct {
 	// to them. OnHTML callbacks get HTML pages decoded to UTF-8; other
 	// responses reach callbacks without a body. Change none of the
 	// collector's settings (transport, redirect handler, filters, limits).
+	// With Browser, pages are the browser's requests: callbacks then see
+	// them (from several goroutines at once) without bodies, and headers
+	// set in OnRequest do not replace the browser's.
 	Collector func(*colly.Collector)
 
 	// Browser loads pages in headless Chromium (--browser, --browser=auto).

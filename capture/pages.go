@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vellumhq/vellum/capture/browser"
@@ -32,12 +33,18 @@ type pageJob struct {
 	staticMeta *pendingMeta
 }
 
-// pendingMeta is a metadata record not written yet.
+// pendingMeta is a metadata record not written yet: the browser's capture
+// takes its place, or, when that does not come, it is written as the page
+// is finished.
 type pendingMeta struct {
 	url, concurrentTo string
 	date              time.Time
 	block             []byte
+	taken             atomic.Bool
 }
+
+// take says whether the caller is the one to decide what becomes of it.
+func (m *pendingMeta) take() bool { return m != nil && m.taken.CompareAndSwap(false, true) }
 
 // parseItem is a fetched HTML page waiting to be parsed.
 type parseItem struct {
@@ -99,46 +106,58 @@ func (c *crawl) laneLoop(ctx context.Context, l *lane) {
 		}
 		delay := max(c.cfg.Delay, c.crawlDelay(ctx, j.u))
 		if delay <= 0 {
-			c.fetchPage(ctx, j, 0)
+			c.fetchPage(ctx, j, 0, func() {})
 			continue
 		}
 		l.polite.Lock()
 		if !sleep(ctx, time.Until(l.next)) {
 			l.polite.Unlock()
-			c.finishPageJob(j)
+			c.finishPageJob(ctx, j)
 			return
 		}
-		c.fetchPage(ctx, j, delay)
-		l.next = time.Now().Add(delay)
-		l.polite.Unlock()
+		// The next page's wait starts when this one is fetched, not parsed.
+		c.fetchPage(ctx, j, delay, func() {
+			l.next = time.Now().Add(delay)
+			l.polite.Unlock()
+		})
 	}
 }
 
-// fetchPage fetches a page, or loads it in the browser, and hands it on.
-func (c *crawl) fetchPage(ctx context.Context, j pageJob, delay time.Duration) {
+// fetchPage fetches a page, or loads it in the browser, calls fetched,
+// and hands the page on.
+func (c *crawl) fetchPage(ctx context.Context, j pageJob, delay time.Duration, fetched func()) {
 	if j.browse == "" && c.browsing != nil && c.cfg.Browser.Mode == BrowserOn {
 		j.browse = "asked"
 	}
 	if j.browse == "" {
-		c.pageFetched(ctx, j, c.fetch(ctx, fetchPage, j.u, "", delay, &j), nil)
+		ch := c.fetch(ctx, fetchPage, j.u, "", delay, &j)
+		fetched()
+		c.pageFetched(ctx, j, ch, nil)
 		return
 	}
-	if !c.cfg.IgnoreRobots {
-		if err := c.robots.refusal(ctx, j.u); err != nil {
-			c.pageFetched(ctx, j, chain{err: err}, nil)
-			return
-		}
+	var refused error
+	switch {
+	case c.excluded(j.u):
+		refused = ErrExcluded
+	case !c.cfg.IgnoreRobots:
+		refused = c.robots.refusal(ctx, j.u)
+	}
+	if refused != nil {
+		fetched()
+		c.pageFetched(ctx, j, chain{err: refused}, nil)
+		return
 	}
 	c.stats.browsed.Add(1)
 	c.log.Info("loading the page in the browser", "url", j.u.String(), "why", j.browse)
 	ch, p := c.browse(ctx, j)
-	if j.again && (ch.err != nil || ch.final == nil) {
-		// Captured statically already: the browser's failure costs the page nothing.
+	fetched()
+	if j.again && (ch.err != nil || ch.final == nil || seedProblem(ch.final) != nil) {
+		// Captured statically already: the browser's failure (or an error
+		// page on the second load) costs the page nothing.
 		if ctx.Err() == nil {
 			c.log.Warn("page not loaded in the browser; its static capture stands", "url", j.u.String(), "err", ch.err)
 		}
-		c.writeStaticMeta(ctx, j)
-		c.finish()
+		c.finishPageJob(ctx, j)
 		return
 	}
 	c.pageFetched(ctx, j, ch, p)
@@ -158,28 +177,27 @@ func (c *crawl) pageFetched(ctx context.Context, j pageJob, ch chain, rendered *
 	}
 	if ch.final == nil || ch.err != nil { // a chain that failed (a loop, a hop refused) archived its hops but is no page
 		c.markDone(ctx, j, nil)
-		c.finishPageJob(j)
+		c.finishPageJob(ctx, j)
 		return
 	}
 	parseable := ch.final.Entity != nil || (rendered != nil && rendered.HTML != "")
 	if !parseable || !isHTML(ch.final.Header.Get("Content-Type")) {
-		c.writeStaticMeta(ctx, j)
 		c.markDone(ctx, j, c.classify(ctx, ch, nil))
-		c.finishPageJob(j)
+		c.finishPageJob(ctx, j)
 		return
 	}
 	select {
 	case c.parses <- parseItem{job: j, ch: ch, rendered: rendered}:
 	case <-ctx.Done():
-		c.finishPageJob(j)
+		c.finishPageJob(ctx, j)
 	}
 }
 
 // writeStaticMeta writes the metadata of a page's static capture that was
-// held back for its browser capture, which did not come.
+// held back for its browser capture, unless that capture took its place.
 func (c *crawl) writeStaticMeta(ctx context.Context, j pageJob) {
 	m := j.staticMeta
-	if m == nil {
+	if !m.take() {
 		return
 	}
 	if _, err := c.rec.WriteMetadata(m.url, m.date, m.concurrentTo, m.block); err != nil && ctx.Err() == nil {
@@ -189,8 +207,9 @@ func (c *crawl) writeStaticMeta(ctx context.Context, j pageJob) {
 
 // finishPageJob marks one queued page done; a page loaded in the browser
 // after its static capture is no page more.
-func (c *crawl) finishPageJob(j pageJob) {
+func (c *crawl) finishPageJob(ctx context.Context, j pageJob) {
 	if j.again {
+		c.writeStaticMeta(ctx, j)
 		c.finish()
 		return
 	}
@@ -214,7 +233,7 @@ func (c *crawl) parseLoop(ctx context.Context) {
 		select {
 		case p := <-c.parses:
 			c.markDone(ctx, p.job, c.parsePage(ctx, p))
-			c.finishPageJob(p.job)
+			c.finishPageJob(ctx, p.job)
 		case <-c.done:
 			return
 		case <-ctx.Done():
@@ -274,6 +293,7 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	if err != nil {
 		return change
 	}
+	p.job.staticMeta.take() // the browser's metadata takes the place of the static capture's
 	resp := f.Records.Response
 	if p.rendered == nil && c.browsing != nil && c.cfg.Browser.Mode == BrowserAuto {
 		if why := browseReason(page.ScriptHints(), md.Text); why != "" {

@@ -96,12 +96,18 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 // redirect it does not follow (a loop, too many hops, a URL the run has
 // already) leaves no robots.txt: everything is allowed.
 func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
+	if c.excluded(u) {
+		return 0, nil, fmt.Errorf("%w: --ignore-robots captures the host without it", ErrExcluded)
+	}
 	c.claim(u)
 	ch := c.fetch(ctx, fetchRobots, u, "", 0, nil)
 	if ch.err != nil {
 		return 0, nil, ch.err
 	}
 	f := ch.final
+	if f == nil {
+		return 0, nil, errAborted
+	}
 	if f.BodyErr != nil { // half a robots.txt could allow what its rest forbids
 		return 0, nil, fmt.Errorf("cut off: %w", f.BodyErr)
 	}

@@ -91,6 +91,9 @@ func (r SeedResult) LineAt(replayBase string) string {
 	if errors.Is(r.Err, ErrRobots) { // counted as skipped, not as an error: say so, and how to capture it
 		return fmt.Sprintf("SKIPPED %s: %v (--ignore-robots captures it)", r.Seed, r.Err)
 	}
+	if errors.Is(r.Err, ErrExcluded) {
+		return fmt.Sprintf("SKIPPED %s: %v", r.Seed, r.Err)
+	}
 	if r.Err != nil {
 		if r.Timestamp != "" {
 			return fmt.Sprintf("FAILED %s: %v (partial record at %s)", r.Seed, r.Err, at)
@@ -186,7 +189,7 @@ func countProblems(ps []index.Problem) (failed, skipped int64) {
 // error), failed otherwise. The run's page lists each with its reason.
 func (c *crawl) missed(u, kind string, err error) {
 	p := index.Problem{URL: u, Kind: kind, Outcome: index.OutcomeFailed, Reason: err.Error()}
-	if errors.Is(err, ErrRobots) {
+	if errors.Is(err, ErrRobots) || errors.Is(err, ErrExcluded) {
 		p.Outcome = index.OutcomeSkipped
 		c.stats.skipped.Add(1)
 	} else {

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/chromedp/chromedp"
@@ -12,8 +13,11 @@ import (
 func (b *Browser) flags(dir string) []chromedp.ExecAllocatorOption {
 	o := b.o
 	f := map[string]any{
-		"headless":        true,
-		"no-sandbox":      true, // we run as root in containers
+		"headless": true,
+		// Chromium refuses to start its sandbox as root; elsewhere it keeps
+		// it (a container whose seccomp profile blocks it passes
+		// --no-sandbox through VELLUM_CHROMIUM_FLAGS, as the Dockerfile does).
+		"no-sandbox":      os.Geteuid() == 0,
 		"disable-gpu":     true,
 		"user-data-dir":   dir,
 		"window-size":     fmt.Sprintf("%d,%d", o.Width, o.Height),
