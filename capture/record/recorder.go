@@ -184,42 +184,38 @@ func (r *Recorder) lookup(ex *Exchange) (Prior, bool) {
 // indexes would take for the page), with the page's date, concurrent to the
 // page's response record.
 func (r *Recorder) WriteMetadata(target string, date time.Time, concurrentTo string, block []byte) (warc.Entry, error) {
-	var h warc.Header
-	if concurrentTo != "" {
-		h.Add("WARC-Concurrent-To", concurrentTo)
+	e, err := r.writeOwn(warc.TypeMetadata, warc.PageInfoURI(target), date, concurrentTo, "application/json", block)
+	if err != nil || r.index == nil {
+		return e, err
 	}
-	entries, err := r.fw.Write(&warc.Record{
-		Type: warc.TypeMetadata, ID: r.newID(), TargetURI: warc.PageInfoURI(target), Date: date,
-		ContentType: "application/json", Header: h,
-		Block: bytes.NewReader(block), BlockSize: int64(len(block)),
-	})
-	if err != nil {
-		return warc.Entry{}, r.failed(fmt.Errorf("write metadata of %s: %w", target, err))
-	}
-	if r.index == nil {
-		return entries[0], nil
-	}
-	return entries[0], r.failed(r.index.AddMetadata(entries[0], block))
+	return e, r.failed(r.index.AddMetadata(e, block))
 }
 
 // WriteResource writes a resource record that Vellum made of a capture (the
 // screenshot of a page in a browser, at "urn:view:<page URL>"), with the
 // page's date, concurrent to the page's response record, and indexes it.
 func (r *Recorder) WriteResource(target string, date time.Time, concurrentTo, contentType string, block []byte) (warc.Entry, error) {
+	e, err := r.writeOwn(warc.TypeResource, target, date, concurrentTo, contentType, block)
+	if err != nil || r.index == nil {
+		return e, err
+	}
+	return e, r.failed(r.index.AddExchange([]warc.Entry{e}))
+}
+
+// writeOwn writes a record Vellum made of a page, concurrent to the page's
+// response record.
+func (r *Recorder) writeOwn(typ, target string, date time.Time, concurrentTo, contentType string, block []byte) (warc.Entry, error) {
 	var h warc.Header
 	if concurrentTo != "" {
 		h.Add("WARC-Concurrent-To", concurrentTo)
 	}
 	entries, err := r.fw.Write(&warc.Record{
-		Type: warc.TypeResource, ID: r.newID(), TargetURI: target, Date: date,
+		Type: typ, ID: r.newID(), TargetURI: target, Date: date,
 		ContentType: contentType, Header: h,
 		Block: bytes.NewReader(block), BlockSize: int64(len(block)),
 	})
 	if err != nil {
-		return warc.Entry{}, r.failed(fmt.Errorf("write resource %s: %w", target, err))
+		return warc.Entry{}, r.failed(fmt.Errorf("write %s record %s: %w", typ, target, err))
 	}
-	if r.index == nil {
-		return entries[0], nil
-	}
-	return entries[0], r.failed(r.index.AddExchange(entries[:1]))
+	return entries[0], nil
 }
