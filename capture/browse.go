@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vellumhq/vellum/capture/browser"
@@ -52,6 +53,11 @@ type BrowserConfig struct {
 type browsing struct {
 	b     *browser.Browser
 	proxy *browser.Proxy
+
+	// Chromium's peak memory (PSS over its processes), sampled while the
+	// run goes: stopSampling ends the sampler and waits for it.
+	peak         atomic.Int64
+	stopSampling func()
 
 	// docs are the documents the browser fetched (top-level navigations),
 	// by URL, until the page that fetched them takes them: a page's chain of
@@ -125,8 +131,36 @@ func (c *crawl) startBrowser(ctx context.Context) error {
 		bs.proxy.Close()
 		return fmt.Errorf("browser: %w", err)
 	}
+	bs.stopSampling = bs.sample(time.Second)
 	c.browsing = bs
 	return nil
+}
+
+// sample keeps Chromium's peak memory, measured every interval, until the
+// returned func is called; that func waits for the sampler to end.
+func (bs *browsing) sample(interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if rss := bs.b.RSS(); rss > bs.peak.Load() {
+				bs.peak.Store(rss)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // stopBrowser stops Chromium, then the proxy, and reports Chromium's memory.
@@ -135,14 +169,18 @@ func (c *crawl) stopBrowser() {
 	if bs == nil {
 		return
 	}
-	rss := bs.b.RSS()
+	bs.stopSampling()
+	if rss := bs.b.RSS(); rss > bs.peak.Load() {
+		bs.peak.Store(rss)
+	}
 	if err := bs.b.Close(); err != nil {
 		c.log.Warn("browser did not stop cleanly", "err", err)
 	}
 	if err := bs.proxy.Close(); err != nil {
 		c.log.Warn("browser proxy did not stop cleanly", "err", err)
 	}
-	c.log.Info("browser stopped", "pages", c.stats.browsed.Load(), "chromium_rss_mb", rss>>20)
+	c.stats.chromiumPeak.Store(bs.peak.Load())
+	c.log.Info("browser stopped", "pages", c.stats.browsed.Load(), "chromium_peak_mb", bs.peak.Load()>>20)
 }
 
 // proxyFetch carries one request of the browser out through the collector:

@@ -41,6 +41,9 @@ func TestAutoKeepsTheStaticCaptureWhenTheBrowserGetsAnErrorPage(t *testing.T) {
 	if srv.Count("/") < 2 {
 		t.Fatalf("the page was requested %d times: the browser never loaded it (is Chromium installed?)", srv.Count("/"))
 	}
+	if res.Stats.Browsed != 1 || res.Stats.ChromiumPeak <= 0 {
+		t.Errorf("%d pages in the browser, Chromium's peak memory %d bytes: want 1 and a figure", res.Stats.Browsed, res.Stats.ChromiumPeak)
+	}
 	if s := res.Seeds[0]; !s.OK() || s.Status != 200 {
 		t.Errorf("seed: %s; want the static capture's 200", s.Line())
 	}

@@ -27,7 +27,11 @@ type Stats struct {
 	Unchanged  int64 // pages identical to it, by payload digest or by main text (idem)
 	Revisits   int64 // responses written as revisit records (identical payload)
 	Browsed    int64 // pages loaded in the browser
-	Elapsed    time.Duration
+	// ChromiumPeak is the browser's peak memory in bytes (PSS summed over
+	// its processes, sampled each second); 0 without the browser. It is
+	// set when the run ends.
+	ChromiumPeak int64
+	Elapsed      time.Duration
 }
 
 type counters struct {
@@ -35,21 +39,23 @@ type counters struct {
 	pages, requisites, queued, bytes, errors atomic.Int64
 	revisits, skipped                        atomic.Int64
 	pagesFound, pagesDone, browsed           atomic.Int64
+	chromiumPeak                             atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
-		Pages:      c.pages.Load(),
-		Requisites: c.requisites.Load(),
-		Queued:     c.queued.Load(),
-		Bytes:      c.bytes.Load(),
-		Errors:     c.errors.Load(),
-		Revisits:   c.revisits.Load(),
-		Skipped:    c.skipped.Load(),
-		PagesFound: c.pagesFound.Load(),
-		PagesDone:  c.pagesDone.Load(),
-		Browsed:    c.browsed.Load(),
-		Elapsed:    time.Since(c.start),
+		Pages:        c.pages.Load(),
+		Requisites:   c.requisites.Load(),
+		Queued:       c.queued.Load(),
+		Bytes:        c.bytes.Load(),
+		Errors:       c.errors.Load(),
+		Revisits:     c.revisits.Load(),
+		Skipped:      c.skipped.Load(),
+		PagesFound:   c.pagesFound.Load(),
+		PagesDone:    c.pagesDone.Load(),
+		Browsed:      c.browsed.Load(),
+		ChromiumPeak: c.chromiumPeak.Load(),
+		Elapsed:      time.Since(c.start),
 	}
 }
 

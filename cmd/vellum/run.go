@@ -90,7 +90,7 @@ func runSummaryLine(res *capture.Result) string {
 	c := run.Counts
 	browsed := ""
 	if res.Stats.Browsed > 0 {
-		browsed = fmt.Sprintf(", %d loaded in the browser", res.Stats.Browsed)
+		browsed = fmt.Sprintf(", %d loaded in the browser (Chromium's peak memory %s)", res.Stats.Browsed, humanBytes(res.Stats.ChromiumPeak))
 	}
 	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s",
 		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
