@@ -14,6 +14,7 @@ import (
 	"github.com/vellumhq/vellum/capture/browser"
 	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/capture/record"
+	"github.com/vellumhq/vellum/index"
 )
 
 // BrowserMode says which pages a capture loads in headless Chromium.
@@ -220,6 +221,11 @@ func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 		c.browsing.keep(u.String(), j.got)
 	case j.got != nil:
 		c.stats.requisites.Add(1)
+		if f := j.got; f.Truncated == "" && !f.FromArchive && f.Records.Response.ID != "" {
+			if capt, err := index.CaptureOf(f.Records.Response); err == nil {
+				c.browserPriors.Store(u.String(), priorOf(capt))
+			}
+		}
 	}
 	if ch.err != nil && ctx.Err() == nil {
 		c.missed(u.String(), kindRequisite, ch.err)

@@ -55,3 +55,45 @@ func TestAutoKeepsTheStaticCaptureWhenTheBrowserGetsAnErrorPage(t *testing.T) {
 		t.Errorf("%d screenshots of the error page", n)
 	}
 }
+
+// The browser asks for a stylesheet again on every page that has it (here
+// the site forbids caching it): the run's second copy, identical, is a
+// revisit of its first, not a second response record.
+func TestTheBrowsersRepeatedRequisiteIsARevisitOfTheRunsOwnCapture(t *testing.T) {
+	css := "body { color: #123456 }"
+	srv := newCounting(t, map[string]http.HandlerFunc{
+		"/a": browserPage("A"),
+		"/b": browserPage("B"),
+		"/shared.css": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/css")
+			w.Header().Set("Cache-Control", "no-store")
+			fmt.Fprint(w, css)
+		},
+	})
+	cfg := testConfig(t)
+	cfg.Browser = capture.BrowserConfig{Mode: capture.BrowserOn, Path: os.Getenv("CHROMIUM"), Tabs: 1}
+	res := run(t, cfg, srv.URL+"/a", srv.URL+"/b")
+	for _, s := range res.Seeds {
+		if !s.OK() {
+			t.Errorf("seed %s", s.Line())
+		}
+	}
+	if n := srv.Count("/shared.css"); n != 2 {
+		t.Fatalf("the stylesheet was requested %d times; the test needs the browser to ask for it on each page", n)
+	}
+	recs := readArchive(t, cfg.Archive)
+	resp, rev := find(recs, "response", srv.URL+"/shared.css"), find(recs, "revisit", srv.URL+"/shared.css")
+	if len(resp) != 1 || len(rev) != 1 {
+		t.Fatalf("%d response and %d revisit records for the stylesheet, want 1 and 1", len(resp), len(rev))
+	}
+	if got, want := rev[0].Header.Get("WARC-Refers-To"), resp[0].Header.Get("WARC-Record-ID"); got != want {
+		t.Errorf("the revisit refers to %s, want the run's response %s", got, want)
+	}
+}
+
+func browserPage(title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!DOCTYPE html><title>%s</title><link rel="stylesheet" href="/shared.css"><p>%s</p>`, title, title)
+	}
+}

@@ -64,6 +64,11 @@ type crawl struct {
 	stats    *counters
 	runCtx   context.Context // the run's, for pages that callbacks queue and the browser's requests
 	browsing *browsing       // the browser and its proxy; nil without --browser
+	// browserPriors are this run's captures of what the browser fetched
+	// besides pages, by URL: the browser asks for a page's stylesheets,
+	// scripts and fonts again on every page, and an identical one is then
+	// written as a revisit of the run's own capture.
+	browserPriors sync.Map
 
 	seenMu sync.Mutex
 	seen   map[string]struct{}
@@ -179,6 +184,9 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	c.robots = newRobotsCache(c.fetchRobots, cfg.robotsTimeout(), c.log)
 	hosts := newHostsSeen(idx, cfg.RunID)
 	c.prior = func(u string) (record.Prior, bool) {
+		if p, ok := c.browserPriors.Load(u); ok {
+			return p.(record.Prior), true
+		}
 		key, err := warc.SURT(u)
 		if err != nil || !hosts.captured(context.WithoutCancel(ctx), key) {
 			return record.Prior{}, false
