@@ -61,28 +61,7 @@ fi
 
 make_tmp browser
 
-# start_jssite: starts .bin/jssite on a free loopback port; sets site_pid
-# (stopped by lib.sh's cleanup), addr, base and site_urls.
-start_jssite() {
-	.bin/jssite -addr 127.0.0.1:0 -pages "$PAGES" >"$tmp/site.out" 2>"$tmp/site.err" &
-	site_pid=$!
-	addr=
-	for _ in $(seq 300); do
-		if [[ -s $tmp/site.out ]]; then
-			addr=$(head -n1 "$tmp/site.out")
-			break
-		fi
-		kill -0 "$site_pid" 2>/dev/null || {
-			cat "$tmp/site.err" >&2
-			die "jssite exited"
-		}
-		sleep 0.1
-	done
-	[[ $addr == 127.* ]] || die "jssite gave no loopback address in 30 s (got '$addr')"
-	base="http://$addr"
-	site_urls=$(field site_urls "$(stats)")
-}
-start_jssite
+start_site .bin/jssite -pages "$PAGES"
 
 # tree_sample ROOT prints "vellum_hwm_kb chromium_rss_kb chromium_pss_kb":
 # the peak RSS so far (VmHWM) of ROOT's child vellum, and the RSS and the

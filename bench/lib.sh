@@ -42,11 +42,15 @@ cleanup() {
 	fi
 }
 
-# start_benchsite ARG...: starts .bin/benchsite on a free loopback port with
-# the arguments given and sets site_pid, addr, base and site_urls.
-start_benchsite() {
+# start_site BIN ARG...: starts the fixture site BIN (.bin/benchsite,
+# .bin/jssite) on a free loopback port with the arguments given and sets
+# site_pid (stopped by cleanup), addr, base and site_urls.
+start_site() {
+	local bin=$1 name
+	shift
+	name=$(basename "$bin")
 	# The site prints its address as its first line once the content is generated.
-	.bin/benchsite -addr 127.0.0.1:0 "$@" >"$tmp/site.out" 2>"$tmp/site.err" &
+	"$bin" -addr 127.0.0.1:0 "$@" >"$tmp/site.out" 2>"$tmp/site.err" &
 	site_pid=$!
 	addr=
 	for _ in $(seq 1200); do
@@ -56,14 +60,17 @@ start_benchsite() {
 		fi
 		kill -0 "$site_pid" 2>/dev/null || {
 			cat "$tmp/site.err" >&2
-			die "benchsite exited"
+			die "$name exited"
 		}
 		sleep 0.1
 	done
-	[[ $addr == 127.* ]] || die "benchsite gave no loopback address in 120 s (got '$addr')"
+	[[ $addr == 127.* ]] || die "$name gave no loopback address in 120 s (got '$addr')"
 	base="http://$addr"
 	site_urls=$(field site_urls "$(stats)")
 }
+
+# start_benchsite ARG...: start_site for bench/benchsite.
+start_benchsite() { start_site .bin/benchsite "$@"; }
 
 stats() { curl -fsS --max-time 10 "$base/__stats"; }
 reset() { curl -fsS --max-time 10 -X POST "$base/__reset" >/dev/null; }
