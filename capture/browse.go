@@ -204,11 +204,8 @@ func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 	j := &fetchJob{kind: fetchBrowser, run: ctx, method: r.Method, body: r.Body, length: r.ContentLength, browserHeader: h, inChain: map[string]bool{u.String(): true}}
 	wrote := false
 	j.to = func(resp *http.Response) io.Writer {
-		h := w.Header()
+		h := w.Header() // the proxy takes out the headers of one connection
 		for k, vs := range resp.Header {
-			if hopByHop[http.CanonicalHeaderKey(k)] {
-				continue
-			}
 			h[k] = vs
 		}
 		w.WriteHeader(resp.StatusCode)
@@ -301,12 +298,6 @@ func browseReason(h extract.ScriptHints, text string) string {
 		return fmt.Sprintf("%d words and %d scripts", n, h.Scripts)
 	}
 	return ""
-}
-
-// hopByHop are the headers of one connection, not of the response.
-var hopByHop = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true,
-	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Proxy-Connection": true,
 }
 
 // flushWriter sends what is written to the browser at once.
