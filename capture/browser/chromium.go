@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/vellumhq/vellum/internal/oneline"
 )
 
 // debianChromium is where Debian's chromium package puts the browser.
@@ -162,7 +164,7 @@ func (b *Browser) start(ctx context.Context) (*chromium, error) {
 	}
 	if err != nil {
 		c.stop()
-		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneLine(err), ":"))
+		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneline.Of(err), ":"))
 	}
 	br := chromedp.FromContext(bctx).Browser
 	c.dead = br.LostConnection
@@ -173,7 +175,7 @@ func (b *Browser) start(ctx context.Context) (*chromium, error) {
 	})
 	if err != nil {
 		c.stop()
-		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneLine(err), ":"))
+		return nil, fmt.Errorf("start chromium %s: %s", b.o.Path, strings.TrimSuffix(oneline.Of(err), ":"))
 	}
 	b.log.Debug("chromium started", "path", b.o.Path, "pid", br.Process().Pid)
 	return c, nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/vellumhq/vellum/internal/oneline"
 )
 
 // MaxScreenshotHeight caps the screenshot of a very long page (an endless
@@ -115,7 +117,7 @@ func (t *tab) load(ctx context.Context, url string) (*Page, error) {
 	}
 	if rctx.Err() == nil {
 		if _, err := chromedp.Run(rctx, chromedp.Evaluate[any](scrollScript, chromedp.EvalAwaitPromise)); err != nil && rctx.Err() == nil {
-			t.problem("scrolling: " + oneLine(err))
+			t.problem("scrolling: " + oneline.Of(err))
 		}
 	}
 	quiet := t.wait(rctx, t.isQuiet)
@@ -162,7 +164,7 @@ func (t *tab) failure(ctx context.Context, err error) error {
 	case strings.HasPrefix(err.Error(), "load "):
 		return err
 	}
-	return fmt.Errorf("load %s: %s", url, oneLine(err))
+	return fmt.Errorf("load %s: %s", url, oneline.Of(err))
 }
 
 // wait polls cond until it holds, the page crashes, or ctx ends. Events

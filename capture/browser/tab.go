@@ -332,22 +332,9 @@ func (w *popupWatch) opened(opener target.ID, url string) bool {
 
 // short keeps a URL or a message to one reasonable line.
 func short(s string) string {
-	s = oneLine(s)
+	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-func oneLine(v any) string {
-	var s string
-	switch v := v.(type) {
-	case error:
-		s = v.Error()
-	case string:
-		s = v
-	default:
-		s = fmt.Sprint(v)
-	}
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -21,7 +21,7 @@ var rules = []rule{
 	{"warc", nil, "warc imports nothing of ours"},
 	{"storage", nil, "storage imports nothing of ours"},
 	{"capture/record", []string{"warc"}, "the recorder imports warc only"},
-	{"capture/browser", nil, "the browser driver and its recording proxy import nothing of ours: the capture engine imports them"},
+	{"capture/browser", []string{"internal/"}, "the browser driver and its recording proxy import nothing of ours but internal/ helpers: the capture engine imports them"},
 	{"capture/extract", []string{"internal/"}, "extraction imports nothing of ours but the shared scanners"},
 	{"replay/rewrite", []string{"internal/"}, "rewriting imports nothing of ours but the shared scanners"},
 	{"capture", []string{"warc", "index", "storage", "internal/"}, "capture may import warc, index and storage"},
