@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
@@ -45,11 +46,11 @@ func newBodyReader(encoding string, entity []byte) (*bodyReader, error) {
 	case "", "identity", "none":
 		b.dec = b.src
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(b.src)
+		zr, err := newGzipReader(b.src)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		b.dec, b.closer = zr, zr
+		b.dec, b.closer = zr, pooledGzip{zr}
 	case "deflate": // zlib-wrapped as the standard says, or raw as some servers send it
 		if zr, err := zlib.NewReader(b.src); err == nil {
 			b.dec, b.closer = zr, zr
@@ -62,6 +63,30 @@ func newBodyReader(encoding string, entity []byte) (*bodyReader, error) {
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", encoding)
 	}
 	return b, nil
+}
+
+// gzipReaders keeps gzip readers for reuse: each new one allocates a 32 KiB
+// window and Huffman tables, and most pages and stylesheets arrive gzipped.
+var gzipReaders sync.Pool // *gzip.Reader
+
+func newGzipReader(r io.Reader) (*gzip.Reader, error) {
+	if zr, ok := gzipReaders.Get().(*gzip.Reader); ok {
+		if err := zr.Reset(r); err != nil {
+			gzipReaders.Put(zr)
+			return nil, err
+		}
+		return zr, nil
+	}
+	return gzip.NewReader(r)
+}
+
+// pooledGzip closes a gzip reader by handing it back to gzipReaders.
+type pooledGzip struct{ zr *gzip.Reader }
+
+func (p pooledGzip) Close() error {
+	err := p.zr.Close()
+	gzipReaders.Put(p.zr)
+	return err
 }
 
 // readChunk bounds one Read, so that the expansion guard acts within 64 KiB.
@@ -100,13 +125,19 @@ func cutAtSize(n int64) string { return fmt.Sprintf("only the first %d decoded b
 // Cut says why reading stopped before the end of the body; "" when it did not.
 func (b *bodyReader) Cut() string { return b.cut }
 
-// Close releases the decompressor.
+// Close releases the decompressor; the reader is at its end after it.
 func (b *bodyReader) Close() error {
-	if b.closer != nil {
-		return b.closer.Close()
+	if b.closer == nil {
+		return nil
 	}
-	return nil
+	c := b.closer
+	b.closer, b.dec = nil, eof{}
+	return c.Close()
 }
+
+type eof struct{}
+
+func (eof) Read([]byte) (int, error) { return 0, io.EOF }
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -129,7 +160,7 @@ func DecodeEntity(encoding string, data []byte) (body []byte, cut string, err er
 		return nil, "", err
 	}
 	defer r.Close()
-	if r.closer == nil { // no encoding: a slice of data will do
+	if r.dec == r.src { // no encoding: a slice of data will do
 		if len(data) > MaxParseBytes {
 			return data[:MaxParseBytes], cutAtSize(MaxParseBytes), nil
 		}

@@ -3,6 +3,7 @@ package extract
 import (
 	"fmt"
 	"html"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -161,6 +162,9 @@ func articleWork(doc *xhtml.Node) (elements int, textDepth int64) {
 
 // readabilityArticle runs go-readability on doc, turning a panic on a pathological page into a
 // plain failure.
+// quiet is go-readability's logger: nothing it says reaches a user.
+var quiet = slog.New(slog.DiscardHandler)
+
 func readabilityArticle(doc *xhtml.Node, pageURL *url.URL) (art readability.Article, ok bool) {
 	defer func() {
 		if recover() != nil {
@@ -169,6 +173,7 @@ func readabilityArticle(doc *xhtml.Node, pageURL *url.URL) (art readability.Arti
 	}()
 	parser := readability.NewParser()
 	parser.DisableJSONLD = true // read already, and better, by jsonLDArticle
+	parser.Logger = quiet       // its default formats every Info line to io.Discard
 	art, err := parser.ParseAndMutate(doc, pageURL)
 	return art, err == nil
 }
@@ -179,8 +184,10 @@ func articleText(n *xhtml.Node) string {
 	if n == nil {
 		return ""
 	}
+	inner := render.InnerText(n)
 	var b strings.Builder
-	for _, line := range strings.Split(render.InnerText(n), "\n") {
+	b.Grow(len(inner))
+	for line := range strings.Lines(inner) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.EqualFold(line, "advertisement") {
 			continue

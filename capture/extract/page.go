@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 
 	xhtml "golang.org/x/net/html"
 )
@@ -43,7 +44,10 @@ func ReadPage(entity []byte, contentEncoding, contentType string, pageURL *url.U
 	text := utf8HTML(body, contentType)
 	tooDeep := false
 	if article {
-		head, err := io.ReadAll(io.LimitReader(text, maxArticleBytes+1))
+		buf := heads.Get().(*bytes.Buffer)
+		defer putHead(buf)
+		_, err := buf.ReadFrom(io.LimitReader(text, maxArticleBytes+1))
+		head := buf.Bytes()
 		// Every element starts with a "<": their count bounds the tree.
 		if err == nil && len(head) <= maxArticleBytes && bytes.Count(head, []byte("<")) <= maxArticleElements {
 			if p.doc, err = xhtml.Parse(bytes.NewReader(head)); err == nil {
@@ -71,6 +75,18 @@ func ReadPage(entity []byte, contentEncoding, contentType string, pageURL *url.U
 		p.article = scan.article.Bytes()
 	}
 	return p, nil
+}
+
+// heads keeps the buffers a page's decoded text is read into before
+// html.Parse, which copies what it keeps: one per page in flight, not one
+// (and its growth) per page read.
+var heads = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putHead(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		b.Reset()
+		heads.Put(b)
+	}
 }
 
 func newPage(pageURL *url.URL) *Page {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"sync"
 	"time"
 )
 
@@ -138,6 +139,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// copyBuffers keeps the buffers bodies are copied through, one per fetch
+// in flight rather than one per fetch.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // Fetch carries out req, records it and returns what came back. keep says,
 // once the response header is in, whether the entity is wanted for parsing.
 // The response is read to its end (or a limit) whatever keep says, so the
@@ -182,7 +187,9 @@ func (t *Transport) FetchTo(req *http.Request, keep func(*http.Response) bool, t
 			sink = io.MultiWriter(sink, &dropOnError{w: w})
 		}
 	}
-	n, err := io.Copy(sink, io.LimitReader(resp.Body, t.limits.MaxBody+1))
+	buf := copyBuffers.Get().(*[]byte)
+	n, err := io.CopyBuffer(sink, io.LimitReader(resp.Body, t.limits.MaxBody+1), *buf)
+	copyBuffers.Put(buf)
 	switch {
 	case n > t.limits.MaxBody:
 		f.Truncated = "length"
