@@ -22,7 +22,8 @@ type encoder struct {
 	level int
 	now   func() time.Time
 	newID func() string
-	zpool sync.Pool // *gzip.Writer
+	zpool sync.Pool // *gzip.Writer at level
+	spool sync.Pool // *gzip.Writer that stores (packed records)
 	bpool sync.Pool // *[]byte of copyBufSize
 }
 
@@ -45,6 +46,7 @@ type prepared struct {
 	size     int64
 	entry    Entry
 	autoInfo bool // WARC-Warcinfo-ID was filled by the writer
+	packed   bool // the payload is compressed already: its member stores it
 }
 
 // standardFields are written from Record's fields (or computed), never copied
@@ -132,8 +134,26 @@ func (e *encoder) prepare(rec *Record, warcinfoID string) (*prepared, error) {
 			}
 		}
 		p.entry.setHTTP(head)
+		p.packed = typ == TypeResponse && head.done && (head.encoded || packedType(head.mime))
+	} else if typ == TypeResource {
+		p.packed = packedType(mediaType(ct))
 	}
 	return p, nil
+}
+
+// packedType says whether a media type is compressed in itself (images,
+// audio and video in their usual formats, WOFF fonts, archives): deflating
+// it again gains almost nothing and costs what deflating text does.
+func packedType(mt string) bool {
+	switch mt {
+	case "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic",
+		"font/woff", "font/woff2", "application/font-woff", "application/font-woff2",
+		"application/zip", "application/gzip", "application/x-gzip", "application/zstd",
+		"application/x-bzip2", "application/x-xz", "application/x-7z-compressed":
+		return true
+	}
+	return strings.HasPrefix(mt, "video/") ||
+		(strings.HasPrefix(mt, "audio/") && mt != "audio/wav" && mt != "audio/x-wav" && mt != "audio/aiff")
 }
 
 // digests adds WARC-Block-Digest and WARC-Payload-Digest (given ones as given,
@@ -221,8 +241,15 @@ func (e *encoder) encode(dst io.Writer, p *prepared, gzipped bool) error {
 	out := dst
 	var zw *gzip.Writer
 	if gzipped {
-		zw = e.getGzip(dst)
-		defer e.zpool.Put(zw)
+		pool, level := &e.zpool, e.level
+		if p.packed {
+			// A gzip member of stored blocks: measured on the bench site
+			// (half its record bytes are gzipped pages and images), half the
+			// compression CPU for 1% more bytes. See docs/decisions.md.
+			pool, level = &e.spool, gzip.NoCompression
+		}
+		zw = getGzip(pool, level, dst)
+		defer pool.Put(zw)
 		out = zw
 	}
 	if _, err := out.Write(p.header); err != nil {
@@ -240,12 +267,12 @@ func (e *encoder) encode(dst io.Writer, p *prepared, gzipped bool) error {
 	return nil
 }
 
-func (e *encoder) getGzip(dst io.Writer) *gzip.Writer {
-	if zw, ok := e.zpool.Get().(*gzip.Writer); ok {
+func getGzip(pool *sync.Pool, level int, dst io.Writer) *gzip.Writer {
+	if zw, ok := pool.Get().(*gzip.Writer); ok {
 		zw.Reset(dst)
 		return zw
 	}
-	zw, err := gzip.NewWriterLevel(dst, e.level)
+	zw, err := gzip.NewWriterLevel(dst, level)
 	if err != nil { // the level was validated by the constructors
 		zw = gzip.NewWriter(dst)
 	}

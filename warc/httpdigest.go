@@ -111,6 +111,7 @@ type httpHead struct {
 	status  int
 	mime    string
 	chunked bool
+	encoded bool // a Content-Encoding other than identity
 }
 
 // feed consumes header bytes from p and returns how many belonged to the header;
@@ -161,6 +162,9 @@ func (h *httpHead) endLine() {
 		if h.mime == "" {
 			h.mime = mediaType(string(value))
 		}
+	case bytes.EqualFold(name, []byte("Content-Encoding")):
+		v := strings.TrimSpace(string(value))
+		h.encoded = h.encoded || (v != "" && !strings.EqualFold(v, "identity"))
 	case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 		codings := strings.Split(string(value), ",")
 		h.chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
