@@ -7,7 +7,9 @@ import (
 	"image/png"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,6 +111,32 @@ func TestLoad(t *testing.T) {
 
 	// The MITM path: TLS to a certificate that only the SPKI list trusts,
 	// through the proxy's CONNECT.
+	t.Run("DOM changed after the network went idle", func(t *testing.T) {
+		p, err, _ := loadWithin(t, b, s.srv.URL+"/clock", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`<b id="ms">(\d+)</b>`).FindStringSubmatch(p.HTML)
+		if m == nil {
+			t.Fatalf("no clock in the page: %.300s", p.HTML)
+		}
+		// Taken once the network was quiet for 300 ms after the load event;
+		// a take from before (when nothing was in flight any more) that the
+		// quiet period did not replace would show less.
+		if ms, _ := strconv.Atoi(m[1]); ms < 250 {
+			t.Errorf("the page was taken %d ms after its load event, before the quiet period ended", ms)
+		}
+	})
+
+	t.Run("smooth scrolling page", func(t *testing.T) {
+		if _, err, _ := loadWithin(t, b, s.srv.URL+"/smooth", limit); err != nil {
+			t.Fatal(err)
+		}
+		if !s.requested("/img/smooth.png") {
+			t.Error("the photo at the end of a page with scroll-behavior: smooth was never requested")
+		}
+	})
+
 	t.Run("https trusted by SPKI", func(t *testing.T) {
 		p, err, _ := loadWithin(t, b, tlsSite.URL+"/", limit)
 		if err != nil {

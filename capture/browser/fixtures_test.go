@@ -165,6 +165,22 @@ func newFixtureSite(t testing.TB) *fixtureSite {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(tinyPNG)
 	})
+	// A clock that changes the DOM with no request: the page as archived
+	// is the page at the end of the quiet period, not an earlier take.
+	mux.HandleFunc("/clock", servePage(`<!doctype html><title>clock</title><p>Since load: <b id="ms">0</b> ms</p><script>
+addEventListener("load", () => {
+  const t0 = performance.now();
+  setInterval(() => { document.getElementById("ms").textContent = Math.round(performance.now() - t0); }, 20);
+});
+</script>`))
+	// Smooth scrolling set by the page's CSS must not keep the scroll from
+	// reaching the photo at its end.
+	mux.HandleFunc("/smooth", servePage(`<!doctype html><title>smooth</title><style>html { scroll-behavior: smooth }</style>
+<h1>Smooth</h1><div style="height: 8000px"></div><div id="end">end</div><script>
+new IntersectionObserver((entries, o) => {
+  if (entries.some(e => e.isIntersecting)) { const i = new Image(); i.src = "/img/smooth.png"; document.body.append(i); o.disconnect(); }
+}).observe(document.getElementById("end"));
+</script>`))
 	mux.HandleFunc("/simple", servePage(`<!doctype html><title>simple</title><h1>Simple page</h1><p>Text.</p>`))
 	mux.HandleFunc("/hang", servePage(`<!doctype html><title>hang</title><p>before</p><script>for (;;) {}</script><p>after</p>`))
 	mux.HandleFunc("/popups", servePage(`<!doctype html><title>popups</title><p>popups</p><script>

@@ -115,9 +115,27 @@ func (t *tab) load(ctx context.Context, url string) (*Page, error) {
 	if !t.wait(rctx, t.isLoaded) {
 		t.problem(fmt.Sprintf("the load event did not fire within %s", t.o.Timeout))
 	}
+	t.log.Debug("loaded", "url", url, "after", time.Since(start))
 	if rctx.Err() == nil {
 		if _, err := chromedp.Run(rctx, chromedp.Evaluate[any](scrollScript, chromedp.EvalAwaitPromise)); err != nil && rctx.Err() == nil {
 			t.problem("scrolling: " + oneline.Of(err))
+		}
+	}
+	t.log.Debug("scrolled", "url", url, "after", time.Since(start))
+	// The page is taken as soon as nothing is in flight, while the quiet
+	// period runs: if it ends with no request since and the same DOM, that
+	// take stands, and the quiet period cost no extra time for the
+	// screenshot. Otherwise the page is taken again.
+	var early *Page
+	var mark int
+	if t.wait(rctx, t.isIdle) && rctx.Err() == nil {
+		mark = t.requestCount()
+		if err := t.answering(); errors.Is(err, errHung) {
+			return nil, err
+		}
+		if p, err := t.snapshot(); err == nil {
+			early = p
+			t.log.Debug("taken early", "url", url, "after", time.Since(start))
 		}
 	}
 	quiet := t.wait(rctx, t.isQuiet)
@@ -130,13 +148,33 @@ func (t *tab) load(ctx context.Context, url string) (*Page, error) {
 		return nil, errCrashed
 	default:
 	}
-	p, err := t.capture()
+	if err := t.answering(); err != nil {
+		return nil, err
+	}
+	p, err := t.retake(early, quiet && t.requestCount() == mark)
 	if err != nil {
 		return nil, err
 	}
-	t.log.Debug("captured", "url", url, "after", time.Since(start))
+	t.log.Debug("captured", "url", url, "again", p != early, "after", time.Since(start))
+	t.annotate(p)
 	p.Quiet = quiet
 	return p, nil
+}
+
+// retake returns the early take when it still holds (still is true and the
+// DOM is the same), else takes the page anew.
+func (t *tab) retake(early *Page, still bool) (*Page, error) {
+	if early == nil || !still {
+		return t.snapshot()
+	}
+	d, err := t.dom()
+	if err != nil {
+		return nil, err
+	}
+	if d.URL == early.URL && d.HTML == early.HTML {
+		return early, nil
+	}
+	return t.snapshot()
 }
 
 // errCrashed stands for a renderer that died; failure says it with the URL.
@@ -194,28 +232,44 @@ func (t *tab) untilQuiet() time.Duration {
 	return min(max(t.o.Quiet-time.Since(t.lastActive), 10*time.Millisecond), 50*time.Millisecond)
 }
 
-// capture takes the DOM and the screenshot. A page that does not answer
-// within answerWithin is hung, by a script that never yields.
-func (t *tab) capture() (*Page, error) {
+// answering fails with errHung for a page that does not answer within
+// answerWithin: a script that never yields.
+func (t *tab) answering() error {
 	actx, cancel := context.WithTimeout(t.ctx, answerWithin)
-	_, err := chromedp.Run(actx, chromedp.Evaluate[any]("1"))
-	cancel()
-	if err != nil {
+	defer cancel()
+	if _, err := chromedp.Run(actx, chromedp.Evaluate[any]("1")); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, errHung
+			return errHung
 		}
+		return err
+	}
+	return nil
+}
+
+// rendered is the page's final URL and its DOM as HTML.
+type rendered struct {
+	URL  string `json:"url"`
+	HTML string `json:"html"`
+}
+
+func (t *tab) dom() (rendered, error) {
+	cctx, cancel := context.WithTimeout(t.ctx, captureWithin)
+	defer cancel()
+	d, err := chromedp.Run(cctx, chromedp.Evaluate[rendered](domScript))
+	if err != nil {
+		return rendered{}, fmt.Errorf("reading the DOM: %w", err)
+	}
+	return d, nil
+}
+
+// snapshot takes the DOM and the screenshot.
+func (t *tab) snapshot() (*Page, error) {
+	d, err := t.dom()
+	if err != nil {
 		return nil, err
 	}
 	cctx, cancel := context.WithTimeout(t.ctx, captureWithin)
 	defer cancel()
-	type dom struct {
-		URL  string `json:"url"`
-		HTML string `json:"html"`
-	}
-	d, err := chromedp.Run(cctx, chromedp.Evaluate[dom](domScript))
-	if err != nil {
-		return nil, fmt.Errorf("reading the DOM: %w", err)
-	}
 	shot, err := t.screenshot(cctx)
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
@@ -224,14 +278,17 @@ func (t *tab) capture() (*Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
 	}
+	return &Page{URL: d.URL, HTML: d.HTML, Screenshot: shot, Width: cfg.Width, Height: cfg.Height}, nil
+}
+
+// annotate adds what the events of the load told: requests and problems.
+func (t *tab) annotate(p *Page) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := &Page{URL: d.URL, HTML: d.HTML, Screenshot: shot, Width: cfg.Width, Height: cfg.Height,
-		Requests: t.requests, Problems: slices.Clone(t.problems)} // events may still append to t's
+	p.Requests, p.Problems = t.requests, slices.Clone(t.problems) // events may still append to t's
 	if t.popups > 0 {
 		p.Problems = append(p.Problems, fmt.Sprintf("%d popup(s) refused (first: %s)", t.popups, t.firstPopup))
 	}
-	return p, nil
 }
 
 // screenshot draws the whole page, not only the viewport, up to
@@ -277,10 +334,10 @@ const scrollScript = `(async () => {
   const height = () => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
   for (let i = 0, y = 0; i < 200 && y < height() - innerHeight; i++) {
     y += Math.max(100, innerHeight * 0.9);
-    window.scrollTo(0, y);
+    window.scrollTo({top: y, behavior: "instant"});
     await settle();
   }
-  window.scrollTo(0, 0);
+  window.scrollTo({top: 0, behavior: "instant"});
   await settle();
 })()`
 

@@ -202,6 +202,20 @@ func (t *tab) isLoaded() bool {
 // is held.
 func (t *tab) loaded() bool { return t.loader != "" && t.loads[t.loader] }
 
+// isIdle: loaded and nothing in flight.
+func (t *tab) isIdle() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loaded() && len(t.inflight) == 0
+}
+
+// requestCount is how many requests the page made so far.
+func (t *tab) requestCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.requests
+}
+
 // isQuiet: loaded, nothing in flight, and nothing for Options.Quiet.
 func (t *tab) isQuiet() bool {
 	t.mu.Lock()
