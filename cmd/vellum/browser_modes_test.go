@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,4 +236,69 @@ func TestRunJobsWithBrowser(t *testing.T) {
 	if n := len(recordsOf(recs, "resource", "urn:view:"+article)); n != 0 {
 		t.Errorf("browser: auto loaded the static article in the browser (%d screenshots)", n)
 	}
+}
+
+// A Chromium that dies while it loads a page is started again: that page
+// fails with one line saying so, and the next page is captured in the new
+// Chromium.
+func TestBrowserCrashFailsThePageAndTheNextOneLoads(t *testing.T) {
+	marker := fmt.Sprintf("--vellum-test-run=%d", time.Now().UnixNano())
+	var killed atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) {
+		if killed.Add(1) == 1 {
+			killed.Add(int32(killMarked(marker)) - 1)
+		}
+		// Never answer: the page is in the browser when it dies.
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/after", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>After</title><p>Loaded after the crash.</p>")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	archive := filepath.Join(t.TempDir(), "archive")
+	// --delay keeps the two pages of the host one after the other.
+	r := vellum(t, []string{"VELLUM_CHROMIUM_FLAGS=" + marker}, "capture", "--archive", archive, "--delay", "10ms",
+		"--no-progress", "--browser", "--browser-timeout", "20s", srv.URL+"/crash", srv.URL+"/after")
+	if killed.Load() < 1 {
+		t.Fatalf("no Chromium process with %s was found to kill\n%s%s", marker, r.stdout, r.stderr)
+	}
+	if r.code == 0 {
+		t.Errorf("exit 0 with a page that failed\n%s", r.stdout)
+	}
+	want := "browser crashed while loading " + srv.URL + "/crash"
+	if l := seedLine(t, r, srv.URL+"/crash"); !strings.HasPrefix(l, "FAILED") || !strings.Contains(l, want) {
+		t.Errorf("the page loading when Chromium died: %q, want FAILED and %q", l, want)
+	}
+	if n := strings.Count(r.stdout+r.stderr, want); n != 1 {
+		t.Errorf("the crash is said %d times, want once:\n%s%s", n, r.stdout, r.stderr)
+	}
+	if l := seedLine(t, r, srv.URL+"/after"); !strings.HasPrefix(l, "ok") {
+		t.Errorf("the page after the crash: %q, want ok", l)
+	}
+	recs := readFullRecords(t, archive)
+	if n := len(recordsOf(recs, "resource", "urn:view:"+srv.URL+"/after")); n != 1 {
+		t.Errorf("%d screenshots of the page after the crash, want 1 (from the restarted Chromium)", n)
+	}
+}
+
+// killMarked kills every process whose command line holds marker (the
+// main Chromium process, given the flag by VELLUM_CHROMIUM_FLAGS) and says
+// how many it killed.
+func killMarked(marker string) int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	n := 0
+	for _, d := range dirs {
+		cmdline, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err == nil && syscall.Kill(pid, syscall.SIGKILL) == nil {
+			n++
+		}
+	}
+	return n
 }
