@@ -261,3 +261,48 @@ func TestGuardRefusesTheBrowsersRequestsToLoopback(t *testing.T) {
 		}
 	}
 }
+
+// WebRTC is the one way a page's script sends packets around the proxy:
+// a STUN request to an address the page names (here a UDP port on
+// 127.0.0.1) never leaves Chromium.
+func TestTheBrowserSendsNoWebRTCPacketsAroundTheProxy(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	var packets atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
+			}
+			packets.Add(1)
+		}
+	}()
+	defer func() { pc.Close(); <-done }()
+	outside := newCountingOn(t, "127.0.0.2:0", map[string]http.HandlerFunc{
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprintf(w, `<!DOCTYPE html><title>RTC</title><p id="s">waiting</p><script>
+const pc = new RTCPeerConnection({iceServers: [{urls: "stun:%s"}]});
+pc.createDataChannel("x");
+pc.onicegatheringstatechange = () => { document.getElementById("s").textContent = pc.iceGatheringState; };
+pc.createOffer().then(o => pc.setLocalDescription(o));
+</script>`, pc.LocalAddr())
+		},
+	})
+	cfg, _ := guarded(t, nil)
+	cfg.IgnoreRobots = true
+	cfg.Browser = capture.BrowserConfig{Mode: capture.BrowserOn, Path: os.Getenv("CHROMIUM"), Tabs: 1}
+	res := run(t, cfg, outside.URL+"/")
+	if s := res.Seeds[0]; !s.OK() {
+		t.Fatalf("the page: %s", s.Line())
+	}
+	if n := packets.Load(); n != 0 {
+		t.Errorf("%d UDP packets from the browser reached 127.0.0.1", n)
+	}
+}
