@@ -67,9 +67,11 @@ type browsing struct {
 	docs map[string]doc
 }
 
-// doc is a document the browser fetched.
+// doc is a document the browser fetched, or the SSRF guard's refusal of
+// it (err, with f nil).
 type doc struct {
 	f    *record.Fetched
+	err  error
 	when time.Time
 }
 
@@ -78,11 +80,12 @@ const docTTL = 10 * time.Minute
 
 // keep keeps a document the browser fetched until its page takes it, and
 // forgets those no page took.
-func (bs *browsing) keep(u string, f *record.Fetched) {
+func (bs *browsing) keep(u string, d doc) {
 	now := time.Now()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	bs.docs[u] = doc{f: f, when: now}
+	d.when = now
+	bs.docs[u] = d
 	for k, d := range bs.docs {
 		if now.Sub(d.when) > docTTL {
 			delete(bs.docs, k)
@@ -215,7 +218,11 @@ func (c *crawl) proxyFetch(w http.ResponseWriter, r *http.Request) {
 	ch := c.runFetch(j, u)
 	switch {
 	case isNavigation(r.Header) && j.got != nil:
-		c.browsing.keep(u.String(), j.got)
+		c.browsing.keep(u.String(), doc{f: j.got})
+	case isNavigation(r.Header):
+		if refusal, ok := guardRefusal(ch.err); ok { // the page's chain ends there, for that reason
+			c.browsing.keep(u.String(), doc{err: refusal})
+		}
 	case j.got != nil:
 		c.stats.requisites.Add(1)
 		if f := j.got; f.Truncated == "" && !f.FromArchive && f.Records.Response.ID != "" {
@@ -254,8 +261,12 @@ func (c *crawl) browse(ctx context.Context, j pageJob) (chain, *browser.Page) {
 		if !ok {
 			break
 		}
-		f := d.f
 		delete(bs.docs, u.String())
+		if d.err != nil {
+			ch.err = d.err
+			break
+		}
+		f := d.f
 		if ch.first == nil {
 			ch.first = f
 		} else {
@@ -269,6 +280,7 @@ func (c *crawl) browse(ctx context.Context, j pageJob) (chain, *browser.Page) {
 		u = normalize(next)
 	}
 	switch {
+	case ch.err != nil:
 	case err != nil:
 		ch.err = err
 	case ch.final == nil:

@@ -509,6 +509,9 @@ func (c *crawl) exchange(ctx context.Context, t *record.Transport, req *http.Req
 	f, err := t.FetchTo(req, func(r *http.Response) bool {
 		return IsParseable(r.Header.Get("Content-Type")) || strings.HasSuffix(u.Path, "/robots.txt")
 	}, to)
+	if r, ok := guardRefusal(err); ok {
+		return nil, r
+	}
 	if err != nil {
 		return nil, err
 	}

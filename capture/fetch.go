@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/capture/record"
+	"github.com/vellumhq/vellum/internal/netguard"
 )
 
 // maxRedirects is how many redirect hops one URL may take.
@@ -44,7 +45,7 @@ func retryableStatus(code int) bool {
 
 // retryableErr tells transient network trouble (worth another try) from
 // failures that will not change (no such host, refused, bad certificate,
-// malformed HTTP).
+// malformed HTTP, the SSRF guard's refusal).
 func retryableErr(err error) bool {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
@@ -58,6 +59,14 @@ func retryableErr(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// guardRefusal returns the refusal of the SSRF guard (internal/netguard, in
+// Config.Dialer) that err carries: a dial it refused is reported as the
+// guard words it, without the dialer's "dial tcp <addr>: " before it.
+func guardRefusal(err error) (*netguard.RefusedError, bool) {
+	var r *netguard.RefusedError
+	return r, errors.As(err, &r)
 }
 
 // retryAfter reads a Retry-After value: seconds or an HTTP date.

@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,8 +20,18 @@ type counting struct {
 
 func newCounting(t *testing.T, routes map[string]http.HandlerFunc) *counting {
 	t.Helper()
+	return newCountingOn(t, "127.0.0.1:0", routes)
+}
+
+// newCountingOn is newCounting listening on addr.
+func newCountingOn(t *testing.T, addr string, routes map[string]http.HandlerFunc) *counting {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &counting{count: map[string]int{}}
-	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.Server = &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.count[r.URL.Path]++
 		c.mu.Unlock()
@@ -29,7 +40,8 @@ func newCounting(t *testing.T, routes map[string]http.HandlerFunc) *counting {
 			return
 		}
 		http.NotFound(w, r)
-	}))
+	})}}
+	c.Start()
 	t.Cleanup(c.Close)
 	return c
 }

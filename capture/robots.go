@@ -73,12 +73,15 @@ func (c *robotsCache) check(ctx context.Context, u *url.URL) (allowed bool, craw
 
 // refusal says why u may not be fetched: nil when it may, ErrRobots when
 // robots.txt disallows it, an error wrapping ErrRobotsUnreachable when the
-// host's robots.txt could not be fetched, ctx's error when the run stops
-// first.
+// host's robots.txt could not be fetched (the SSRF guard's refusal when
+// that is why), ctx's error when the run stops first.
 func (c *robotsCache) refusal(ctx context.Context, u *url.URL) error {
 	g := c.get(ctx, u)
 	if ctx.Err() != nil { // stopping: robots.txt may not have been read, nothing was refused
 		return ctx.Err()
+	}
+	if r, ok := guardRefusal(g.unreachable); ok { // the host's address is refused: that is the reason, not its robots.txt
+		return r
 	}
 	if g.unreachable != nil {
 		return fmt.Errorf("%w (%v); nothing of its host is fetched this run", ErrRobotsUnreachable, g.unreachable)

@@ -142,6 +142,9 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 func (b *Browser) start(ctx context.Context) (*chromium, error) {
 	b.starts++
 	dir := filepath.Join(b.dir, fmt.Sprintf("profile-%d", b.starts))
+	if err := writePreferences(dir); err != nil {
+		return nil, fmt.Errorf("start chromium %s: %w", b.o.Path, err)
+	}
 	actx, stopExec := chromedp.NewExecAllocator(context.WithoutCancel(ctx), b.flags(dir)...)
 	// chromedp's own complaints (a hung page's document it cannot read)
 	// are ours to report, not lines on stderr.

@@ -19,6 +19,7 @@ type DNS struct {
 
 	mu    sync.Mutex
 	names map[string]net.IP
+	turns map[string][]net.IP // names whose answer changes (see Rebind)
 	pc    net.PacketConn
 }
 
@@ -29,7 +30,7 @@ func NewDNS(t testing.TB, names map[string]string) *DNS {
 	if err != nil {
 		t.Fatalf("dns: %v", err)
 	}
-	d := &DNS{Addr: pc.LocalAddr().String(), names: map[string]net.IP{}, pc: pc}
+	d := &DNS{Addr: pc.LocalAddr().String(), names: map[string]net.IP{}, turns: map[string][]net.IP{}, pc: pc}
 	for n, ip := range names {
 		d.names[strings.ToLower(strings.TrimSuffix(n, "."))] = net.ParseIP(ip)
 	}
@@ -50,6 +51,19 @@ func (d *DNS) Dialer() *net.Dialer {
 			},
 		},
 	}
+}
+
+// Rebind makes name's A queries get ips in turn, the last one from then on
+// (DNS rebinding: a name that is one address when a check looks it up and
+// another when the connection is made).
+func (d *DNS) Rebind(name string, ips ...string) {
+	seq := make([]net.IP, len(ips))
+	for i, ip := range ips {
+		seq[i] = net.ParseIP(ip)
+	}
+	d.mu.Lock()
+	d.turns[strings.ToLower(strings.TrimSuffix(name, "."))] = seq
+	d.mu.Unlock()
 }
 
 func (d *DNS) serve() {
@@ -79,6 +93,12 @@ func (d *DNS) answer(q []byte) ([]byte, bool) {
 	name := strings.ToLower(strings.TrimSuffix(question.Name.String(), "."))
 	d.mu.Lock()
 	ip, known := d.names[name]
+	if seq := d.turns[name]; len(seq) > 0 {
+		ip, known = seq[0], true
+		if len(seq) > 1 && question.Type == dnsmessage.TypeA {
+			d.turns[name] = seq[1:]
+		}
+	}
 	d.mu.Unlock()
 	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired}
 	if !known {
