@@ -136,7 +136,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 func (s *Server) dayLists(r *http.Request, caps []index.Capture, pages map[string]index.Page, year, day string, link func(string) string) []calDay {
 	var days []calDay
 	shots := map[string][]index.Capture{} // by page URL: the captures of one key may spell it differently
-	prev := ""                             // payload digest of the previous capture
+	prev := ""                            // payload digest of the previous capture
 	for i, c := range caps {
 		change := "first"
 		if i > 0 {
@@ -193,7 +193,7 @@ func monthChart(caps []index.Capture, current int, link func(string) string) []c
 		for m := range years[i].Months {
 			b := &years[i].Months[m]
 			b.Level = (b.Count*10 + busiest - 1) / busiest // a month with one capture still shows
-			b.Label = time.Month(m+1).String()[:3] + " " + strconv.Itoa(years[i].Year) + ": " + plural(b.Count, "capture")
+			b.Label = time.Month(m + 1).String()[:3] + " " + strconv.Itoa(years[i].Year) + ": " + plural(b.Count, "capture")
 		}
 	}
 	return years
