@@ -36,27 +36,11 @@ func (s *Server) newCaptureBar(ctx context.Context, caps []index.Capture, i int)
 	}
 	p := caps[i-1]
 	b.Prev = mementoURL(Prefix, p.Timestamp, "", p.URL)
-	if s.hasTexts(ctx, c.URLKey, p.Timestamp, c.Timestamp) {
+	pages, _ := s.idx.PagesOf(ctx, c.URLKey) // without texts, no compare link
+	if texts := textSources(caps, pages); hasText(texts, p.Timestamp) && hasText(texts, c.Timestamp) {
 		b.Compare = comparePath(c.URL, p.Timestamp, c.Timestamp)
 	}
 	return b
-}
-
-// hasTexts reports whether the index holds the article text of the
-// captures of key at both timestamps, so that a word diff can be shown.
-func (s *Server) hasTexts(ctx context.Context, key, a, b string) bool {
-	if key == "" {
-		return false
-	}
-	pages, err := s.idx.PagesOf(ctx, key)
-	if err != nil {
-		return false
-	}
-	var hasA, hasB bool
-	for _, p := range pages {
-		hasA, hasB = hasA || p.Timestamp == a, hasB || p.Timestamp == b
-	}
-	return hasA && hasB
 }
 
 // barFor is the bar of capture c among all, the captures of its URL key in

@@ -86,12 +86,8 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 	if !ok {
 		return
 	}
-	pages := map[string]index.Page{}
-	if ps, err := s.idx.PagesOf(r.Context(), key); err == nil {
-		for _, p := range ps {
-			pages[p.Timestamp] = p
-		}
-	}
+	pages, _ := s.idx.PagesOf(r.Context(), key) // titles and texts are a help: the calendar stands without them
+	texts := textSources(caps, pages)
 	last := caps[len(caps)-1]
 	year, day := captureTime(last.Timestamp).Year(), ""
 	if sel != "" {
@@ -107,7 +103,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 	link := func(sel string) string { return Prefix + sel + "*/" + original }
 	data := map[string]any{
 		"Title": original, "Query": original, "URL": original, "Total": len(caps), "Year": year,
-		"PageTitle": pages[last.Timestamp].Title, "TimeMap": Prefix + "timemap/link/" + original,
+		"PageTitle": texts[last.Timestamp].Title, "TimeMap": Prefix + "timemap/link/" + original,
 		"Latest": mementoURL(Prefix, last.Timestamp, "", last.URL), "LatestTime": uiTime(last.Timestamp),
 		"First": uiTime(caps[0].Timestamp), "YearLink": link(strconv.Itoa(year)),
 		"Chart": monthChart(caps, year, link), "Months": yearGrid(caps, year, day, link),
@@ -118,7 +114,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 	if year < captureTime(last.Timestamp).Year() {
 		data["NextYear"], data["NextYearLink"] = year+1, link(strconv.Itoa(year+1))
 	}
-	days := s.dayLists(r, caps, pages, strconv.Itoa(year), day, link)
+	days := s.dayLists(r, caps, texts, strconv.Itoa(year), day, link)
 	if day != "" {
 		data["Day"] = captureTime(day + "000000").Format("2006-01-02")
 		if len(days) == 1 {
@@ -132,8 +128,9 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 
 // dayLists lists the captures of each day of the year (or of the one day
 // when day is set), marking each whose payload differs from the previous
-// capture's, with its screenshot when it has one.
-func (s *Server) dayLists(r *http.Request, caps []index.Capture, pages map[string]index.Page, year, day string, link func(string) string) []calDay {
+// capture's, with its title, its screenshot when it has one, and the word
+// diff with the previous capture when texts holds both.
+func (s *Server) dayLists(r *http.Request, caps []index.Capture, texts map[string]index.Page, year, day string, link func(string) string) []calDay {
 	var days []calDay
 	shots := map[string][]index.Capture{} // by page URL: the captures of one key may spell it differently
 	prev := ""                            // payload digest of the previous capture
@@ -153,12 +150,10 @@ func (s *Server) dayLists(r *http.Request, caps []index.Capture, pages map[strin
 		if len(days) == 0 || days[len(days)-1].ID != "d"+d {
 			days = append(days, calDay{Date: captureTime(d + "000000").Format("2006-01-02"), ID: "d" + d, Link: link(d) + "#d" + d})
 		}
-		cc := calCapture{Time: uiTime(c.Timestamp), Title: pages[c.Timestamp].Title, Change: change,
+		cc := calCapture{Time: uiTime(c.Timestamp), Title: texts[c.Timestamp].Title, Change: change,
 			Replay: mementoURL(Prefix, c.Timestamp, "", c.URL), Revisit: c.Type == warc.TypeRevisit}
-		if _, ok := pages[caps[max(i-1, 0)].Timestamp]; ok && change == "changed" {
-			if _, ok := pages[c.Timestamp]; ok {
-				cc.Compare = comparePath(c.URL, caps[i-1].Timestamp, c.Timestamp)
-			}
+		if change == "changed" && hasText(texts, caps[i-1].Timestamp) && hasText(texts, c.Timestamp) {
+			cc.Compare = comparePath(c.URL, caps[i-1].Timestamp, c.Timestamp)
 		}
 		if _, ok := shots[c.URL]; !ok {
 			shots[c.URL] = s.screenshots(r.Context(), c.URL)
@@ -169,6 +164,11 @@ func (s *Server) dayLists(r *http.Request, caps []index.Capture, pages map[strin
 		days[len(days)-1].Captures = append(days[len(days)-1].Captures, cc)
 	}
 	return days
+}
+
+func hasText(texts map[string]index.Page, ts string) bool {
+	_, ok := texts[ts]
+	return ok
 }
 
 // monthChart counts the captures of each month of every year from the

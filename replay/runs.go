@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
-	"github.com/vellumhq/vellum/internal/textdiff"
-	"github.com/vellumhq/vellum/warc"
 )
 
 // runsLimit caps the runs the /runs page lists.
@@ -142,63 +140,6 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderDiff(w, r, page, ch.PrevTS, ch.TS, id)
-}
-
-// handleCompare shows the word diff between the main texts of any two
-// captures of a page: /diff?url=<page>&a=<earlier ts>&b=<later ts>, the
-// banner's "compare with previous".
-func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	page, a, b := q.Get("url"), q.Get("a"), q.Get("b")
-	if page == "" || !isTimestamp14(a) || !isTimestamp14(b) {
-		s.badRequest(w, r, "diff: url names the page, a and b the 14-digit timestamps of its two captures")
-		return
-	}
-	s.renderDiff(w, r, page, a, b, "")
-}
-
-// renderDiff renders the word diff of the page's main text between its
-// captures at before and after; runID names the run that found the change
-// ("" when the reader chose the two captures).
-func (s *Server) renderDiff(w http.ResponseWriter, r *http.Request, page, before, after, runID string) {
-	key, err := warc.SURT(page)
-	if err != nil {
-		s.badRequest(w, r, "diff: "+err.Error())
-		return
-	}
-	old, ok1, err1 := s.idx.PageAt(r.Context(), key, before)
-	cur, ok2, err2 := s.idx.PageAt(r.Context(), key, after)
-	if err1 != nil || err2 != nil {
-		s.serverError(w, r, fmt.Errorf("diff: %v %v", err1, err2))
-		return
-	}
-	if !ok1 || !ok2 {
-		s.notFound(w, r, "The text of one of the two captures is not in the index.")
-		return
-	}
-	ops := textdiff.Words(old.Text, cur.Text)
-	data := map[string]any{
-		"Title": "Changes to " + firstNonEmpty(cur.Title, page), "URL": page,
-		"Before": uiTime(before), "After": uiTime(after),
-		"BeforeReplay": mementoURL(Prefix, before, "", page), "AfterReplay": mementoURL(Prefix, after, "", page),
-		"BeforeTitle": old.Title, "AfterTitle": cur.Title, "Calendar": Prefix + "*/" + page,
-		"Diff": textdiff.HTML(ops), "Stats": textdiff.Count(ops),
-	}
-	if runID != "" {
-		data["RunID"], data["RunLink"] = runID, "/runs/"+url.PathEscape(runID)
-	}
-	s.render(w, http.StatusOK, "diff.html", data)
-}
-
-// comparePath is the address of the word diff between two captures of page.
-func comparePath(page, before, after string) string {
-	return "/diff?url=" + url.QueryEscape(page) + "&a=" + before + "&b=" + after
-}
-
-// isTimestamp14 reports a whole 14-digit timestamp, as links name captures.
-func isTimestamp14(ts string) bool {
-	_, err := warc.ParseTimestamp14(ts)
-	return err == nil
 }
 
 func diffPath(runID, page string) string {
