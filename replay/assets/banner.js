@@ -1,7 +1,7 @@
 // Vellum's capture bar when archived pages share the UI's origin
 // (--unsafe-single-origin): a full-width bar at the top of the page, the
 // same as the framed UI's, in a closed shadow root so the archived page's
-// CSS cannot reach it. It is the body's first child, in the flow, so it
+// CSS cannot reach it. It sits in the flow just before the body, so it
 // pushes the page down rather than covering it.
 (function () {
   "use strict";
@@ -9,7 +9,7 @@
   if (!cfg || window.top !== window || sessionStorage.getItem("vellum-banner-closed")) return;
   var css = {
     bar: "display: flex; flex-wrap: wrap; align-items: center; gap: 4px 16px; box-sizing: border-box; width: 100%;" +
-      "margin: 0; padding: 6px 12px; background: #243447; color: #fff; font: 14px/1.4 system-ui, sans-serif; text-align: left;",
+      "position: relative; margin: 0; padding: 6px 36px 6px 12px; background: #243447; color: #fff; font: 14px/1.4 system-ui, sans-serif; text-align: left;",
     brand: "color: #fff; font-weight: bold; letter-spacing: .05em; text-decoration: none;",
     capture: "display: flex; flex-direction: column; flex: 1 1 16em; min-width: 0;",
     url: "font-family: ui-monospace, monospace; font-size: 13px; overflow-wrap: anywhere; overflow: hidden;" +
@@ -40,8 +40,13 @@
     brand.style.cssText = css.brand;
     bar.appendChild(brand);
     var capture = el("div", css.capture);
-    var url = el("span", css.url, cfg.original);
+    var url = el("span", css.url);
     url.title = cfg.original;
+    // The URL may wrap after each "/", "?" and "&" rather than anywhere.
+    cfg.original.split(/(?<=[\/?&])(?=[^\/])/).forEach(function (part, i) {
+      if (i > 0) url.appendChild(document.createElement("wbr"));
+      url.appendChild(document.createTextNode(part));
+    });
     capture.appendChild(url);
     var when = el("span", "", "Captured ");
     when.appendChild(el("strong", "", cfg.date));
@@ -54,12 +59,15 @@
     if (cfg.compare) nav.appendChild(link("compare with previous", cfg.compare));
     if (cfg.screenshot) nav.appendChild(link("screenshot", cfg.screenshot));
     bar.appendChild(nav);
-    var close = el("button", "background: none; border: 0; color: #fff; font-size: 18px; line-height: 1; cursor: pointer; padding: 0 4px;", "×");
+    // In the bar's top right corner, off the wrapping links.
+    var close = el("button", "position: absolute; top: 4px; right: 6px; background: none; border: 0; color: #fff;" +
+      "font-size: 18px; line-height: 1; cursor: pointer; padding: 0 4px;", "×");
     close.title = "Hide this bar";
     close.onclick = function () { sessionStorage.setItem("vellum-banner-closed", "1"); host.remove(); };
     bar.appendChild(close);
     root.appendChild(bar);
-    document.body.insertBefore(host, document.body.firstChild);
+    // Before the body, not in it: a page's body may be narrower than the window.
+    document.documentElement.insertBefore(host, document.body);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show); else show();
 })();

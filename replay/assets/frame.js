@@ -10,8 +10,16 @@
     if (ev.origin !== origin || !ev.data || ev.data.vellum !== "location") return;
     var url = String(ev.data.url || ""), ts = String(ev.data.ts || "");
     if (!/^\d{14}$/.test(ts)) return;
-    document.getElementById("vellum-url").textContent = url;
-    document.getElementById("vellum-url").title = url;
+    var shown = document.getElementById("vellum-url");
+    if (shown.title !== url) {
+      // The URL may wrap after each "/", "?" and "&", as the server wrote it.
+      shown.textContent = "";
+      url.split(/(?<=[\/?&])(?=[^\/])/).forEach(function (part, i) {
+        if (i > 0) shown.appendChild(document.createElement("wbr"));
+        shown.appendChild(document.createTextNode(part));
+      });
+      shown.title = url;
+    }
     document.getElementById("vellum-when").textContent =
       ts.slice(0, 4) + "-" + ts.slice(4, 6) + "-" + ts.slice(6, 8) + " " + ts.slice(8, 10) + ":" + ts.slice(10, 12) + ":" + ts.slice(12, 14) + " UTC";
     document.getElementById("vellum-all").href = "/web/*/" + url;
