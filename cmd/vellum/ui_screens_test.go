@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,10 +130,46 @@ func TestUIFitsPhonesAndLaptops(t *testing.T) {
 				t.Errorf("banner at %d px: no visible %q link", w, text)
 			}
 		}
+		b.screen(t, dir, "banner-long-url", w, ui+"/web/2026/"+site.URL(longPath), false)
+		if bar := boxOf(t, b, `document.getElementById("vellum-bar")`); bar.Bottom > 140 {
+			t.Errorf("banner of a long URL at %d px is %.0f px high: the URL does not stop at two lines", w, bar.Bottom)
+		}
+		b.open(t, ui+"/web/"+ts+"/"+article)
 		b.screen(t, dir, "compare", w, ui+eval[string](t, b, `document.getElementById("vellum-compare").getAttribute("href")`), true)
 		if n := eval[int](t, b, `document.querySelectorAll(".diff ins, .diff del").length`); n == 0 {
 			t.Errorf("compare at %d px: no word marked changed", w)
 		}
+	}
+}
+
+// TestBarFollowsTheFramedPage: a link followed in the frame changes the
+// bar's URL, time and calendar link, and hides the links that were the
+// first capture's.
+func TestBarFollowsTheFramedPage(t *testing.T) {
+	archive, site, ts := uiArchive(t)
+	ui, content := startServe(t, archive)
+	b := newBrowser(t)
+	b.open(t, ui+"/web/"+ts+"/"+site.ArticleURL())
+	other := site.URL("/2014/08/story2.html")
+	evalFrame[bool](t, b, content+"/web/", `(location.href = `+strconv.Quote(content+"/web/"+ts+"mp_/"+other)+`, true)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for eval[string](t, b, `document.getElementById("vellum-url").title`) != other {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bar still shows %q", eval[string](t, b, `document.getElementById("vellum-url").textContent`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := eval[string](t, b, `document.getElementById("vellum-url").textContent`); got != other {
+		t.Errorf("the bar shows %q, want %q", got, other)
+	}
+	if got := eval[string](t, b, `document.getElementById("vellum-all").getAttribute("href")`); got != "/web/*/"+other {
+		t.Errorf("all captures leads to %q, want the calendar of %s", got, other)
+	}
+	if n := eval[int](t, b, `Array.from(document.querySelectorAll("#vellum-bar a.this")).filter(a => a.offsetWidth > 0).length`); n != 0 {
+		t.Errorf("%d links of the first page's capture still show", n)
+	}
+	if got := eval[string](t, b, `document.getElementById("vellum-when").textContent`); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`).MatchString(got) {
+		t.Errorf("the bar's time reads %q", got)
 	}
 }
 
