@@ -101,18 +101,22 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 		day = sel
 	}
 	link := func(sel string) string { return Prefix + sel + "*/" + original }
+	chart := monthChart(caps, year, link)
 	data := map[string]any{
 		"Title": original, "Query": original, "URL": original, "Total": len(caps), "Year": year,
 		"PageTitle": texts[last.Timestamp].Title, "TimeMap": Prefix + "timemap/link/" + original,
 		"Latest": mementoURL(Prefix, last.Timestamp, "", last.URL), "LatestTime": uiTime(last.Timestamp),
 		"First": uiTime(caps[0].Timestamp), "YearLink": link(strconv.Itoa(year)),
-		"Chart": monthChart(caps, year, link), "Months": yearGrid(caps, year, day, link),
+		"Chart": chart, "Months": yearGrid(caps, year, day, link),
 	}
-	if year > captureTime(caps[0].Timestamp).Year() {
-		data["PrevYear"], data["PrevYearLink"] = year-1, link(strconv.Itoa(year-1))
-	}
-	if year < captureTime(last.Timestamp).Year() {
-		data["NextYear"], data["NextYearLink"] = year+1, link(strconv.Itoa(year+1))
+	// The year navigation steps to the nearest years with captures.
+	for _, y := range chart {
+		if y.Count > 0 && y.Year < year {
+			data["PrevYear"], data["PrevYearLink"] = y.Year, y.Link
+		}
+		if y.Count > 0 && y.Year > year && data["NextYear"] == nil {
+			data["NextYear"], data["NextYearLink"] = y.Year, y.Link
+		}
 	}
 	days := s.dayLists(r, caps, texts, strconv.Itoa(year), day, link)
 	if day != "" {

@@ -125,6 +125,10 @@ func TestCalendarMarksTheDaysWithCapturesAndCountsThem(t *testing.T) {
 	if !strings.Contains(b, `<a rel="prev" href="/web/2014*/`+story+`">← 2014</a>`) || strings.Contains(b, `rel="next"`) {
 		t.Errorf("2015 does not lead to 2014 alone:\n%s", b)
 	}
+	b = body(t, f.get(t, "/web/2030*/"+story)) // after the last capture: back to the last year with captures
+	if !strings.Contains(b, `<a rel="prev" href="/web/2015*/`+story+`">← 2015</a>`) || strings.Contains(b, `rel="next"`) {
+		t.Errorf("2030 does not lead back to 2015:\n%s", b)
+	}
 	if r := f.get(t, "/web/20140231*/"+story); r.StatusCode != 400 {
 		t.Errorf("30 February: %d, want 400", r.StatusCode)
 	}
