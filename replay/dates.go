@@ -65,3 +65,18 @@ func appendHTTPDate(b []byte, ts string) []byte {
 	b = append(b, ts[12:14]...)
 	return append(b, " GMT"...)
 }
+
+// uiTimeLayout is the one way the UI writes a moment: ISO 8601 order, to
+// the second, in UTC and saying so. Captures a second apart are different
+// mementos, so every page shows the seconds; the order sorts as text and
+// reads the same in every language.
+const uiTimeLayout = "2006-01-02 15:04:05 UTC"
+
+// uiTime formats a 14-digit timestamp for the UI ("" if it is not one).
+func uiTime(ts string) string {
+	t, err := warc.ParseTimestamp14(ts)
+	if err != nil {
+		return ""
+	}
+	return t.UTC().Format(uiTimeLayout)
+}

@@ -12,9 +12,6 @@ import (
 // recentCount is how many recent captures the home page lists.
 const recentCount = 50
 
-// listLimit caps the captures read for a prefix listing.
-const listLimit = 5000
-
 type pageRow struct {
 	When, Title, Site, URL, Replay, Calendar string
 }
@@ -30,7 +27,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	rows := make([]pageRow, 0, len(pages))
 	for _, p := range pages {
 		rows = append(rows, pageRow{
-			When: captureTime(p.Timestamp).Format("2006-01-02 15:04"), Title: p.Title, Site: p.SiteName, URL: p.URL,
+			When: uiTime(p.Timestamp), Title: p.Title, Site: p.SiteName, URL: p.URL,
 			Replay: mementoURL(Prefix, p.Timestamp, "", p.URL), Calendar: Prefix + "*/" + p.URL,
 		})
 	}
@@ -45,117 +42,6 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, Prefix+"*/"+q, http.StatusFound)
-}
-
-type calCapture struct {
-	Time, Replay, Title, Screenshot string
-	Revisit                         bool
-}
-type calDay struct {
-	Day      int
-	Captures []calCapture
-}
-type calMonth struct {
-	Name string
-	Days []*calDay
-}
-type calYear struct {
-	Year   int
-	Months []*calMonth
-}
-
-// handleCalendar lists every capture of a URL by year, month and day, or,
-// for a URL ending in "*", the URLs captured under that prefix.
-func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest string) {
-	if strings.HasSuffix(rest, "*") && r.URL.RawQuery == "" {
-		s.handleList(w, r, rest)
-		return
-	}
-	original, err := normalizeArchived(rest, r.URL.RawQuery)
-	if err != nil {
-		s.badRequest(w, r, err.Error())
-		return
-	}
-	key, caps, ok := s.capturesOf(w, r, original)
-	if !ok {
-		return
-	}
-	titles := map[string]string{}
-	if pages, err := s.idx.PagesOf(r.Context(), key); err == nil {
-		for _, p := range pages {
-			titles[p.Timestamp] = p.Title
-		}
-	}
-	shots := map[string][]index.Capture{} // by page URL: the captures of one key may spell it differently
-	var years []*calYear
-	for _, c := range caps {
-		t := captureTime(c.Timestamp)
-		if len(years) == 0 || years[len(years)-1].Year != t.Year() {
-			years = append(years, &calYear{Year: t.Year()})
-		}
-		y := years[len(years)-1]
-		if len(y.Months) == 0 || y.Months[len(y.Months)-1].Name != t.Month().String() {
-			y.Months = append(y.Months, &calMonth{Name: t.Month().String()})
-		}
-		m := y.Months[len(y.Months)-1]
-		if len(m.Days) == 0 || m.Days[len(m.Days)-1].Day != t.Day() {
-			m.Days = append(m.Days, &calDay{Day: t.Day()})
-		}
-		d := m.Days[len(m.Days)-1]
-		cc := calCapture{Time: t.Format("15:04:05"), Title: titles[c.Timestamp],
-			Replay: mementoURL(Prefix, c.Timestamp, "", c.URL), Revisit: c.Type == warc.TypeRevisit}
-		if _, ok := shots[c.URL]; !ok {
-			shots[c.URL] = s.screenshots(r.Context(), c.URL)
-		}
-		if shot, ok := screenshotNear(shots[c.URL], c.Timestamp); ok {
-			cc.Screenshot = s.screenshotLink(shot)
-		}
-		d.Captures = append(d.Captures, cc)
-	}
-	last := caps[len(caps)-1]
-	s.render(w, http.StatusOK, "calendar.html", map[string]any{
-		"Title": original, "Query": original, "URL": original, "Captures": caps, "Years": years,
-		"PageTitle": titles[last.Timestamp], "TimeMap": Prefix + "timemap/link/" + original,
-		"Latest": mementoURL(Prefix, last.Timestamp, "", last.URL),
-	})
-}
-
-type listRow struct {
-	URL, Calendar, First, Last, FirstReplay, LastReplay string
-	Count                                               int
-}
-
-// handleList lists the URLs captured under a prefix.
-func (s *Server) handleList(w http.ResponseWriter, r *http.Request, rest string) {
-	prefix := strings.TrimSuffix(rest, "*")
-	original, err := normalizeArchived(prefix, "")
-	if err != nil {
-		s.badRequest(w, r, err.Error())
-		return
-	}
-	var rows []*listRow
-	byURL := map[string]*listRow{}
-	n := 0
-	err = s.idx.Lookup(r.Context(), index.Query{URL: original, MatchType: index.MatchType("prefix"), Limit: listLimit}, func(c index.Capture) error {
-		n++
-		row := byURL[c.URL]
-		if row == nil {
-			row = &listRow{URL: c.URL, Calendar: Prefix + "*/" + c.URL, First: c.Timestamp[:8],
-				FirstReplay: mementoURL(Prefix, c.Timestamp, "", c.URL)}
-			byURL[c.URL] = row
-			rows = append(rows, row)
-		}
-		row.Count++
-		row.Last, row.LastReplay = c.Timestamp[:8], mementoURL(Prefix, c.Timestamp, "", c.URL)
-		return nil
-	})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.render(w, http.StatusOK, "list.html", map[string]any{
-		"Title": original + "*", "Query": original + "*", "URL": original + "*", "URLs": rows, "More": n >= listLimit,
-	})
 }
 
 // capturesOf returns the captures of url, oldest first, and its URL key.
@@ -191,18 +77,8 @@ func (s *Server) handleFrame(w http.ResponseWriter, r *http.Request, mr mementoR
 		redirect(w, mementoURL(Prefix, c.Timestamp, "", c.URL), http.StatusFound)
 		return
 	}
-	data := map[string]any{
-		"URL": c.URL, "When": captureTime(c.Timestamp).Format("2006-01-02 15:04:05 UTC"),
-		"Calendar": Prefix + "*/" + c.URL, "Content": mementoURL(s.contentPrefix(), c.Timestamp, modMain, c.URL),
-		"Sandbox": contentSandbox, "Timestamp": c.Timestamp,
-		"Screenshot": s.screenshotURL(r.Context(), c.URL, c.Timestamp),
-	}
-	if i > 0 {
-		data["Prev"] = mementoURL(Prefix, caps[i-1].Timestamp, "", caps[i-1].URL)
-	}
-	if i+1 < len(caps) {
-		data["Next"] = mementoURL(Prefix, caps[i+1].Timestamp, "", caps[i+1].URL)
-	}
+	data := map[string]any{"Bar": s.newCaptureBar(r.Context(), caps, i),
+		"Content": mementoURL(s.contentPrefix(), c.Timestamp, modMain, c.URL), "Sandbox": contentSandbox}
 	w.Header().Set("Memento-Datetime", httpDate(c.Timestamp))
 	w.Header().Set("Link", LinkHeader(s.uiPrefix(), c.URL, nil, nil, nil, nil))
 	s.render(w, http.StatusOK, "frame.html", data)

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
-	"github.com/vellumhq/vellum/internal/textdiff"
-	"github.com/vellumhq/vellum/warc"
 )
 
 // runsLimit caps the runs the /runs page lists.
@@ -40,7 +38,7 @@ func (s *Server) newRunRow(r index.Run) runRow {
 		job, jobLink = "(capture)", ""
 	}
 	return runRow{ID: r.ID, Link: "/runs/" + url.PathEscape(r.ID), Job: job, JobLink: jobLink, Status: r.Status,
-		Started: r.Started.UTC().Format("2006-01-02 15:04:05"), Took: took, RunCounts: r.Counts, Size: humanSize(r.Counts.Bytes)}
+		Started: r.Started.UTC().Format(uiTimeLayout), Took: took, RunCounts: r.Counts, Size: humanSize(r.Counts.Bytes)}
 }
 
 // handleRuns lists the runs, newest first.
@@ -97,7 +95,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	order := map[string]int{index.ChangeChanged: 0, index.ChangeNew: 1, index.ChangeUnchanged: 2}
 	rows := make([]changeRow, 0, len(changes))
 	for _, c := range changes {
-		row := changeRow{URL: c.URL, Change: c.Change, When: captureTime(c.TS).Format("2006-01-02 15:04:05"),
+		row := changeRow{URL: c.URL, Change: c.Change, When: uiTime(c.TS),
 			Replay: mementoURL(Prefix, c.TS, "", c.URL)}
 		if c.PrevTS != "" {
 			row.Previous = mementoURL(Prefix, c.PrevTS, "", c.URL)
@@ -141,30 +139,7 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, fmt.Sprintf("Run %s found no earlier capture of %s to compare with.", id, page))
 		return
 	}
-	key, err := warc.SURT(page)
-	if err != nil {
-		s.badRequest(w, r, "diff: "+err.Error())
-		return
-	}
-	before, ok1, err1 := s.idx.PageAt(r.Context(), key, ch.PrevTS)
-	after, ok2, err2 := s.idx.PageAt(r.Context(), key, ch.TS)
-	if err1 != nil || err2 != nil {
-		s.serverError(w, r, fmt.Errorf("diff: %v %v", err1, err2))
-		return
-	}
-	if !ok1 || !ok2 {
-		s.notFound(w, r, "The text of one of the two captures is not in the index.")
-		return
-	}
-	ops := textdiff.Words(before.Text, after.Text)
-	st := textdiff.Count(ops)
-	s.render(w, http.StatusOK, "diff.html", map[string]any{
-		"Title": "Changes to " + firstNonEmpty(after.Title, page), "URL": page, "RunID": id, "RunLink": "/runs/" + url.PathEscape(id),
-		"Before": captureTime(ch.PrevTS).Format("2006-01-02 15:04:05"), "After": captureTime(ch.TS).Format("2006-01-02 15:04:05"),
-		"BeforeReplay": mementoURL(Prefix, ch.PrevTS, "", page), "AfterReplay": mementoURL(Prefix, ch.TS, "", page),
-		"BeforeTitle": before.Title, "AfterTitle": after.Title,
-		"Diff": textdiff.HTML(ops), "Stats": st,
-	})
+	s.renderDiff(w, r, page, ch.PrevTS, ch.TS, id)
 }
 
 func diffPath(runID, page string) string {

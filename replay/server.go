@@ -86,6 +86,7 @@ func NewServer(idx Index, store storage.Store, opts Options) *Server {
 	s.ui.HandleFunc("GET /runs", s.handleRuns)
 	s.ui.HandleFunc("GET /runs/{id}", s.handleRun)
 	s.ui.HandleFunc("GET /runs/{id}/diff", s.handleDiff)
+	s.ui.HandleFunc("GET /diff", s.handleCompare)
 	return s
 }
 
@@ -139,7 +140,15 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, rest string, o
 			s.notFound(w, r, "Calendars are served by the UI.")
 			return
 		}
-		s.handleCalendar(w, r, strings.TrimPrefix(rest, "*/"))
+		s.handleCalendar(w, r, strings.TrimPrefix(rest, "*/"), "")
+		return
+	}
+	if sel, u, ok := calendarPath(rest); ok {
+		if onContent {
+			s.notFound(w, r, "Calendars are served by the UI.")
+			return
+		}
+		s.handleCalendar(w, r, u, sel)
 		return
 	}
 	mr, ok, err := parseMementoPath(rest, r.URL.RawQuery)

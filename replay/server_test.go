@@ -294,13 +294,23 @@ func TestUIPages(t *testing.T) {
 	f := storyArchive(t, Options{})
 	cal := f.get(t, "/web/*/"+story)
 	b := body(t, cal)
-	if cal.StatusCode != 200 || !strings.Contains(b, "3 captures") || !strings.Contains(b, "2015") ||
-		!strings.Contains(b, `href="/web/20140813093000/http://news.example/story.html"`) {
+	if cal.StatusCode != 200 || !strings.Contains(b, "3 captures") || !strings.Contains(b, "2015") {
 		t.Errorf("calendar: %d\n%s", cal.StatusCode, b)
 	}
+	// The calendar shows a year at a time, the latest first; 2014's at /web/2014*/.
+	if b := body(t, f.get(t, "/web/2014*/"+story)); !strings.Contains(b, `href="/web/20140813093000/http://news.example/story.html"`) {
+		t.Errorf("calendar of 2014:\n%s", b)
+	}
+	// Pages by default, requisites (s.css) with ?all=1.
 	list := body(t, f.get(t, "/web/*/http://news.example/*"))
+	all := body(t, f.get(t, "/web/*/http://news.example/*?all=1"))
 	for _, u := range []string{story, "http://news.example/s.css", "http://news.example/old"} {
-		if !strings.Contains(list, u) {
+		if !strings.Contains(all, `href="/web/*/`+u+`"`) {
+			t.Errorf("prefix listing with requisites lacks %s", u)
+		}
+	}
+	for _, u := range []string{story, "http://news.example/old"} {
+		if !strings.Contains(list, `href="/web/*/`+u+`"`) {
 			t.Errorf("prefix listing lacks %s", u)
 		}
 	}

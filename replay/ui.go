@@ -20,7 +20,23 @@ var templateFS embed.FS
 //go:embed assets/*
 var assetFS embed.FS
 
-var templates = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var templates = template.Must(template.New("").Funcs(template.FuncMap{"wbr": wbrURL}).ParseFS(templateFS, "templates/*.html"))
+
+// wbrURL is a URL for display that may wrap after each "/", "?" and "&"
+// rather than anywhere: long URLs break at path boundaries.
+func wbrURL(u string) template.HTML {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; (c == '/' || c == '?' || c == '&') && i+1 < len(u) && u[i+1] != '/' {
+			b.WriteString(template.HTMLEscapeString(u[start : i+1]))
+			b.WriteString("<wbr>")
+			start = i + 1
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(u[start:]))
+	return template.HTML(b.String())
+}
 
 // uiCSP is the policy of the UI's own pages: its scripts and styles only,
 // and frames from the content origin.
@@ -76,25 +92,7 @@ func (s *Server) handleAsset(w http.ResponseWriter, r *http.Request) {
 func (s *Server) htmlInserts(ctx context.Context, mr mementoRequest, c index.Capture, all []index.Capture) rewrite.HTMLOptions {
 	cfg := map[string]any{"prefix": s.prefixFor(mr), "ts": c.Timestamp, "url": c.URL, "mod": mr.Mod}
 	if s.opts.Banner && mr.Mod == modNone && !s.framed() {
-		b := map[string]string{
-			"date":     captureTime(c.Timestamp).Format("2 Jan 2006 15:04 UTC"),
-			"original": c.URL,
-			"calendar": Prefix + "*/" + c.URL,
-		}
-		for i := range all {
-			if all[i].Timestamp == c.Timestamp && all[i].Offset == c.Offset {
-				if i > 0 {
-					b["prev"] = mementoURL(Prefix, all[i-1].Timestamp, "", all[i-1].URL)
-				}
-				if i+1 < len(all) {
-					b["next"] = mementoURL(Prefix, all[i+1].Timestamp, "", all[i+1].URL)
-				}
-			}
-		}
-		if shot := s.screenshotURL(ctx, c.URL, c.Timestamp); shot != "" {
-			b["screenshot"] = shot
-		}
-		cfg["banner"] = b
+		cfg["banner"] = s.barFor(ctx, c, all)
 	}
 	js, _ := json.Marshal(cfg) // escapes <, > and &: safe inside <script>
 	assets := s.opts.ContentOrigin + "/_vellum/"
