@@ -110,6 +110,9 @@ func newServeCmd() *cobra.Command {
 			if opts.UIOrigin == "" {
 				opts.UIOrigin = listenOrigin(addr, ui.Addr())
 			}
+			if q := node.Captures(); q != nil {
+				opts.SaveNow = saveNow{tokens: tokens, queue: q}
+			}
 			var content net.Listener
 			if !singleOrigin {
 				if contentAddr == "" {

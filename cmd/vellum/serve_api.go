@@ -12,6 +12,7 @@ import (
 	"github.com/vellumhq/vellum/api"
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
+	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
 )
 
@@ -108,4 +109,36 @@ func apiJobs(list []jobs.Job) []api.Job {
 			Scope: string(j.Scope), Browser: string(j.Browser)})
 	}
 	return out
+}
+
+// saveNow is Save Page Now's side of the capture queue, for replay's home
+// page: sign-in with an API token, captures through the same queue as the
+// API's.
+type saveNow struct {
+	tokens *api.Tokens
+	queue  *serve.Captures
+}
+
+func (s saveNow) CheckToken(token string) bool { return s.tokens.Check(token) }
+
+func (s saveNow) Save(req replay.SaveRequest) (string, error) {
+	st, err := s.queue.Submit(serve.CaptureRequest{URLs: []string{req.URL}, Depth: req.Depth, Browser: req.Browser})
+	return st.ID, err
+}
+
+func (s saveNow) SaveStatus(id string) (replay.SaveStatus, bool) {
+	st, ok := s.queue.Get(id)
+	if !ok {
+		return replay.SaveStatus{}, false
+	}
+	p := st.Progress
+	out := replay.SaveStatus{State: st.State, Position: st.Position, PagesFound: p.PagesFound, PagesDone: p.PagesDone,
+		Requisites: p.Requisites, Bytes: p.Bytes, Error: st.Error}
+	for _, seed := range st.Seeds {
+		out.Lines = append(out.Lines, seed.Line)
+		if out.Replay == "" {
+			out.Replay = seed.Replay
+		}
+	}
+	return out, true
 }
