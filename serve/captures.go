@@ -104,31 +104,40 @@ var ErrCapturesClosed = errors.New("serve: the node is closing; no capture is qu
 // states answer the API's polls; the runs themselves are in the index.
 const keepFinished = 1000
 
+// maxBatch bounds the seeds of one run made of queued captures.
+const maxBatch = 100
+
 // Captures is the node's bounded queue of captures asked for over HTTP
 // and the workers that run them. Its state is held in memory only.
+//
+// A worker takes the first capture queued and, with it, the others queued
+// with the same settings (up to maxBatch seeds): they run as one run. Each
+// run of a job waits for the next second after the job's latest run (replay
+// names captures to the second), so a hundred one-page captures run one by
+// one would take a hundred seconds; as a batch they take one run.
 type Captures struct {
-	run  CaptureFunc
-	log  *slog.Logger
-	work chan *task // the queue: bounded, never blocks a request
+	run     CaptureFunc
+	log     *slog.Logger
+	depth   int           // places in the queue
+	wake    chan struct{} // a capture was queued
+	workers int
 
 	mu       sync.Mutex
 	closed   bool
+	queued   []*task // oldest first
 	tasks    map[string]*task
 	finished []string          // ids of finished tasks, oldest first
 	jobs     map[string]string // job → id of its queued or running task
-	seq      int64
-	took     []time.Duration // how long the last runs took, for Retry-After
-	workers  int
+	took     []time.Duration   // how long the last runs took, for Retry-After
 }
 
 type task struct {
-	st  CaptureState
-	seq int64
+	st CaptureState
 }
 
 // newCaptures makes the queue; start starts its workers.
 func newCaptures(run CaptureFunc, workers, depth int, log *slog.Logger) *Captures {
-	return &Captures{run: run, log: log.With("component", "captures"), work: make(chan *task, depth),
+	return &Captures{run: run, log: log.With("component", "captures"), depth: depth, wake: make(chan struct{}, 1),
 		tasks: map[string]*task{}, jobs: map[string]string{}, workers: workers}
 }
 
@@ -157,16 +166,15 @@ func (q *Captures) Submit(req CaptureRequest) (CaptureState, error) {
 	if id, ok := q.jobs[req.Job]; ok && req.Job != "" {
 		return CaptureState{}, &JobBusyError{Job: req.Job, ID: id}
 	}
-	q.seq++
-	t := &task{seq: q.seq, st: CaptureState{ID: newCaptureID(), State: StateQueued, Request: req, Queued: time.Now().UTC()}}
+	if len(q.queued) >= q.depth {
+		return CaptureState{}, &QueueFullError{RetryAfter: q.retryAfter()}
+	}
+	t := &task{st: CaptureState{ID: newCaptureID(), State: StateQueued, Request: req, Queued: time.Now().UTC()}}
 	for _, u := range req.URLs {
 		t.st.Seeds = append(t.st.Seeds, SeedStatus{URL: u, Line: "queued " + u})
 	}
-	select {
-	case q.work <- t:
-	default:
-		return CaptureState{}, &QueueFullError{RetryAfter: q.retryAfter()}
-	}
+	q.queued = append(q.queued, t)
+	q.signal()
 	q.tasks[t.st.ID] = t
 	if req.Job != "" {
 		q.jobs[req.Job] = t.st.ID
@@ -190,14 +198,48 @@ func (q *Captures) stateOf(t *task) CaptureState {
 	st := t.st
 	st.Seeds = slices.Clone(st.Seeds)
 	if st.State == StateQueued {
-		st.Position = 1
-		for _, o := range q.tasks {
-			if o.st.State == StateQueued && o.seq < t.seq {
-				st.Position++
-			}
-		}
+		st.Position = slices.Index(q.queued, t) + 1
 	}
 	return st
+}
+
+// signal wakes a worker. q.mu is held.
+func (q *Captures) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take removes the first queued capture and the others that can run with
+// it from the queue; nil when it is empty or closed. q.mu is held.
+func (q *Captures) take() []*task {
+	if len(q.queued) == 0 || q.closed {
+		return nil
+	}
+	first := q.queued[0]
+	batch := []*task{first}
+	seeds := len(first.st.Request.URLs)
+	rest := q.queued[:0]
+	for _, t := range q.queued[1:] {
+		if sameRun(first.st.Request, t.st.Request) && seeds+len(t.st.Request.URLs) <= maxBatch {
+			batch = append(batch, t)
+			seeds += len(t.st.Request.URLs)
+			continue
+		}
+		rest = append(rest, t)
+	}
+	clear(q.queued[len(rest):])
+	q.queued = rest
+	if len(q.queued) > 0 {
+		q.signal() // for another worker
+	}
+	return batch
+}
+
+// sameRun reports whether two captures of URLs can share a run.
+func sameRun(a, b CaptureRequest) bool {
+	return a.Job == "" && b.Job == "" && a.Depth == b.Depth && a.Scope == b.Scope && a.Browser == b.Browser
 }
 
 // retryAfter guesses when a place in the queue frees up: the mean time of
@@ -215,59 +257,95 @@ func (q *Captures) retryAfter() time.Duration {
 
 func (q *Captures) worker(ctx context.Context) {
 	for {
+		q.mu.Lock()
+		batch := q.take()
+		q.mu.Unlock()
+		if batch != nil {
+			q.runBatch(ctx, batch)
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			q.drain(ctx.Err())
 			return
-		case t := <-q.work:
-			q.runTask(ctx, t)
+		case <-q.wake:
 		}
 	}
 }
 
 // drain fails what is still queued when the node closes.
 func (q *Captures) drain(cause error) {
-	for {
-		select {
-		case t := <-q.work:
-			q.finish(t, CaptureOutcome{}, fmt.Errorf("not run: %w", cause))
-		default:
-			return
-		}
+	q.mu.Lock()
+	left := q.queued
+	q.queued = nil
+	q.mu.Unlock()
+	for _, t := range left {
+		q.finish(t, nil, fmt.Errorf("not run: %w", cause))
 	}
 }
 
-func (q *Captures) runTask(ctx context.Context, t *task) {
+// runBatch runs captures as one run and gives each its seeds' outcome.
+func (q *Captures) runBatch(ctx context.Context, batch []*task) {
 	if ctx.Err() != nil {
-		q.finish(t, CaptureOutcome{}, fmt.Errorf("not run: %w", ctx.Err()))
+		for _, t := range batch {
+			q.finish(t, nil, fmt.Errorf("not run: %w", ctx.Err()))
+		}
 		return
 	}
+	req := batch[0].st.Request
+	req.URLs = nil
 	q.mu.Lock()
-	t.st.State, t.st.Started = StateRunning, time.Now().UTC()
-	for i := range t.st.Seeds {
-		t.st.Seeds[i].Line = "running " + t.st.Seeds[i].URL
+	now := time.Now().UTC()
+	for _, t := range batch {
+		t.st.State, t.st.Started = StateRunning, now
+		for i := range t.st.Seeds {
+			t.st.Seeds[i].Line = "running " + t.st.Seeds[i].URL
+		}
+		req.URLs = append(req.URLs, t.st.Request.URLs...)
 	}
-	req := t.st.Request
 	q.mu.Unlock()
 	out, err := q.run(ctx, req, func(runID string, p CaptureProgress) {
 		q.mu.Lock()
-		t.st.RunID, t.st.Progress = runID, p
+		for _, t := range batch {
+			t.st.RunID, t.st.Progress = runID, p
+		}
 		q.mu.Unlock()
 	})
-	q.finish(t, out, err)
+	seeds := out.Seeds
+	for _, t := range batch {
+		var mine []SeedStatus
+		if out.Seeds != nil {
+			mine = []SeedStatus{}
+		}
+		for _, u := range t.st.Request.URLs {
+			switch {
+			case len(seeds) > 0 && seeds[0].URL == u:
+				mine, seeds = append(mine, seeds[0]), seeds[1:]
+			case mine != nil: // the run ended without this seed's outcome
+				mine = append(mine, SeedStatus{URL: u, Line: "FAILED " + u + ": the run gave no outcome for it"})
+			}
+		}
+		if t.st.Request.Job != "" {
+			mine = out.Seeds
+		}
+		if out.RunID != "" {
+			q.mu.Lock()
+			t.st.RunID = out.RunID
+			q.mu.Unlock()
+		}
+		q.finish(t, mine, err)
+	}
 }
 
-// finish records how a task ended and forgets the oldest finished tasks.
-func (q *Captures) finish(t *task, out CaptureOutcome, err error) {
+// finish records how a task ended (seeds: its seeds' outcome; nil keeps
+// their lines) and forgets the oldest finished tasks.
+func (q *Captures) finish(t *task, seeds []SeedStatus, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	st := &t.st
 	st.Ended = time.Now().UTC()
-	if out.RunID != "" {
-		st.RunID = out.RunID
-	}
-	if out.Seeds != nil || st.Request.Job != "" {
-		st.Seeds = out.Seeds
+	if seeds != nil {
+		st.Seeds = seeds
 	}
 	st.State = StateDone
 	for i := range st.Seeds {

@@ -3,7 +3,9 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -154,5 +156,54 @@ func TestCloseEndsRunningCapturesAndRefusesNew(t *testing.T) {
 	}
 	if _, err := q.Submit(CaptureRequest{URLs: []string{"http://c/"}}); !errors.Is(err, ErrCapturesClosed) {
 		t.Errorf("Submit after Close: %v", err)
+	}
+}
+
+// TestCapturesQueuedTogetherRunAsOneRun: captures queued with the same
+// settings while the worker is busy run as one run, each with its own
+// seeds' outcome; one with other settings runs on its own.
+func TestCapturesQueuedTogetherRunAsOneRun(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var runs [][]string
+	run := func(ctx context.Context, req CaptureRequest, update func(string, CaptureProgress)) (CaptureOutcome, error) {
+		if req.URLs[0] == "http://first/" {
+			<-release
+		}
+		mu.Lock()
+		runs = append(runs, req.URLs)
+		id := fmt.Sprintf("run%d", len(runs))
+		mu.Unlock()
+		out := CaptureOutcome{RunID: id}
+		for _, u := range req.URLs {
+			out.Seeds = append(out.Seeds, SeedStatus{URL: u, OK: !strings.Contains(u, "bad"), Line: "line " + u})
+		}
+		return out, nil
+	}
+	n := openWithCaptures(t, run, 1, 10)
+	defer n.Close()
+	q := n.Captures()
+	first, _ := q.Submit(CaptureRequest{URLs: []string{"http://first/"}})
+	waitState(t, q, first.ID, StateRunning)
+	b, _ := q.Submit(CaptureRequest{URLs: []string{"http://b/", "http://b2/"}})
+	deep, _ := q.Submit(CaptureRequest{URLs: []string{"http://deep/"}, Depth: 1})
+	c, _ := q.Submit(CaptureRequest{URLs: []string{"http://bad/"}})
+	if deep.Position != 2 || c.Position != 3 {
+		t.Errorf("positions %d, %d; want 2 and 3", deep.Position, c.Position)
+	}
+	close(release)
+	bs := waitState(t, q, b.ID, StateDone)
+	cs := waitState(t, q, c.ID, StateFailed)
+	ds := waitState(t, q, deep.ID, StateDone)
+	if bs.RunID != cs.RunID || bs.RunID == ds.RunID {
+		t.Errorf("runs: b %s, c %s, deep %s; want b and c in one run, deep in another", bs.RunID, cs.RunID, ds.RunID)
+	}
+	if len(bs.Seeds) != 2 || bs.Seeds[1].Line != "line http://b2/" || len(cs.Seeds) != 1 || cs.Seeds[0].URL != "http://bad/" {
+		t.Errorf("seeds: b %+v, c %+v", bs.Seeds, cs.Seeds)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != 3 || strings.Join(runs[1], " ") != "http://b/ http://b2/ http://bad/" {
+		t.Errorf("runs made: %q", runs)
 	}
 }

@@ -30,6 +30,7 @@ func newServeCmd() *cobra.Command {
 	var tokensFile string
 	private := false
 	captureWorkers, captureQueue := 2, 100
+	captureDelay := capture.DefaultConfig().Delay
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Replay the archive in a browser at Wayback-style URLs",
@@ -79,6 +80,9 @@ func newServeCmd() *cobra.Command {
 			if captureWorkers < 1 || captureQueue < 1 {
 				return &exitError{2, fmt.Sprintf("--capture-workers %d, --capture-queue %d: both must be at least 1", captureWorkers, captureQueue)}
 			}
+			if captureDelay < 0 {
+				return &exitError{2, fmt.Sprintf("--capture-delay %s: must not be negative", captureDelay)}
+			}
 			browserCfg.Flags = chromiumFlags()
 			// One runner for the scheduled jobs and the captures asked for
 			// over HTTP; its index and replay base are set once they are known,
@@ -88,7 +92,7 @@ func newServeCmd() *cobra.Command {
 			nodeCfg := serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger,
 				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
 			if tokens.Len() > 0 { // without tokens no capture can be asked for
-				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList}).run
+				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay}).run
 			}
 			node, err := serve.Open(ctx, nodeCfg)
 			if err != nil {
@@ -211,6 +215,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&private, "private", false, "the API's read endpoints need a token too")
 	f.IntVar(&captureWorkers, "capture-workers", captureWorkers, "captures asked for over HTTP that run at once")
 	f.IntVar(&captureQueue, "capture-queue", captureQueue, "captures asked for over HTTP that may wait; more are refused (429)")
+	f.DurationVar(&captureDelay, "capture-delay", captureDelay, "pause between two pages of one host in captures asked for over HTTP (captures queued together run as one run)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the server to this file on exit")
 	_ = f.MarkHidden("cpuprofile")
 	return cmd

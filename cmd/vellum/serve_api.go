@@ -45,6 +45,7 @@ func loadAPITokens(file string) (*api.Tokens, error) {
 type httpCaptures struct {
 	runner *jobs.Runner
 	jobs   []jobs.Job
+	delay  time.Duration // between two pages of one host (--capture-delay)
 	// guard, when set, checks every address a capture of URLs dials
 	// (net.Dialer.Control): the SSRF guard. Job runs, written by the
 	// operator, and the CLI do not use it.
@@ -70,7 +71,7 @@ func (h *httpCaptures) run(ctx context.Context, req serve.CaptureRequest, update
 		}
 		res, err = h.runner.RunWith(ctx, j, follow)
 	} else {
-		j := jobs.Job{Seeds: req.URLs, Depth: req.Depth, Scope: capture.Scope(req.Scope)}
+		j := jobs.Job{Seeds: req.URLs, Depth: req.Depth, Scope: capture.Scope(req.Scope), Delay: &h.delay}
 		if req.Browser {
 			j.Browser = capture.BrowserOn
 		}
