@@ -226,3 +226,18 @@ func mustURL(s string) *url.URL {
 	u, _ := url.Parse(s)
 	return u
 }
+
+// TestSaveNowIsNotOnTheContentOrigin: archived content's origin serves
+// none of Save Page Now's routes.
+func TestSaveNowIsNotOnTheContentOrigin(t *testing.T) {
+	f := newFixture(t, nil, Options{SaveNow: &fakeSaveNow{}, ContentOrigin: testContent, UIOrigin: testUI})
+	srv := httptest.NewServer(f.srv.ContentHandler())
+	t.Cleanup(srv.Close)
+	c := browserClient(t)
+	if resp, _ := post(t, c, srv.URL+"/save/signin", url.Values{"token": {saveToken}}); resp.StatusCode != http.StatusNotFound || len(resp.Cookies()) > 0 {
+		t.Errorf("sign-in on the content origin: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	if resp, _ := get(t, c, srv.URL+"/save/c1"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("progress page on the content origin: %d", resp.StatusCode)
+	}
+}
