@@ -65,6 +65,10 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "q "+strconv.Quote(q.Words)+": "+err.Error())
 		return
 	}
+	if errors.Is(err, errors.ErrUnsupported) {
+		writeError(w, http.StatusNotImplemented, "full-text search is not available on this server")
+		return
+	}
 	if err != nil {
 		h.serverError(w, r, err)
 		return
