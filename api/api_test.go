@@ -24,6 +24,7 @@ type fakeQueue struct {
 	mu     sync.Mutex
 	got    []serve.CaptureRequest
 	full   bool
+	err    error
 	states map[string]serve.CaptureState
 }
 
@@ -32,6 +33,9 @@ func (q *fakeQueue) Submit(req serve.CaptureRequest) (serve.CaptureState, error)
 	defer q.mu.Unlock()
 	if q.full {
 		return serve.CaptureState{}, &serve.QueueFullError{RetryAfter: 1500 * time.Millisecond}
+	}
+	if q.err != nil {
+		return serve.CaptureState{}, q.err
 	}
 	q.got = append(q.got, req)
 	st := serve.CaptureState{ID: fmt.Sprintf("c%d", len(q.got)), State: serve.StateQueued, Request: req, Position: 1}
@@ -365,5 +369,22 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	}
 	if servers := a.body["servers"].([]any); servers[0].(map[string]any)["url"] != base {
 		t.Errorf("servers %v", servers)
+	}
+}
+
+// TestBusyJobAndClosingQueue: a job already queued is a 409 pointing at its
+// capture; a node closing is a 503.
+func TestBusyJobAndClosingQueue(t *testing.T) {
+	q := &fakeQueue{err: &serve.JobBusyError{Job: "daily", ID: "c7"}}
+	base, _ := start(t, Config{Captures: q}, goodToken)
+	a := call(t, "POST", base+"/api/jobs/daily/run", goodToken, "")
+	if a.status != http.StatusConflict || a.header.Get("Location") != base+"/api/captures/c7" {
+		t.Errorf("busy job: %d, Location %q", a.status, a.header.Get("Location"))
+	}
+	q.mu.Lock()
+	q.err = serve.ErrCapturesClosed
+	q.mu.Unlock()
+	if a := call(t, "POST", base+"/api/captures", goodToken, pageCapture); a.status != http.StatusServiceUnavailable {
+		t.Errorf("closing node: %d", a.status)
 	}
 }

@@ -60,6 +60,7 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request) *saveForm {
 	if s.opts.SaveNow == nil {
 		return nil
 	}
+	w.Header().Set("Cache-Control", "no-store") // the page holds a CSRF token
 	f := &saveForm{Depths: []int{0, 1, 2}}
 	if id := s.sessions.current(r); id != "" {
 		f.SignedIn, f.CSRF = true, s.sessions.csrf(sessionCookie, id)
@@ -146,6 +147,7 @@ func (s *Server) handleSaveStatus(w http.ResponseWriter, r *http.Request) {
 		redirect(w, st.Replay, http.StatusSeeOther)
 		return
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	if st.State == "queued" || st.State == "running" {
 		w.Header().Set("Refresh", "1")
 	}
