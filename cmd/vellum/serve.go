@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -92,7 +93,10 @@ func newServeCmd() *cobra.Command {
 			nodeCfg := serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger,
 				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
 			if tokens.Len() > 0 { // without tokens no capture can be asked for
-				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay}).run
+				// guard checks each address a capture asked for over HTTP
+				// dials (net.Dialer.Control): the SSRF guard. nil: none.
+				var guard func(network, address string, c syscall.RawConn) error
+				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay, guard: guard}).run
 			}
 			node, err := serve.Open(ctx, nodeCfg)
 			if err != nil {
