@@ -18,6 +18,12 @@ type pageRow struct {
 
 // handleHome is the search box and the most recent captures with titles.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	s.renderHome(w, r, http.StatusOK, "", "")
+}
+
+// renderHome renders the home page; saveErr and saveURL refill the Save
+// Page Now form after a mistake.
+func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, saveErr, saveURL string) {
 	pages, err := s.idx.RecentPages(r.Context(), recentCount)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -31,7 +37,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			Replay: mementoURL(Prefix, p.Timestamp, "", p.URL), Calendar: Prefix + "*/" + p.URL,
 		})
 	}
-	s.render(w, http.StatusOK, "home.html", map[string]any{"Title": "Archive", "Pages": rows, "Total": total})
+	form := s.saveForm(w, r)
+	if form != nil {
+		form.Error, form.URL = saveErr, saveURL
+	}
+	s.render(w, status, "home.html", map[string]any{"Title": "Archive", "Pages": rows, "Total": total, "SaveNow": form})
 }
 
 // handleSearch sends a URL to its calendar and a prefix ("…*") to its listing.

@@ -36,6 +36,9 @@ type Options struct {
 	// nil takes the record's word. The run pages show the others as
 	// crashed.
 	RunLive func(id string) bool
+	// SaveNow, when set, puts the Save Page Now form on the home page:
+	// sign in once with an API token, then queue captures through it.
+	SaveNow SaveNow
 	Logger  *slog.Logger
 }
 
@@ -67,6 +70,8 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 	ui    *http.ServeMux
+
+	sessions *sessions // Save Page Now's; nil without Options.SaveNow
 }
 
 // NewServer returns the replay server of an index whose records are read
@@ -87,6 +92,13 @@ func NewServer(idx Index, store storage.Store, opts Options) *Server {
 	s.ui.HandleFunc("GET /runs/{id}", s.handleRun)
 	s.ui.HandleFunc("GET /runs/{id}/diff", s.handleDiff)
 	s.ui.HandleFunc("GET /diff", s.handleCompare)
+	if opts.SaveNow != nil {
+		s.sessions = newSessions(secureOrigin(opts.UIOrigin))
+		s.ui.HandleFunc("POST /save/signin", s.handleSignIn)
+		s.ui.HandleFunc("POST /save/signout", s.handleSignOut)
+		s.ui.HandleFunc("POST /save", s.handleSave)
+		s.ui.HandleFunc("GET /save/{id}", s.handleSaveStatus)
+	}
 	return s
 }
 

@@ -18,6 +18,13 @@ type Config struct {
 	Remote    *storage.Remote // the store replayed from (records with no local copy, CDXJ files other machines uploaded) and uploaded to; nil: none
 	SyncEvery time.Duration   // how often the remote loop runs (default a minute)
 	Logger    *slog.Logger    // nil: no logging
+
+	// Capture runs the captures asked for over HTTP (the API, Save Page
+	// Now), on CaptureWorkers workers (default 2) fed by a queue of
+	// CaptureQueue places (default 100). nil: no capture can be asked for.
+	Capture        CaptureFunc
+	CaptureWorkers int
+	CaptureQueue   int
 }
 
 // Scheduler runs jobs on their schedules. Shutdown stops it and waits for
@@ -39,6 +46,8 @@ type Node struct {
 	cancel context.CancelFunc // ends the loops
 	loops  sync.WaitGroup
 
+	captures *Captures // nil without Config.Capture
+
 	mu    sync.Mutex
 	sched Scheduler
 }
@@ -52,6 +61,12 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = time.Minute
 	}
+	if cfg.CaptureWorkers <= 0 {
+		cfg.CaptureWorkers = 2
+	}
+	if cfg.CaptureQueue <= 0 {
+		cfg.CaptureQueue = 100
+	}
 	n := &Node{cfg: cfg, log: cfg.Logger}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -63,6 +78,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	n.idx = idx
 	n.store = local.New(cfg.Archive)
 	ctx, n.cancel = context.WithCancel(ctx)
+	if cfg.Capture != nil {
+		n.captures = newCaptures(cfg.Capture, cfg.CaptureWorkers, cfg.CaptureQueue, n.log)
+		n.captures.start(ctx, &n.loops)
+	}
 	if cfg.Remote != nil {
 		n.store = &storage.Layered{Local: local.New(cfg.Archive), Remote: cfg.Remote.Store}
 		n.syncRemote(ctx)
@@ -82,6 +101,10 @@ func (n *Node) Index() *index.Index { return n.idx }
 // remote store for records with no local copy.
 func (n *Node) Store() storage.Store { return n.store }
 
+// Captures is the queue of captures asked for over HTTP; nil when
+// Config.Capture is.
+func (n *Node) Captures() *Captures { return n.captures }
+
 // Schedule starts s; Close shuts it down, before it closes the index
 // that s's runs may use.
 func (n *Node) Schedule(s Scheduler) {
@@ -91,7 +114,8 @@ func (n *Node) Schedule(s Scheduler) {
 	s.Start()
 }
 
-// Close shuts the scheduler down, ends the loops and waits for them, and
+// Close shuts the scheduler down, refuses new captures, ends the loops and
+// the running captures (interrupted, as by Ctrl-C) and waits for them, and
 // closes the index.
 func (n *Node) Close() error {
 	var errs []error
@@ -101,6 +125,9 @@ func (n *Node) Close() error {
 	n.mu.Unlock()
 	if s != nil {
 		errs = append(errs, s.Shutdown())
+	}
+	if n.captures != nil {
+		n.captures.close()
 	}
 	n.cancel()
 	n.loops.Wait()

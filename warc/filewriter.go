@@ -335,18 +335,13 @@ func (fw *FileWriter) create() error {
 			continue
 		}
 		var err error
-		f, err = os.OpenFile(final+".open", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
+		if f, err = createLocked(final + ".open"); errors.Is(err, os.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("warc: create %s: %w", final, err)
 		}
 		break
-	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return fmt.Errorf("warc: lock %s: %w", f.Name(), err)
 	}
 	finalPath := filepath.Join(dir, name)
 	rel, err := relSlash(fw.cfg.Root, finalPath)
@@ -362,7 +357,7 @@ func (fw *FileWriter) create() error {
 	if fw.cfg.OnCreate != nil {
 		fw.cfg.OnCreate(rel)
 	}
-	c := &openFile{f: f, openPath: f.Name(), finalPath: finalPath, rel: rel, out: newFileOutput(f, spool), cdxj: spool}
+	c := &openFile{f: f, openPath: finalPath + ".open", finalPath: finalPath, rel: rel, out: newFileOutput(f, spool), cdxj: spool}
 	c.w = newStreamWriter(fw.enc, c.out, true, writerConfig{filename: rel})
 	if _, err := c.w.writeWarcinfo(fw.infoID, now, name, fw.cfg.Warcinfo); err != nil {
 		c.out.stop()
@@ -420,4 +415,28 @@ func (fw *FileWriter) putBuffer(b *bytes.Buffer) {
 	if b.Cap() <= 4*smallRecord {
 		fw.bufs.Put(b)
 	}
+}
+
+// createLocked creates the file at path (os.ErrExist when there is one)
+// already locked: it is made under another name, locked, then linked at
+// path, so that a repair (of this process or another) never finds it
+// unlocked and takes it for a crash's.
+func createLocked(path string) (*os.File, error) {
+	tmp := path + ".new"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	err = os.Link(tmp, path)
+	os.Remove(tmp)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -48,7 +48,7 @@ func RepairOpenFiles(root, dir string) ([]Repaired, error) {
 		}
 		r, err := Repair(root, path)
 		switch {
-		case errors.Is(err, ErrLocked):
+		case errors.Is(err, ErrLocked), errors.Is(err, fs.ErrNotExist): // live, or closed since listed
 		case err != nil:
 			errs = append(errs, err)
 		default:
@@ -93,20 +93,25 @@ func Repair(root, openPath string) (Repaired, error) {
 	}
 	f, err := os.OpenFile(openPath, os.O_RDWR, 0)
 	if err != nil {
-		return fail(err)
+		return fail(err) // not there any more (fs.ErrNotExist): its writer closed it since it was listed
 	}
 	defer f.Close()
 	if err := lockFile(f); err != nil {
 		return fail(err)
 	}
+	info, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	// Its writer (of this process or another: serve runs captures side by
+	// side) may have closed the file since it was listed: not a crash's.
+	if now, err := os.Lstat(openPath); err != nil || !os.SameFile(now, info) {
+		return fail(fs.ErrNotExist)
+	}
 	if _, err := os.Lstat(finalPath); err == nil {
 		return fail(fmt.Errorf("%s already exists", finalPath))
 	}
 	rel, err := relSlash(root, finalPath)
-	if err != nil {
-		return fail(err)
-	}
-	info, err := f.Stat()
 	if err != nil {
 		return fail(err)
 	}

@@ -3,6 +3,7 @@ package warc
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,5 +176,53 @@ func TestOpenFileLive(t *testing.T) {
 	}
 	if live, err := OpenFileLive(left); live || err != nil {
 		t.Errorf("a file left behind: live=%v, %v", live, err)
+	}
+}
+
+// TestRepairBesideLiveWriters: repairs run while other writers of the
+// process create, fill and close files (serve runs captures side by side,
+// and each run repairs first) neither fail nor touch a live file, and every
+// writer closes its files.
+func TestRepairBesideLiveWriters(t *testing.T) {
+	root := t.TempDir()
+	done := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			var err error
+			for i := range 30 {
+				fw, e := NewFileWriter(FileWriterConfig{Root: root, Dir: dated, Prefix: fmt.Sprintf("w%d-%d", w, i)})
+				if e != nil {
+					err = e
+					break
+				}
+				_, e = fw.Write(bytesRecord(TypeResource, "https://example.com/x", "text/plain", []byte("x")))
+				err = errors.Join(e, fw.Close())
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	var repairErrs []error
+	finished := 0
+	for finished < 4 {
+		select {
+		case err := <-done:
+			finished++
+			if err != nil {
+				t.Errorf("a writer beside the repairs: %v", err)
+			}
+		default:
+			if rs, err := RepairOpenFiles(root, filepath.Join(root, "warcs")); err != nil || len(rs) > 0 {
+				repairErrs = append(repairErrs, fmt.Errorf("repaired %d live files: %v", len(rs), err))
+			}
+		}
+	}
+	if len(repairErrs) > 0 {
+		t.Errorf("%d repairs went wrong beside live writers; the first: %v", len(repairErrs), repairErrs[0])
+	}
+	if open := findFiles(t, root, ".open"); len(open) > 0 {
+		t.Errorf(".open files left: %v", open)
 	}
 }

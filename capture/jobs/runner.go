@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os/user"
+	"time"
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
@@ -87,6 +88,26 @@ type Uploads interface {
 // happen or did not end well (a full disk, uploads left pending, a webhook
 // not notified).
 func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
+	return r.run(ctx, j, true, nil)
+}
+
+// RunWith is Run with set, when not nil, given the run's capture settings
+// just before the capture starts (RunID is set by then): serve follows the
+// progress of a job run asked for over HTTP with it.
+func (r *Runner) RunWith(ctx context.Context, j Job, set func(*capture.Config)) (*capture.Result, error) {
+	return r.run(ctx, j, true, set)
+}
+
+// Capture captures j's seeds now as a fresh run, never resuming an earlier
+// one: a capture asked for over HTTP, whose j has no name (an ad-hoc
+// capture, as `vellum capture` makes) and no webhook. set is as for
+// RunWith; serve gives captures asked for over HTTP their dialer with it.
+func (r *Runner) Capture(ctx context.Context, j Job, set func(*capture.Config)) (*capture.Result, error) {
+	return r.run(ctx, j, false, set)
+}
+
+// run runs j; resumable looks for the job's unfinished run to carry on.
+func (r *Runner) run(ctx context.Context, j Job, resumable bool, set func(*capture.Config)) (*capture.Result, error) {
 	log := r.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -111,11 +132,18 @@ func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
 		idx = x
 	}
 	cfg.Index = idx
-	if prev, ok, err := capture.FindResumable(ctx, idx, r.Archive, j.Name, r.Resume); err != nil {
-		return nil, err
-	} else if ok {
-		cfg.RunID, cfg.Resume = prev.ID, true
-		cfg.Logger.Info("resuming the job's unfinished run", "run", prev.ID, "status", prev.Status, "started", prev.Started)
+	if resumable {
+		prev, ok, err := capture.FindResumable(ctx, idx, r.Archive, j.Name, r.Resume)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cfg.RunID, cfg.Resume = prev.ID, true
+			cfg.Logger.Info("resuming the job's unfinished run", "run", prev.ID, "status", prev.Status, "started", prev.Started)
+		}
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = capture.NewRunID(time.Now())
 	}
 	var prog Progress
 	if r.Progress != nil {
@@ -141,6 +169,9 @@ func (r *Runner) Run(ctx context.Context, j Job) (*capture.Result, error) {
 		// A resumed run reads back what it captured from the store when
 		// --keep-local=false removed the local copy.
 		cfg.Records = &storage.Layered{Local: local.New(cfg.Archive), Remote: up.Remote()}
+	}
+	if set != nil {
+		set(&cfg)
 	}
 	res, err := capture.Run(ctx, cfg, j.Seeds)
 	if prog != nil {

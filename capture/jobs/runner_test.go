@@ -256,3 +256,31 @@ func TestRunnerLogsWhatItDoesNotReport(t *testing.T) {
 		t.Errorf("log lacks %s:\n%s", want, log.String())
 	}
 }
+
+// TestRunnerCaptureIsAFreshAdHocRun: Capture gives set the run's settings
+// with the run id already chosen (the run then has that id), records an
+// ad-hoc run (no job), and never resumes an interrupted ad-hoc run.
+func TestRunnerCaptureIsAFreshAdHocRun(t *testing.T) {
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	idx := openIndex(t, archive)
+	if err := idx.SaveRun(t.Context(), index.Run{ID: "20200101T000000Z-0000", Seeds: []string{site.ArticleURL()},
+		Started: time.Now().Add(-time.Hour), Status: index.RunInterrupted}); err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Archive: archive, Index: idx, Resume: true} // resumes interrupted runs of jobs
+	noDelay := time.Duration(0)
+	var seen string
+	res, err := r.Capture(t.Context(), Job{Seeds: []string{site.ArticleURL()}, Delay: &noDelay}, func(c *capture.Config) {
+		seen = c.RunID
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen == "" || res.RunID != seen || res.Run.Job != "" || res.Run.Status != index.RunOK || res.Run.Resumes != 0 {
+		t.Errorf("set saw run %q; the run is %+v; want a fresh ad-hoc run with that id", seen, res.Run)
+	}
+	if old, _, _ := idx.GetRun(t.Context(), "20200101T000000Z-0000"); old.Status != index.RunInterrupted {
+		t.Errorf("the interrupted ad-hoc run is now %s; Capture must leave it alone", old.Status)
+	}
+}

@@ -55,12 +55,16 @@ func newRoot() *cobra.Command {
 	return root
 }
 
+// noEnvAnnotation marks a flag that flagsFromEnv leaves alone: its
+// VELLUM_<NAME> means something else (VELLUM_API_TOKENS holds tokens).
+const noEnvAnnotation = "vellum-no-env"
+
 // flagsFromEnv fills every flag not given on the command line from
 // VELLUM_<NAME> (upper case, dashes as underscores) when that is set.
 func flagsFromEnv(fs *pflag.FlagSet) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || err != nil {
+		if f.Changed || err != nil || f.Annotations[noEnvAnnotation] != nil {
 			return
 		}
 		name := "VELLUM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))

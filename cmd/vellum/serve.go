@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/vellumhq/vellum/api"
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/internal/oneline"
@@ -25,13 +28,18 @@ func newServeCmd() *cobra.Command {
 	syncEvery := time.Minute
 	noBanner := false
 	var browserCfg capture.BrowserConfig // for jobs with browser: true or auto
+	var tokensFile string
+	private := false
+	captureWorkers, captureQueue := 2, 100
+	captureDelay := capture.DefaultConfig().Delay
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Replay the archive in a browser at Wayback-style URLs",
 		Long: "serve replays every capture of the archive at /web/<timestamp>/<url>, with a search page at /,\n" +
 			"calendars at /web/*/<url>, Memento TimeGates and TimeMaps, and the CDX API at /web/cdx.\n" +
 			"Replayed pages never reach the live web. Archived content is served from a second origin (the\n" +
-			"next port, named localhost beside 127.0.0.1) that the UI frames, so archived scripts cannot act on the UI.",
+			"next port, named localhost beside 127.0.0.1) that the UI frames, so archived scripts cannot act on the UI.\n" +
+			"A JSON API under /api/ (see /api/openapi.json) searches the archive and, with --api-tokens, queues captures.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger(logLevel)
@@ -63,7 +71,34 @@ func newServeCmd() *cobra.Command {
 					return &exitError{2, err.Error()}
 				}
 			}
-			node, err := serve.Open(ctx, serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger})
+			tokens, err := loadAPITokens(tokensFile)
+			if err != nil {
+				return err
+			}
+			if private && tokens.Len() == 0 {
+				return &exitError{2, "--private: no API token to read with; give --api-tokens FILE or " + tokensEnv}
+			}
+			if captureWorkers < 1 || captureQueue < 1 {
+				return &exitError{2, fmt.Sprintf("--capture-workers %d, --capture-queue %d: both must be at least 1", captureWorkers, captureQueue)}
+			}
+			if captureDelay < 0 {
+				return &exitError{2, fmt.Sprintf("--capture-delay %s: must not be negative", captureDelay)}
+			}
+			browserCfg.Flags = chromiumFlags()
+			// One runner for the scheduled jobs and the captures asked for
+			// over HTTP; its index and replay base are set once they are known,
+			// before anything is served.
+			runner := &jobs.Runner{Archive: archive, Resume: true, Remote: remoteFlag,
+				KeepLocal: true, Log: logger, Uploads: startJobUploads, Browser: browserCfg}
+			nodeCfg := serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger,
+				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
+			if tokens.Len() > 0 { // without tokens no capture can be asked for
+				// guard checks each address a capture asked for over HTTP
+				// dials (net.Dialer.Control): the SSRF guard. nil: none.
+				var guard func(network, address string, c syscall.RawConn) error
+				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay, guard: guard}).run
+			}
+			node, err := serve.Open(ctx, nodeCfg)
 			if err != nil {
 				return err
 			}
@@ -73,6 +108,7 @@ func newServeCmd() *cobra.Command {
 				}
 			}()
 			idx := node.Index()
+			runner.Index = idx
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
@@ -81,6 +117,9 @@ func newServeCmd() *cobra.Command {
 				RunLive: func(id string) bool { return capture.RunLive(archive, id) }}
 			if opts.UIOrigin == "" {
 				opts.UIOrigin = listenOrigin(addr, ui.Addr())
+			}
+			if q := node.Captures(); q != nil {
+				opts.SaveNow = saveNow{tokens: tokens, queue: q}
 			}
 			var content net.Listener
 			if !singleOrigin {
@@ -99,6 +138,7 @@ func newServeCmd() *cobra.Command {
 						"ui", opts.UIOrigin, "content", opts.ContentOrigin)
 				}
 			}
+			runner.ReplayBase = opts.UIOrigin
 			srv := replay.NewServer(idx, node.Store(), opts)
 			var sched *jobs.Scheduler
 			met := newMetrics(idx, archive, func() *jobs.Scheduler { return sched })
@@ -108,17 +148,29 @@ func newServeCmd() *cobra.Command {
 			if content != nil && uiOriginFlag == "" {
 				pages = toUIOrigin(opts.UIOrigin, srv)
 			}
+			apiCfg := api.Config{Tokens: tokens, Private: private, Search: idx, Runs: idx, Jobs: apiJobs(jobList),
+				NextRun: func(job string) time.Time {
+					if sched == nil {
+						return time.Time{}
+					}
+					return sched.NextRun(job)
+				},
+				BaseURL: opts.UIOrigin, Logger: logger}
+			if q := node.Captures(); q != nil {
+				apiCfg.Captures = q
+			}
+			apiHandler := api.New(apiCfg)
 			mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/metrics" {
+				switch {
+				case r.URL.Path == "/metrics":
 					metricsHandler.ServeHTTP(w, r)
-					return
+				case strings.HasPrefix(r.URL.Path, "/api/"): // no cookies: any host name of the UI will do
+					apiHandler.ServeHTTP(w, r)
+				default:
+					pages.ServeHTTP(w, r)
 				}
-				pages.ServeHTTP(w, r)
 			})
 			if len(jobList) > 0 {
-				browserCfg.Flags = chromiumFlags()
-				runner := &jobs.Runner{Archive: archive, ReplayBase: opts.UIOrigin, Resume: true, Remote: remoteFlag,
-					KeepLocal: true, Index: idx, Log: logger, Uploads: startJobUploads, Browser: browserCfg}
 				if sched, err = jobs.NewScheduler(jobList, runner.RunAndLog, logger); err != nil {
 					ui.Close()
 					return &exitError{2, err.Error()}
@@ -161,6 +213,13 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")
 	f.DurationVar(&syncEvery, "sync-interval", syncEvery, "how often to look for new remote CDXJ files and retry pending uploads")
 	f.StringVar(&jobsFile, "jobs", "", "also run the jobs of this jobs file (YAML) on their schedules")
+	f.StringVar(&tokensFile, "api-tokens", "", "file of API tokens, one a line (# comments allowed), also taken from "+tokensEnv+" (comma or space separated); without any, the API's write endpoints and Save Page Now are off")
+	// The environment variable holds tokens, not a file name.
+	_ = f.SetAnnotation("api-tokens", noEnvAnnotation, []string{tokensEnv})
+	f.BoolVar(&private, "private", false, "the API's read endpoints need a token too")
+	f.IntVar(&captureWorkers, "capture-workers", captureWorkers, "captures asked for over HTTP that run at once")
+	f.IntVar(&captureQueue, "capture-queue", captureQueue, "captures asked for over HTTP that may wait; more are refused (429)")
+	f.DurationVar(&captureDelay, "capture-delay", captureDelay, "pause between two pages of one host in captures asked for over HTTP (captures queued together run as one run)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the server to this file on exit")
 	_ = f.MarkHidden("cpuprofile")
 	return cmd

@@ -28,6 +28,7 @@ var rules = []rule{
 	{"replay", []string{"warc", "index", "storage", "internal/"}, "replay never imports capture (it gets capture functions injected)"},
 	{"index", []string{"warc", "storage", "internal/"}, "the index sits below capture and replay"},
 	{"serve", []string{"warc", "index", "storage", "internal/"}, "serve owns a node's index, stores and loops; the scheduler and replay are wired in by cmd"},
+	{"api", []string{"serve", "index", "warc", "internal/"}, "the API takes the capture queue from serve and reads the index; the capture engine is wired in by cmd"},
 	{"internal", nil, "what internal/ holds is shared by the packages above it: it imports nothing of ours"},
 }
 
