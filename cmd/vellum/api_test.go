@@ -66,7 +66,7 @@ func waitCapture(t *testing.T, statusURL, token string) map[string]any {
 func TestAPICaptureRoundTrip(t *testing.T) {
 	site := testsite.New(t)
 	archive := filepath.Join(t.TempDir(), "archive")
-	ui, content := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive)
+	ui, content := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive, "--allow-targets", "127.0.0.1/32")
 
 	code, hdr, st := apiCall(t, "POST", ui+"/api/captures", apiToken,
 		`{"urls":["`+site.ArticleURL()+`"],"depth":0,"scope":"host","browser":false}`)
@@ -124,7 +124,7 @@ func TestAPIAuthOnServe(t *testing.T) {
 
 	tokens := filepath.Join(dir, "tokens")
 	os.WriteFile(tokens, []byte("# newsroom\n"+apiToken+"\n"), 0o600)
-	ui, _ = startServe(t, filepath.Join(dir, "private"), "--api-tokens", tokens, "--private")
+	ui, _ = startServe(t, filepath.Join(dir, "private"), "--api-tokens", tokens, "--private", "--allow-targets", "127.0.0.1")
 	for _, tok := range []string{"", "wrong-token-0123456789"} {
 		code, hdr, _ := apiCall(t, "POST", ui+"/api/captures", tok, body)
 		if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
@@ -183,7 +183,8 @@ func TestAPIFullQueueIs429(t *testing.T) {
 	t.Cleanup(site.Close)
 	t.Cleanup(func() { close(release) }) // before the site closes (cleanups run last first)
 	archive := filepath.Join(t.TempDir(), "archive")
-	ui, _ := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive, "--capture-workers", "1", "--capture-queue", "1")
+	ui, _ := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive, "--capture-workers", "1", "--capture-queue", "1",
+		"--allow-targets", "127.0.0.1/32")
 
 	post := func(path string) (int, http.Header, map[string]any) {
 		return apiCall(t, "POST", ui+"/api/captures", apiToken, `{"urls":["`+site.URL+path+`"]}`)
@@ -199,5 +200,36 @@ func TestAPIFullQueueIs429(t *testing.T) {
 	code, hdr, v := post("/c")
 	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(v["error"].(string), "queue is full") {
 		t.Errorf("third capture: %d, Retry-After %q, %v; want 429 with Retry-After", code, hdr.Get("Retry-After"), v)
+	}
+}
+
+// TestAPICapturesReachOnlyPublicAddresses: without --allow-targets, a
+// capture asked for over the API of a loopback page fails with the SSRF
+// guard's refusal as its seed's line, and the page is never requested;
+// --allow-targets for another loopback address does not open this one.
+func TestAPICapturesReachOnlyPublicAddresses(t *testing.T) {
+	var hits atomic.Int64
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte("<title>internal</title>"))
+	}))
+	t.Cleanup(site.Close)
+	for _, allow := range [][]string{nil, {"--allow-targets", "127.0.0.2/32"}} {
+		archive := filepath.Join(t.TempDir(), "archive")
+		ui, _ := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive, allow...)
+		code, _, st := apiCall(t, "POST", ui+"/api/captures", apiToken, `{"urls":["`+site.URL+`/admin"]}`)
+		if code != http.StatusAccepted {
+			t.Fatalf("%v: POST: %d %v", allow, code, st)
+		}
+		done := waitCapture(t, st["status_url"].(string), "")
+		seed := done["seeds"].([]any)[0].(map[string]any)
+		line, _ := seed["line"].(string)
+		if done["state"] != "failed" || !strings.Contains(line, "refused to connect to "+strings.TrimPrefix(site.URL, "http://")) ||
+			!strings.Contains(line, "not in --allow-targets") {
+			t.Errorf("%v: a capture of a loopback page ended %v with %q; want failed and the guard's refusal", allow, done["state"], line)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the loopback site was requested %d times", n)
 	}
 }

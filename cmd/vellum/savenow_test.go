@@ -89,7 +89,7 @@ func TestSaveNowInChromium(t *testing.T) {
 		}
 	})
 	archive := filepath.Join(t.TempDir(), "archive")
-	ui, content := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive)
+	ui, content := startServeEnv(t, []string{tokensEnv + "=" + apiToken}, archive, "--allow-targets", "127.0.0.1/32")
 	b := newBrowser(t)
 
 	b.open(t, ui+"/")

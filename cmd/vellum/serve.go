@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	"github.com/vellumhq/vellum/api"
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
+	"github.com/vellumhq/vellum/internal/netguard"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
@@ -23,6 +23,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
+	var allowTargets string
 	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag, uiOriginFlag string
 	singleOrigin := false
 	syncEvery := time.Minute
@@ -71,6 +72,10 @@ func newServeCmd() *cobra.Command {
 					return &exitError{2, err.Error()}
 				}
 			}
+			guard, err := netguard.Parse(allowTargets)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
 			tokens, err := loadAPITokens(tokensFile)
 			if err != nil {
 				return err
@@ -93,9 +98,6 @@ func newServeCmd() *cobra.Command {
 			nodeCfg := serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger,
 				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
 			if tokens.Len() > 0 { // without tokens no capture can be asked for
-				// guard checks each address a capture asked for over HTTP
-				// dials (net.Dialer.Control): the SSRF guard. nil: none.
-				var guard func(network, address string, c syscall.RawConn) error
 				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay, guard: guard}).run
 			}
 			node, err := serve.Open(ctx, nodeCfg)
@@ -212,6 +214,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")
 	f.DurationVar(&syncEvery, "sync-interval", syncEvery, "how often to look for new remote CDXJ files and retry pending uploads")
+	f.StringVar(&allowTargets, "allow-targets", "", "CIDR[,CIDR...] that captures asked for through the API or Save Page Now may reach although not public (loopback, private, link-local, CGNAT, multicast and cloud-metadata addresses are refused otherwise); the jobs' captures are not limited")
 	f.StringVar(&jobsFile, "jobs", "", "also run the jobs of this jobs file (YAML) on their schedules")
 	f.StringVar(&tokensFile, "api-tokens", "", "file of API tokens, one a line (# comments allowed), also taken from "+tokensEnv+" (comma or space separated); without any, the API's write endpoints and Save Page Now are off")
 	// The environment variable holds tokens, not a file name.

@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vellumhq/vellum/api"
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
+	"github.com/vellumhq/vellum/internal/netguard"
 	"github.com/vellumhq/vellum/replay"
 	"github.com/vellumhq/vellum/serve"
 )
@@ -46,10 +45,10 @@ type httpCaptures struct {
 	runner *jobs.Runner
 	jobs   []jobs.Job
 	delay  time.Duration // between two pages of one host (--capture-delay)
-	// guard, when set, checks every address a capture of URLs dials
-	// (net.Dialer.Control): the SSRF guard. Job runs, written by the
-	// operator, and the CLI do not use it.
-	guard func(network, address string, c syscall.RawConn) error
+	// guard checks every address a capture of URLs dials (the SSRF
+	// guard: public addresses and --allow-targets only). Job runs, written
+	// by the operator, and the CLI do not use it.
+	guard *netguard.Guard
 }
 
 // run is the node's serve.CaptureFunc.
@@ -77,9 +76,7 @@ func (h *httpCaptures) run(ctx context.Context, req serve.CaptureRequest, update
 		}
 		res, err = h.runner.Capture(ctx, j, func(c *capture.Config) {
 			follow(c)
-			if h.guard != nil {
-				c.Dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: h.guard}
-			}
+			c.Dialer = h.guard.Dialer(nil) // every connection: pages, redirect hops, requisites, robots.txt, the browser's requests
 		})
 	}
 	if res == nil {
