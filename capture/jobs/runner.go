@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os/user"
+	"sync"
 	"time"
 
 	"github.com/vellumhq/vellum/capture"
@@ -47,6 +48,40 @@ type Runner struct {
 	Report   func(res *capture.Result) // prints a run's outcome; nil = its failed seeds are logged
 	Progress func() Progress           // a display of one run's progress; nil = none
 	OnDone   func(j Job, res *capture.Result, err error)
+
+	mu      sync.Mutex
+	running map[string]bool // named jobs with a run going on
+}
+
+// ErrJobRunning is returned for a job whose previous run is still going
+// on (a turn of its schedule, or a run asked for over HTTP): one job never
+// runs twice at once.
+var ErrJobRunning = errors.New("the job is already running")
+
+// claim marks a named job as running; release undoes it.
+func (r *Runner) claim(name string) error {
+	if name == "" {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running[name] {
+		return fmt.Errorf("job %s: %w", name, ErrJobRunning)
+	}
+	if r.running == nil {
+		r.running = map[string]bool{}
+	}
+	r.running[name] = true
+	return nil
+}
+
+func (r *Runner) release(name string) {
+	if name == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.running, name)
 }
 
 // Progress shows one run's progress while it goes.
@@ -108,6 +143,10 @@ func (r *Runner) Capture(ctx context.Context, j Job, set func(*capture.Config)) 
 
 // run runs j; resumable looks for the job's unfinished run to carry on.
 func (r *Runner) run(ctx context.Context, j Job, resumable bool, set func(*capture.Config)) (*capture.Result, error) {
+	if err := r.claim(j.Name); err != nil {
+		return nil, err
+	}
+	defer r.release(j.Name)
 	log := r.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,5 +284,54 @@ func TestRunnerCaptureIsAFreshAdHocRun(t *testing.T) {
 	}
 	if old, _, _ := idx.GetRun(t.Context(), "20200101T000000Z-0000"); old.Status != index.RunInterrupted {
 		t.Errorf("the interrupted ad-hoc run is now %s; Capture must leave it alone", old.Status)
+	}
+}
+
+// TestAJobNeverRunsTwiceAtOnce: a run of a job asked for while its previous
+// run is still going on (a schedule's turn, a run asked for over HTTP) is
+// refused with ErrJobRunning and fetches nothing; once the first ends, the
+// job runs again.
+func TestAJobNeverRunsTwiceAtOnce(t *testing.T) {
+	release, reached := make(chan struct{}), make(chan struct{}, 1)
+	var hits atomic.Int64
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		hits.Add(1)
+		if r.URL.Path == "/slow" {
+			reached <- struct{}{}
+			<-release
+		}
+		w.Write([]byte("<title>page</title>"))
+	}))
+	defer site.Close()
+	archive := filepath.Join(t.TempDir(), "archive")
+	r := &Runner{Archive: archive, Index: openIndex(t, archive)}
+	noDelay := time.Duration(0)
+	slow := Job{Name: "slow", Seeds: []string{site.URL + "/slow"}, Delay: &noDelay}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(t.Context(), slow)
+		done <- err
+	}()
+	<-reached
+	before := hits.Load()
+	if _, err := r.Run(t.Context(), Job{Name: "slow", Seeds: []string{site.URL + "/other"}, Delay: &noDelay}); !errors.Is(err, ErrJobRunning) {
+		t.Errorf("a second run of a running job: err = %v, want ErrJobRunning", err)
+	}
+	if hits.Load() != before {
+		t.Error("the refused run fetched something")
+	}
+	if _, err := r.Run(t.Context(), Job{Name: "other", Seeds: []string{site.URL + "/other"}, Delay: &noDelay}); err != nil {
+		t.Errorf("another job beside it: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first run: %v", err)
+	}
+	if _, err := r.Run(t.Context(), Job{Name: "slow", Seeds: []string{site.URL + "/again"}, Delay: &noDelay}); err != nil {
+		t.Errorf("the job once its run ended: %v", err)
 	}
 }
