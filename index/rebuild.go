@@ -95,7 +95,8 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 			st.Captures += len(caps)
 			st.Pages += len(pages)
 		}
-		return nil
+		_, err := indexPending(ctx, tx, 0)
+		return err
 	})
 	return st, err
 }

@@ -86,6 +86,13 @@ func (x *Index) Search(ctx context.Context, q SearchQuery) (SearchResults, error
 		return SearchResults{}, err
 	}
 	db := r.db
+	if pending, err := searchPending(ctx, db); err != nil {
+		return SearchResults{}, fmt.Errorf("index: search: %w", err)
+	} else if pending {
+		if _, err := x.UpdateSearch(ctx); err != nil {
+			return SearchResults{}, err
+		}
+	}
 	var res SearchResults
 	count := `SELECT count(*) FROM (SELECT 1 FROM page_search JOIN page_docs d ON d.id = page_search.rowid
 		WHERE page_search MATCH ?` + where + ` LIMIT ?)`
