@@ -37,16 +37,6 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "home.html", map[string]any{"Title": "Archive", "Pages": rows, "Total": total})
 }
 
-// handleSearch sends a URL to its calendar and a prefix ("…*") to its listing.
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if q == "" {
-		http.Redirect(w, r, "/", http.StatusFound)
-		return
-	}
-	redirect(w, Prefix+"*/"+q, http.StatusFound)
-}
-
 type calCapture struct {
 	Time, Replay, Title, Screenshot string
 	Revisit                         bool
