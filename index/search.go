@@ -1,9 +1,12 @@
 package index
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vellumhq/vellum/warc"
@@ -25,7 +28,7 @@ type SearchQuery struct {
 // rank the same and come together, newest first.
 type SearchHit struct {
 	Page    Page   // the page's row (URL, Timestamp, Title, SiteName, Authors...); Text is left empty
-	Snippet string // HTML: a passage of the text, escaped, with the matched terms in <mark>…</mark>
+	Snippet string // HTML: a passage of the text, escaped, with the matched words in <mark>…</mark>
 }
 
 // SearchResults are the hits of a query, best first, and how many there
@@ -33,7 +36,9 @@ type SearchHit struct {
 type SearchResults struct {
 	Hits []SearchHit
 	// Total is how many pages match, counted up to MaxSearchTotal: when
-	// more match, Total is MaxSearchTotal and More is true.
+	// more match, Total is MaxSearchTotal and More is true, and the hits
+	// are the best of the MaxSearchTotal matches indexed last (the newest
+	// captures, but for old pages imported late).
 	Total int
 	More  bool
 }
@@ -43,8 +48,8 @@ var ErrBadQuery = errors.New("bad search query")
 
 // Bounds of a search.
 const (
-	// MaxSearchTotal caps the count of matching pages: counting every page
-	// that holds a common word would cost more than the search itself.
+	// MaxSearchTotal caps the matching pages a search counts and ranks
+	// (rankMatches).
 	MaxSearchTotal = 1000
 	// maxSearchLimit caps the hits of one page of results.
 	maxSearchLimit = 100
@@ -55,19 +60,12 @@ const (
 // title counts most, then the authors, the site name and the text.
 const rankFunction = `bm25(10.0, 5.0, 2.0, 1.0)`
 
-// Markers snippet() puts around matched terms; searchSnippet turns them
-// into <mark> once the text around them is escaped.
-const (
-	markOpen  = "\x02"
-	markClose = "\x03"
-)
-
 // Search finds pages by the words of their article metadata, best first
 // (bm25, the title weighted above the text). A query without a word to
-// search (empty, or punctuation alone) or with a bad From, To or Site is an
-// error wrapping ErrBadQuery.
+// search (empty, or punctuation alone), with a prefix too short, or with a
+// bad From, To or Site is an error wrapping ErrBadQuery.
 func (x *Index) Search(ctx context.Context, q SearchQuery) (SearchResults, error) {
-	match, err := MatchQuery(q.Words)
+	words, err := parseWords(q.Words)
 	if err != nil {
 		return SearchResults{}, err
 	}
@@ -93,59 +91,115 @@ func (x *Index) Search(ctx context.Context, q SearchQuery) (SearchResults, error
 			return SearchResults{}, err
 		}
 	}
-	var res SearchResults
-	count := `SELECT count(*) FROM (SELECT 1 FROM page_search JOIN page_docs d ON d.id = page_search.rowid
-		WHERE page_search MATCH ?` + where + ` LIMIT ?)`
-	if err := db.QueryRowContext(ctx, count, append(append([]any{match}, args...), MaxSearchTotal+1)...).Scan(&res.Total); err != nil {
-		return SearchResults{}, fmt.Errorf("index: search: %w", err)
-	}
-	if res.Total > MaxSearchTotal {
-		res.Total, res.More = MaxSearchTotal, true
-	}
-	if res.Total == 0 || (offset >= res.Total && !res.More) {
-		return res, nil
-	}
-	// The best hits are chosen on page_search and page_docs alone; the
-	// pages and snippets are read for them only.
-	hits := `WITH hits (id, score) AS (
-		SELECT page_search.rowid, page_search.rank FROM page_search JOIN page_docs d ON d.id = page_search.rowid
-		WHERE page_search MATCH ?1 AND page_search.rank MATCH '` + rankFunction + `'` + where + `
-		ORDER BY page_search.rank, page_search.rowid DESC LIMIT ? OFFSET ?)
-	SELECT ` + prefixed("p.", pageColsNoText) + `, snippet(page_search, 3, '` + markOpen + `', '` + markClose + `', '…', 32)
-	FROM hits JOIN page_search ON page_search.rowid = hits.id
-		JOIN page_docs d ON d.id = hits.id JOIN pages p ON p.filename = d.filename AND p.offset = d.offset
-	WHERE page_search MATCH ?1
-	ORDER BY hits.score, hits.id DESC`
-	rows, err := db.QueryContext(ctx, hits, append(append([]any{match}, args...), limit, offset)...)
+	ranked, more, err := rankMatches(ctx, db, matchOf(words), where, args)
 	if err != nil {
 		return SearchResults{}, fmt.Errorf("index: search: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var h SearchHit
-		var authors, snippet string
-		p := &h.Page
-		if err := rows.Scan(&p.RecordID, &p.ConcurrentTo, &p.URLKey, &p.Timestamp, &p.URL, &p.Filename, &p.Offset,
-			&p.Title, &authors, &p.Published, &p.SiteName, &p.CanonicalURL, &p.Language, &p.Description,
-			&p.Image, &snippet); err != nil {
-			return SearchResults{}, fmt.Errorf("index: search: %w", err)
-		}
-		p.Authors = []string{}
-		if authors != "" {
-			p.Authors = strings.Split(authors, "\n")
-		}
-		h.Snippet = markSnippet(snippet)
-		res.Hits = append(res.Hits, h)
+	res := SearchResults{Total: len(ranked), More: more}
+	if offset >= len(ranked) {
+		return res, nil
 	}
-	if err := rows.Err(); err != nil {
+	ranked = ranked[offset:min(offset+limit, len(ranked))]
+	if res.Hits, err = hitsOf(ctx, db, ranked, words); err != nil {
 		return SearchResults{}, fmt.Errorf("index: search: %w", err)
 	}
 	return res, nil
 }
 
-// pageColsNoText are the columns of a page row but its text.
-const pageColsNoText = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
-	canonical_url, language, description, image`
+// rankMatches returns the row ids of the pages that match, best first, and
+// whether more match than it ranked. It reads the matches newest first (by
+// row id: the order pages were indexed in) and ranks MaxSearchTotal of them
+// at most, all in one pass of FTS5 over the query's terms: bm25 of every
+// page that holds a common word would cost a second on a hundred thousand
+// pages, and a prefix costs most in FTS5's gathering of its terms
+// (bench/search.sh), which is done once.
+func rankMatches(ctx context.Context, db *sql.DB, match, where string, args []any) ([]int64, bool, error) {
+	join := ""
+	if where != "" {
+		join = ` JOIN page_docs d ON d.id = page_search.rowid`
+	}
+	q := `SELECT page_search.rowid, page_search.rank FROM page_search` + join + `
+		WHERE page_search MATCH ? AND page_search.rank MATCH '` + rankFunction + `'` + where + `
+		ORDER BY page_search.rowid DESC LIMIT ?`
+	rows, err := db.QueryContext(ctx, q, append(append([]any{match}, args...), MaxSearchTotal+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	type scored struct {
+		id    int64
+		score float64
+	}
+	var all []scored
+	for rows.Next() {
+		var s scored
+		if err := rows.Scan(&s.id, &s.score); err != nil {
+			return nil, false, err
+		}
+		all = append(all, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(all) > MaxSearchTotal
+	if more {
+		all = all[:MaxSearchTotal]
+	}
+	// bm25 is lower for a better match; on a tie (captures with the same
+	// text) the newer first.
+	slices.SortStableFunc(all, func(a, b scored) int { return cmp.Compare(a.score, b.score) })
+	ids := make([]int64, len(all))
+	for i, s := range all {
+		ids[i] = s.id
+	}
+	return ids, more, nil
+}
+
+// hitsOf reads the pages of the row ids, in their order, with snippets of
+// their texts.
+func hitsOf(ctx context.Context, db *sql.DB, ids []int64, words []queryWord) ([]SearchHit, error) {
+	marks := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i] = id
+	}
+	rows, err := db.QueryContext(ctx, `SELECT d.id, `+prefixed("p.", pageCols)+`
+		FROM page_docs d JOIN pages p ON p.filename = d.filename AND p.offset = d.offset
+		WHERE d.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, marks...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[int64]SearchHit{}
+	terms := snippetTerms(words)
+	for rows.Next() {
+		var id int64
+		var h SearchHit
+		var authors string
+		p := &h.Page
+		if err := rows.Scan(&id, &p.RecordID, &p.ConcurrentTo, &p.URLKey, &p.Timestamp, &p.URL, &p.Filename, &p.Offset,
+			&p.Title, &authors, &p.Published, &p.SiteName, &p.CanonicalURL, &p.Language, &p.Description,
+			&p.Image, &p.Text); err != nil {
+			return nil, err
+		}
+		p.Authors = []string{}
+		if authors != "" {
+			p.Authors = strings.Split(authors, "\n")
+		}
+		h.Snippet = snippet(p.Text, terms, snippetWords)
+		p.Text = ""
+		byID[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	hits := make([]SearchHit, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := byID[id]; ok { // a page deleted since it was ranked is left out
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
+}
 
 func prefixed(prefix, cols string) string {
 	fields := strings.Split(cols, ",")

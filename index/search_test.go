@@ -179,7 +179,7 @@ func TestSearchSnippetIsEscapedAndMarked(t *testing.T) {
 	}
 	res = search(t, idx, index.SearchQuery{Words: "sandbags markers"})
 	for _, h := range res.Hits {
-		if strings.Count(h.Snippet, "<mark>") != strings.Count(h.Snippet, "</mark>") || strings.ContainsAny(h.Snippet, "\x02\x03") ||
+		if strings.Count(h.Snippet, "<mark>") != 2 || strings.Count(h.Snippet, "</mark>") != 2 ||
 			strings.Contains(h.Snippet, "<mark><mark>") {
 			t.Errorf("snippet %q: unbalanced marks", h.Snippet)
 		}
@@ -254,9 +254,16 @@ func TestSearchPagesAndCounts(t *testing.T) {
 	if err := idx.Add(context.Background(), nil, many); err != nil {
 		t.Fatal(err)
 	}
-	res := search(t, idx, index.SearchQuery{Words: "harvest", Offset: 1000})
-	if res.Total != index.MaxSearchTotal || !res.More || len(res.Hits) != 20 {
-		t.Errorf("%d hits of %d (more %v), want 20 of %d and more", len(res.Hits), res.Total, res.More, index.MaxSearchTotal)
+	for _, page := range []struct{ offset, hits int }{{0, 20}, {index.MaxSearchTotal - 10, 10}, {index.MaxSearchTotal, 0}} {
+		res := search(t, idx, index.SearchQuery{Words: "harvest", Offset: page.offset})
+		if res.Total != index.MaxSearchTotal || !res.More || len(res.Hits) != page.hits {
+			t.Errorf("offset %d: %d hits of %d (more %v), want %d of %d and more", page.offset, len(res.Hits), res.Total, res.More,
+				page.hits, index.MaxSearchTotal)
+		}
+	}
+	// With a filter, fewer match: counted in full again.
+	if res := search(t, idx, index.SearchQuery{Words: "harvest", To: "20140812"}); res.Total != 25 || res.More {
+		t.Errorf("harvest to 20140812: %d (more %v), want 25", res.Total, res.More)
 	}
 }
 

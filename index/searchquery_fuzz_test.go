@@ -9,12 +9,12 @@ import (
 )
 
 // FuzzMatchQuery: whatever a user types, MatchQuery gives a query FTS5
-// runs without error, or ErrBadQuery; and a snippet of any text comes out
-// as escaped text with balanced <mark> elements.
+// runs without error, or ErrBadQuery; and the snippet of any text for it
+// comes out as escaped text with balanced <mark> elements.
 func FuzzMatchQuery(f *testing.F) {
 	for _, s := range []string{"frontière", "front*", `"`, `NEAR(a b)`, `a OR b`, `title:x`, `-a`, `^a`, `a*b*`,
-		`{title}: x`, `"a" + "b"`, "\x00", "\xff\xfe", "*", `""""`, "a\x02b\x03", "ǅ", "\u0301"} {
-		f.Add(s)
+		`{title}: x`, `"a" + "b"`, "\x00", "\xff\xfe", "*", `""""`, "a\x02b\x03", "ǅ", "\u0301", "fro*"} {
+		f.Add(s, "la frontière <b>et</b> le front & \"x\"")
 	}
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -26,7 +26,7 @@ func FuzzMatchQuery(f *testing.F) {
 		INSERT INTO t VALUES ('la frontière <b>et</b> le front')`); err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, words string) {
+	f.Fuzz(func(t *testing.T, words, text string) {
 		q, err := MatchQuery(words)
 		if err != nil {
 			if !errors.Is(err, ErrBadQuery) {
@@ -34,22 +34,13 @@ func FuzzMatchQuery(f *testing.F) {
 			}
 			return
 		}
-		rows, err := db.QueryContext(context.Background(), `SELECT snippet(t, 0, '`+markOpen+`', '`+markClose+`', '…', 8) FROM t WHERE t MATCH ?`, q)
-		if err != nil {
+		var n int
+		if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM t WHERE t MATCH ?`, q).Scan(&n); err != nil {
 			t.Fatalf("%q as %q: %v", words, q, err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			checkMarked(t, markSnippet(s))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("%q as %q: %v", words, q, err)
-		}
-		checkMarked(t, markSnippet(words))
+		ws, _ := parseWords(words)
+		checkMarked(t, snippet(text, snippetTerms(ws), 8))
+		checkMarked(t, snippet(words, snippetTerms(ws), 8))
 	})
 }
 
@@ -74,7 +65,7 @@ func checkMarked(t *testing.T, html string) {
 			t.Fatalf("%q: markup that is not a balanced <mark>", html)
 		}
 	}
-	if open || strings.ContainsAny(html, `>"'`+markOpen+markClose) && strings.ContainsAny(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(html), `>"'`+markOpen+markClose) {
+	if open || strings.ContainsAny(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(html), `>"'`) {
 		t.Fatalf("%q: unescaped or unbalanced", html)
 	}
 }
