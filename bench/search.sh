@@ -49,8 +49,11 @@ report=$tmp/report
 	echo
 	cat "$tmp/results"
 	echo
-	awk '/^(one word|three words|prefix) / { n = split($0, f, / +/); name = substr($0, 1, 12); sub(/ +$/, "", name); if (f[n - 3] > 50) bad = bad " " name " (p99 " f[n - 3] " ms)" }
-		END { print (bad == "" ? "target p99 <= 50 ms: met by the one-word, three-word and prefix queries" : "target p99 <= 50 ms: missed by" bad) }' "$tmp/results"
+	# Columns after the 12-character name: p50, p99, max, CPU p50, CPU p99, ...
+	awk '/^(one word|three words|prefix) / { name = substr($0, 1, 12); sub(/ +$/, "", name); split(substr($0, 13), f)
+			if (f[2] > 50) bad = bad " " name " (p99 " f[2] " ms, CPU p99 " f[5] " ms)" }
+		END { print (bad == "" ? "target p99 <= 50 ms: met by the one-word, three-word and prefix queries" : "target p99 <= 50 ms: missed by" bad) }
+		END { print "(wall times include waiting for a core: compare the load average above with nproc)" }' "$tmp/results"
 } >"$report"
 
 out=bench/out/search-$(date -u -d "@$started" '+%Y-%m-%d-%H%M%S').txt

@@ -337,6 +337,18 @@ func TestSearchFollowsPageRows(t *testing.T) {
 	if count("quarantined") != 1 || count("words") != 2 {
 		t.Errorf("after the file's close: quarantined %d, words %d; want 1, 2", count("quarantined"), count("words"))
 	}
+
+	// A remote WARC's pages, imported with its CDXJ file, and imported again.
+	const remote = "warcs/2014/08/13/remote-00000.warc.gz"
+	for _, text := range []string{"Imported words.", "Imported again."} {
+		if err := idx.ImportCDXJ(ctx, "warcs/2014/08/13/remote-00000.cdxj", 100, remote, nil,
+			[]index.Page{article(t, remote, 0, "http://news.example/remote", "20140813093000", "Remote", text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if count("imported") != 1 || count("again") != 1 {
+		t.Errorf("remote pages: imported %d, again %d; want 1, 1", count("imported"), count("again"))
+	}
 	checkSearchIntegrity(t, root)
 }
 

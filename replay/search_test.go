@@ -137,6 +137,9 @@ func TestSearchPage(t *testing.T) {
 	if r := f.get(t, "/search?q=harvest&from=20x4"); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad date: %d", r.StatusCode)
 	}
+	if r := f.get(t, "/search?q=fr*"); r.StatusCode != http.StatusBadRequest || !strings.Contains(body(t, r), "needs at least 3 letters") {
+		t.Errorf("short prefix: %d", r.StatusCode)
+	}
 	// Syntax of the search engine is taken for words.
 	if r := f.get(t, "/search?q="+url.QueryEscape(`river OR NEAR(harvest`)); r.StatusCode != 200 || !strings.Contains(body(t, r), "No archived page holds") {
 		t.Errorf("syntax in the words: %d", r.StatusCode)
