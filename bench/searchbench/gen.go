@@ -88,7 +88,7 @@ var epoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 func (g *generator) pages(i, j int, prev *index.Page) []index.Page {
 	out := make([]index.Page, 0, j-i)
 	for k := i; k < j; k++ {
-		when := epoch.Add(time.Duration(k) * (5 * 365 * 24 * time.Hour) / 100000)
+		when := epoch.Add(time.Duration(k) * (5 * 365 * 24 * time.Hour / 100000)) // five years over 100,000 articles
 		ts := warc.Timestamp14(when)
 		file := fmt.Sprintf("warcs/%s/%s-%05d.warc.gz", when.Format("2006/01/02"), when.Format("20060102T150405Z"), k/1000)
 		if prev != nil && prev.URL != "" && g.rng.IntN(10) == 0 {
