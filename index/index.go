@@ -102,7 +102,8 @@ CREATE INDEX IF NOT EXISTS captures_by_digest ON captures (digest);
 // Their rows are whole (nothing said otherwise) and get their run from
 // their file name, and each run's retried URLs are settled; the CDXJ files
 // of the remote store are read again on the next sync, so a replay node on
-// the store alone gets its pages and runs too.
+// the store alone gets its pages and runs too. An index without the
+// full-text index of its pages gets it, filled (fulltext.go).
 func migrate(ctx context.Context, db *sql.DB) error {
 	added := false
 	for _, col := range []string{
@@ -124,6 +125,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	}
 	if _, err := db.ExecContext(ctx, capturesIndexes); err != nil {
 		return err
+	}
+	if err := migrateSearch(ctx, db); err != nil {
+		return fmt.Errorf("full-text index: %w", err)
 	}
 	if !added {
 		return nil

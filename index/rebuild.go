@@ -69,6 +69,9 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 		return st, err
 	}
 	err = x.inTx(ctx, func(tx *sql.Tx) error {
+		if err := clearSearch(ctx, tx); err != nil {
+			return err
+		}
 		for _, q := range []string{`DELETE FROM captures`, `DELETE FROM pages`, `DELETE FROM remote_cdxj`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
@@ -92,7 +95,8 @@ func (x *Index) Rebuild(ctx context.Context, root string) (RebuildStats, error) 
 			st.Captures += len(caps)
 			st.Pages += len(pages)
 		}
-		return nil
+		_, err := indexPending(ctx, tx, 0)
+		return err
 	})
 	return st, err
 }

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/vellumhq/vellum/index"
@@ -42,16 +41,6 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		form.Error, form.URL = saveErr, saveURL
 	}
 	s.render(w, status, "home.html", map[string]any{"Title": "Archive", "Pages": rows, "Total": total, "SaveNow": form})
-}
-
-// handleSearch sends a URL to its calendar and a prefix ("…*") to its listing.
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if q == "" {
-		http.Redirect(w, r, "/", http.StatusFound)
-		return
-	}
-	redirect(w, Prefix+"*/"+q, http.StatusFound)
 }
 
 // capturesOf returns the captures of url, oldest first, and its URL key.

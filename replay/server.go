@@ -44,7 +44,8 @@ type Options struct {
 
 // Index is what the replay server reads of the capture index
 // (*index.Index is one): captures by URL and time, the pages with article
-// metadata, and the run history with its changes and problems.
+// metadata and their full-text search, and the run history with its
+// changes and problems.
 type Index interface {
 	Lookuper
 	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
@@ -53,6 +54,7 @@ type Index interface {
 	RecentPages(ctx context.Context, n int) ([]index.Page, error)
 	PagesOf(ctx context.Context, urlkey string) ([]index.Page, error)
 	PageAt(ctx context.Context, urlkey, ts string) (index.Page, bool, error)
+	Search(ctx context.Context, q index.SearchQuery) (index.SearchResults, error)
 	Runs(ctx context.Context, job string, n int) ([]index.Run, error)
 	GetRun(ctx context.Context, id string) (index.Run, bool, error)
 	Changes(ctx context.Context, runID, kind string) ([]index.Change, error)

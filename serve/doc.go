@@ -1,9 +1,10 @@
 // Package serve owns the lifecycle of a serving node (`vellum serve`): one
 // Node holds the archive's index, the stores replay reads records from
 // (the local archive, layered over the remote store when there is one),
-// the loop that imports remote CDXJ files and retries pending uploads, and
-// the job scheduler, and the bounded queue of captures asked for over HTTP
-// with the workers that run them (Captures). Close shuts these down in order and waits for every
+// the loop that imports remote CDXJ files and retries pending uploads, the
+// loop that indexes new pages' words for search, the job scheduler, and the
+// bounded queue of captures asked for over HTTP with the workers that run
+// them (Captures). Close shuts these down in order and waits for every
 // goroutine the Node started before it closes the index, as litestream's
 // DB.Open/Close and Replica.Start/Stop do.
 //

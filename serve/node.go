@@ -55,8 +55,9 @@ type Node struct {
 // Open opens the archive's index, building it from the WARC files when it
 // is empty; with a remote store, it imports the remote CDXJ files (so a
 // fresh node serves the bucket from the start) and starts the loop that
-// keeps doing so and retries pending uploads. The loop ends when ctx ends
-// or Close is called; Close must be called either way.
+// keeps doing so and retries pending uploads; and it starts the loop that
+// indexes the words of new pages for search (search.go). The loops end
+// when ctx ends or Close is called; Close must be called either way.
 func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = time.Minute
@@ -82,6 +83,11 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		n.captures = newCaptures(cfg.Capture, cfg.CaptureWorkers, cfg.CaptureQueue, n.log)
 		n.captures.start(ctx, &n.loops)
 	}
+	n.loops.Add(1)
+	go func() {
+		defer n.loops.Done()
+		n.searchLoop(ctx)
+	}()
 	if cfg.Remote != nil {
 		n.store = &storage.Layered{Local: local.New(cfg.Archive), Remote: cfg.Remote.Store}
 		n.syncRemote(ctx)

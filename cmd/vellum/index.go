@@ -68,6 +68,10 @@ func newIndexCmd() *cobra.Command {
 					return fmt.Errorf("index from %s: %v", rem, oneline.Of(err))
 				}
 				fmt.Fprintf(out, "indexed %d remote CDXJ files from %s\n", n, rem)
+				// Rebuild indexed the local pages' words; now the remote ones'.
+				if _, err := idx.UpdateSearch(ctx); err != nil {
+					return err
+				}
 			}
 			if len(st.Problems) > 0 {
 				return &exitError{1, fmt.Sprintf("%d WARC files are damaged; their readable records are indexed (run vellum verify)", len(st.Problems))}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -82,6 +83,9 @@ func TestReplayNodeOnS3AloneShowsPagesAndTitles(t *testing.T) {
 	if cal := getBody(t, ui+"/web/*/"+site.ArticleURL()); !strings.Contains(cal, title) {
 		t.Errorf("calendar of the S3 node has no title:\n%.1500s", cal)
 	}
+	if found := getBody(t, ui+"/search?q=borderland+flood*"); !strings.Contains(found, title) || !strings.Contains(found, "<mark>") {
+		t.Errorf("search on the S3 node does not find the page:\n%.1500s", found)
+	}
 
 	// An archive uploaded before metadata records had CDXJ lines.
 	old := t.TempDir()
@@ -102,5 +106,20 @@ func TestReplayNodeOnS3AloneShowsPagesAndTitles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(empty, "vellum.db")); err != nil {
 		t.Errorf("no index on the replay node: %v", err)
+	}
+
+	// vellum index --remote fills the full-text index with the remote pages.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if r := vellum(t, m.Env(), "index", "--archive", fresh, "--remote", remote); r.code != 0 {
+		t.Fatalf("index --remote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(fresh, "vellum.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM page_search WHERE page_search MATCH 'valley OR borderland'`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("after vellum index --remote the full-text index holds %d of the 2 pages (%v)", n, err)
 	}
 }
