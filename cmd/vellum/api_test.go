@@ -98,6 +98,13 @@ func TestAPICaptureRoundTrip(t *testing.T) {
 	if body := getBody(t, content+"/web/"+ts+"mp_/"+site.ArticleURL()); !strings.Contains(body, "Borderland river floods") {
 		t.Errorf("the replay of the capture does not show the article")
 	}
+	// Its words are found by the API's full-text search.
+	code, _, found := apiCall(t, "GET", ui+"/api/search?q=borderland+flood*", "", "")
+	hits, _ := found["hits"].([]any)
+	if code != 200 || len(hits) != 1 || hits[0].(map[string]any)["url"] != site.ArticleURL() ||
+		!strings.Contains(hits[0].(map[string]any)["snippet"].(string), "<mark>") {
+		t.Errorf("GET /api/search?q=borderland+flood*: %d %v", code, found)
+	}
 	files, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", runID+"-*.warc.gz"))
 	if len(files) == 0 {
 		t.Errorf("no WARC file of run %s in the archive", runID)
