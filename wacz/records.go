@@ -37,7 +37,7 @@ func (rv *recordVerifier) check(index string, n int, l warc.CDXJLine) {
 	}
 	v.st.Records++
 	at := fmt.Sprintf("record at offset %d (index line %d)", off, n)
-	if off+length > sr.Size() {
+	if length > sr.Size() || off > sr.Size()-length {
 		v.bad(name, "%s: ends past the file's %d bytes", at, sr.Size())
 		return
 	}

@@ -320,7 +320,11 @@ func (v *verifier) checkBlocks(idx *zip.File, rv *recordVerifier, pages map[stri
 			v.bad(idx.Name, "line %d: %v", n, err)
 			continue
 		}
-		blk := make([]byte, min(b.length, 64<<20))
+		if b.offset > sr.Size() || b.length > sr.Size()-b.offset {
+			v.bad(gzName, "block at %d+%d: past the file's %d bytes", b.offset, b.length, sr.Size())
+			continue
+		}
+		blk := make([]byte, b.length)
 		if _, err := sr.ReadAt(blk, b.offset); err != nil {
 			v.bad(gzName, "block at %d+%d: %v", b.offset, b.length, err)
 			continue

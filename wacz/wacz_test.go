@@ -14,7 +14,7 @@ import (
 
 // testWARC writes a gzipped WARC of n HTML responses and returns its bytes
 // and entries.
-func testWARC(t *testing.T, n int) ([]byte, []warc.Entry) {
+func testWARC(t testing.TB, n int) ([]byte, []warc.Entry) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := warc.NewWriter(&buf, true, warc.WithClock(func() time.Time { return time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC) }))
@@ -36,7 +36,7 @@ func testWARC(t *testing.T, n int) ([]byte, []warc.Entry) {
 }
 
 // buildWACZ writes a WACZ holding one WARC of n pages.
-func buildWACZ(t *testing.T, n int, opts Options) []byte {
+func buildWACZ(t testing.TB, n int, opts Options) []byte {
 	t.Helper()
 	data, ents := testWARC(t, n)
 	var out bytes.Buffer
