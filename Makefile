@@ -1,5 +1,5 @@
 # Vellum's build and test entry points. `make test` installs what the tests
-# need (Debian's wget, the npm WARC reader), runs every test, then every
+# need (Debian's wget, the npm WARC reader, ReplayWeb.page), runs every test, then every
 # fuzz target for a few seconds.
 
 GO      ?= go
