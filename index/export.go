@@ -1,8 +1,11 @@
 package index
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 )
 
 // The queries WACZ export (package wacz) selects and copies captures with.
@@ -56,4 +59,46 @@ func (x *Index) CapturesBetween(ctx context.Context, from, to string, fn func(Ca
 		last := caps[len(caps)-1]
 		after, afterOff = last.Filename, last.Offset
 	}
+}
+
+// AddFile indexes a WARC file (relative to root) that the index has no rows
+// of yet, a new file such as an imported one, adding its rows in batches as
+// it reads them: its memory does not grow with the file, however many pages
+// and texts it holds. It returns how many captures and pages it added; on
+// damage, the rows read before it stay added and the error says where.
+func (x *Index) AddFile(ctx context.Context, root, name string) (caps, pages int, err error) {
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
+	if err != nil {
+		return 0, 0, fmt.Errorf("index: %w", err)
+	}
+	defer f.Close()
+	const batchBytes = 4 << 20 // of page text
+	var cb []Capture
+	var pb []Page
+	size := 0
+	flush := func() error {
+		if len(cb)+len(pb) == 0 {
+			return nil
+		}
+		err := x.Add(ctx, cb, pb)
+		caps, pages = caps+len(cb), pages+len(pb)
+		cb, pb, size = cb[:0], pb[:0], 0
+		return err
+	}
+	err = eachRow(bufio.NewReaderSize(f, 256<<10), name, func(c *Capture, p *Page) error {
+		if c != nil {
+			cb = append(cb, *c)
+		} else {
+			pb = append(pb, *p)
+			size += len(p.Text)
+		}
+		if len(cb)+len(pb) >= 1000 || size >= batchBytes {
+			return flush()
+		}
+		return nil
+	})
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	return caps, pages, err
 }

@@ -22,7 +22,7 @@ import (
 
 // Target is what Import writes to of an archive's index.
 type Target interface {
-	ReplaceFile(ctx context.Context, filename string, caps []index.Capture, pages []index.Page) error
+	AddFile(ctx context.Context, root, name string) (caps, pages int, err error)
 	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
 }
 
@@ -147,16 +147,10 @@ func importOne(ctx context.Context, root string, idx Target, name, want string, 
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return err
 	}
-	caps, pages, err := index.ReadFile(root, rel)
-	if err != nil {
-		// The file is kept: what could be read of it is indexed, as
-		// `vellum index` does; verify names the damage.
-		err = fmt.Errorf("%s: %w", rel, err)
-	}
-	if ierr := idx.ReplaceFile(ctx, rel, caps, pages); ierr != nil {
-		return ierr
-	}
-	res.Added = append(res.Added, Added{Name: rel, Size: size, SHA256: sum, Captures: len(caps), Pages: len(pages)})
+	// A damaged file is kept: what could be read of it is indexed, as
+	// `vellum index` does, and verify names the damage.
+	caps, pages, err := idx.AddFile(ctx, root, rel)
+	res.Added = append(res.Added, Added{Name: rel, Size: size, SHA256: sum, Captures: caps, Pages: pages})
 	return err
 }
 
@@ -235,14 +229,8 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return err
 	}
-	caps, pages, err := index.ReadFile(root, rel)
-	if err != nil {
-		return err
-	}
-	if err := idx.ReplaceFile(ctx, rel, caps, pages); err != nil {
-		return err
-	}
+	_, pages, err := idx.AddFile(ctx, root, rel)
 	fi, _ := os.Stat(dst)
-	res.Added = append(res.Added, Added{Name: rel, Size: fi.Size(), SHA256: sum, Pages: len(pages)})
-	return nil
+	res.Added = append(res.Added, Added{Name: rel, Size: fi.Size(), SHA256: sum, Pages: pages})
+	return err
 }
