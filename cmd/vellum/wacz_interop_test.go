@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/miniotest"
+	"github.com/vellumhq/vellum/internal/testsite"
 	"github.com/vellumhq/vellum/wacz"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -152,5 +155,39 @@ with zipfile.ZipFile(out, "w") as z:
 	}
 	if p := string(zipEntries(t, out)[wacz.PagesPath]); !strings.Contains(p, "Example from warcio") {
 		t.Errorf("re-exported pages.jsonl:\n%s", p)
+	}
+}
+
+// TestImportWARCUploadsToS3 imports a WARC file (not a WACZ) with --remote:
+// it lands under warcs/imported/, replays, and reaches the store as it is.
+func TestImportWARCUploadsToS3(t *testing.T) {
+	m := miniotest.Start(t)
+	archive, site, ts := captureFixture(t)
+	src, _ := filepath.Glob(filepath.Join(archive, "warcs", "*", "*", "*", "*.warc.gz"))
+	if len(src) != 1 {
+		t.Fatalf("WARC files %v", src)
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	const remote = "s3://vellum-test/imported"
+	r := vellum(t, m.Env(), "import", "--archive", fresh, "--remote", remote, src[0])
+	if r.code != 0 || !strings.Contains(r.stdout, "added warcs/imported/") || !strings.Contains(r.stdout, "uploaded 1 files to "+remote) {
+		t.Fatalf("import: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	checkRemoteHas(t, remoteStore(t, m, remote), localFiles(t, fresh))
+	original, _ := os.ReadFile(src[0])
+	for name, b := range localFiles(t, fresh) {
+		if !bytes.Equal(b, original) || filepath.Base(name) != filepath.Base(src[0]) {
+			t.Errorf("%s differs from the imported file, or was renamed", name)
+		}
+	}
+	if again := vellum(t, m.Env(), "import", "--archive", fresh, "--remote", remote, src[0]); again.code != 0 || strings.Contains(again.stdout, "added") {
+		t.Errorf("importing again: %d %s%s", again.code, again.stdout, again.stderr)
+	}
+	if body := getBody(t, replayArchive(t, fresh)+"/web/"+ts+"mp_/"+site.ArticleURL()); !strings.Contains(body, testsite.ArticleText) {
+		t.Errorf("the imported WARC does not replay:\n%.300s", body)
+	}
+	bad := vellum(t, nil, "import", "--archive", fresh, filepath.Join(t.TempDir(), "missing.warc.gz"))
+	if bad.code != 2 || !strings.HasPrefix(bad.stderr, "vellum: import: ") || strings.Count(bad.stderr, "\n") != 1 {
+		t.Errorf("import of a missing file: %d %q", bad.code, bad.stderr)
 	}
 }
