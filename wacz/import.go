@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/warc"
@@ -172,10 +174,17 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 	defer tmp.Close()
 	h := sha256.New()
 	out := io.MultiWriter(tmp, h)
-	// Fixed record IDs and dates (from the pages), so the same pages make
-	// the same file, and importing them twice adds nothing.
+	// Record IDs made of the pages' hash, and dates from the pages: the same
+	// pages make the same file, and importing them twice adds nothing.
+	src, err := a.pagesHash()
+	if err != nil {
+		return err
+	}
 	n := 0
-	ww, err := warc.NewWriter(out, true, warc.WithRecordIDs(func() string { n++; return fmt.Sprintf("<urn:vellum:page:%d>", n) }))
+	ww, err := warc.NewWriter(out, true, warc.WithRecordIDs(func() string {
+		n++
+		return "<urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s#%d", src, n)).String() + ">"
+	}))
 	if err != nil {
 		return err
 	}

@@ -87,3 +87,14 @@ func (a *Archive) Pages(fn func(Page) error) error {
 	}
 	return nil
 }
+
+// pagesHash is the SHA-256 of pages/pages.jsonl ("" when there is none).
+func (a *Archive) pagesHash() (string, error) {
+	for _, f := range a.zr.File {
+		if f.Name == PagesPath {
+			_, sum, err := hashFile(f)
+			return sum, err
+		}
+	}
+	return "", nil
+}

@@ -3,6 +3,7 @@ package wacz
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -207,6 +208,26 @@ func TestSignature(t *testing.T) {
 	probs, _ = verifyBytes(t, rezip(t, b, map[string][]byte{"datapackage-digest.json": []byte(sd)}))
 	if len(probs) != 1 || !strings.Contains(probs[0], "signature") {
 		t.Fatalf("problems %q; want the bad signature named", probs)
+	}
+}
+
+// A domain signature (no publicKey, a certificate chain) is named as
+// unchecked, not as a problem.
+func TestDomainSignatureUnchecked(t *testing.T) {
+	key, _, _ := GenerateKey()
+	b := buildWACZ(t, 1, Options{SignKey: key})
+	var d struct {
+		Path       string         `json:"path"`
+		Hash       string         `json:"hash"`
+		SignedData map[string]any `json:"signedData"`
+	}
+	json.Unmarshal(readEntry(t, b, "datapackage-digest.json"), &d)
+	delete(d.SignedData, "publicKey")
+	d.SignedData["domain"], d.SignedData["domainCert"] = "example.org", "-----BEGIN CERTIFICATE-----"
+	dg, _ := json.Marshal(d)
+	probs, st := verifyBytes(t, rezip(t, b, map[string][]byte{"datapackage-digest.json": []byte(dg)}))
+	if len(probs) > 0 || st.Signed || st.Unchecked == "" {
+		t.Fatalf("domain signature: problems %q, stats %+v\n%s", probs, st, dg)
 	}
 }
 

@@ -197,8 +197,11 @@ func verifyWACZ(out io.Writer, p string, quiet bool) bool {
 	default:
 		if !quiet {
 			signed := "unsigned"
-			if st.Signed {
+			switch {
+			case st.Signed:
 				signed = "signature valid"
+			case st.Unchecked != "":
+				signed = st.Unchecked
 			}
 			fmt.Fprintf(out, "%s: %d files, %d records, %d pages, valid, %s\n", p, st.Files, st.Records, st.Pages, signed)
 		}
