@@ -11,7 +11,9 @@
 #
 # Every command reads files the previous step wrote or read: the page cache
 # holds them when memory allows, for each tool alike (each is run after a
-# `cat` of its input to /dev/null).
+# `cat` of its input to /dev/null). Vellum fsyncs what it writes before it
+# renames it into place, so zip's and unzip's output is synced (`sync FILE`)
+# within their time too: each tool's time ends with its output on disk.
 set -euo pipefail
 
 SIZE=${SIZE:-2G}
@@ -68,11 +70,11 @@ for run in $(seq "$RUNS"); do
 	say "run $run of $RUNS"
 	rm -rf "$tmp/out.wacz" "$tmp/out.zip" "$tmp/imported" "$tmp/unzipped"
 	warm "$tmp/archive/warcs"
-	timed zip bash -c "cd '$tmp/archive/warcs' && zip -0 -q -r '$tmp/out.zip' ."
+	timed zip bash -c "cd '$tmp/archive/warcs' && zip -0 -q -r '$tmp/out.zip' . && sync '$tmp/out.zip'"
 	warm "$tmp/archive/warcs"
 	timed export "$tmp/vellum" export --archive "$tmp/archive" --wacz "$tmp/out.wacz" --no-progress
 	warm "$tmp/out.zip"
-	timed unzip unzip -q "$tmp/out.zip" -d "$tmp/unzipped"
+	timed unzip bash -c "unzip -q '$tmp/out.zip' -d '$tmp/unzipped' && find '$tmp/unzipped' -type f -exec sync {} +"
 	warm "$tmp/out.wacz"
 	timed import "$tmp/vellum" import --archive "$tmp/imported" "$tmp/out.wacz"
 	"$tmp/vellum" verify -q "$tmp/out.wacz" >/dev/null || die "the exported WACZ does not verify"
