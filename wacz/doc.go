@@ -18,11 +18,16 @@
 //	err = w.AddPage(wacz.Page{URL: u, TS: t, Title: title, Text: text})
 //	err = w.Close() // index, pages, datapackage.json, datapackage-digest.json
 //
-// Reading: Open lists a WACZ's WARC files and pages for import; Verify checks
-// the zip, every hash, the index against the records, the pages against the
-// index and the signature, reporting each problem by the file it concerns.
+// Reading: Open lists a WACZ's WARC files and pages; ImportWACZ and
+// ImportWARC copy WARC files into an archive (warcs/imported/<hash>/, as
+// internal/layout names it) and index them; Verify checks the zip, every
+// hash, the index against the records, the pages against the index and the
+// signature, reporting each problem by the file it concerns. Sign, GenerateKey
+// and ParseKey make and read the anonymous ECDSA P-256 signature of the WACZ
+// signing specification.
 //
-// Seam: it imports warc and index (Export reads the archive's captures and
-// pages through a small interface of its own), never capture or replay.
-// cmd/vellum's export, import and verify commands use it.
+// Seam: it imports warc, index and internal/layout, never capture or replay;
+// it is given an archive folder and the index through small interfaces of its
+// own (Source for export, Target for import), and returns stats structs.
+// cmd/vellum's export, import, keygen and verify commands use it.
 package wacz
