@@ -1,5 +1,5 @@
 # Vellum's build and test entry points. `make test` installs what the tests
-# need (Debian's wget, the npm WARC reader), runs every test, then every
+# need (Debian's wget, the npm WARC reader, ReplayWeb.page), runs every test, then every
 # fuzz target for a few seconds.
 
 GO      ?= go
@@ -22,10 +22,10 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Components the tests use, installed when missing: Debian's wget (other
-# tools' WARCs) and chromium (replay in a real browser), and the npm WARC
-# reader. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
-DEBS := wget chromium
-test-tools: node_modules/.package-lock.json $(BIN)/minio
+# tools' WARCs), chromium (replay in a real browser) and python3 (its zipfile
+# makes the WACZ files of another tool), the npm WARC reader and ReplayWeb.page. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
+DEBS := wget chromium python3
+test-tools: node_modules/.package-lock.json $(BIN)/minio $(RWP)/package/sw.js
 	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
@@ -38,6 +38,15 @@ test-tools: node_modules/.package-lock.json $(BIN)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 $(BIN)/minio:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+# ReplayWeb.page for the WACZ interop test: its npm dependency tree does not
+# install here (it asks for a warcio release the registry lacks), but the
+# published package is self-contained: ui.js and sw.js are all it needs.
+RWP_VERSION := 2.5.3
+RWP := .cache/replaywebpage-$(RWP_VERSION)
+$(RWP)/package/sw.js:
+	mkdir -p $(RWP)
+	cd $(RWP) && npm pack --silent replaywebpage@$(RWP_VERSION) && tar xzf replaywebpage-$(RWP_VERSION).tgz package/ui.js package/sw.js package/package.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -59,4 +68,4 @@ bench:
 	bench/capture.sh
 
 clean:
-	rm -rf $(BIN) node_modules
+	rm -rf $(BIN) node_modules .cache

@@ -127,32 +127,47 @@ func ReadFile(root, name string) ([]Capture, []Page, error) {
 
 // readRows reads the index rows of the WARC file named name from in.
 func readRows(in io.Reader, name string) ([]Capture, []Page, error) {
-	r, err := warc.NewReader(in)
-	if err != nil {
-		return nil, nil, fmt.Errorf("index: %s: %w", name, err)
-	}
-	defer r.Close()
 	var caps []Capture
 	var pages []Page
+	err := eachRow(in, name, func(c *Capture, p *Page) error {
+		if c != nil {
+			caps = append(caps, *c)
+		} else {
+			pages = append(pages, *p)
+		}
+		return nil
+	})
+	return caps, pages, err
+}
+
+// eachRow calls fn with each index row of the WARC file named name read
+// from in, a capture or a page (the other nil), in file order. It stops at
+// the first damaged record, or fn's error, and returns it.
+func eachRow(in io.Reader, name string, fn func(*Capture, *Page) error) error {
+	r, err := warc.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("index: %s: %w", name, err)
+	}
+	defer r.Close()
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
-			return caps, pages, nil
+			return nil
 		}
 		if err != nil {
-			return caps, pages, fmt.Errorf("index: %s: %w", name, err)
+			return fmt.Errorf("index: %s: %w", name, err)
 		}
 		// A metadata block is read before EntryOf, which reads the record to
 		// its end to learn its length.
 		var block []byte
 		if rec.Header.Get("WARC-Type") == warc.TypeMetadata {
 			if block, err = io.ReadAll(io.LimitReader(rec.Block, maxMetadataBlock)); err != nil {
-				return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
+				return fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
 			}
 		}
 		e, err := warc.EntryOf(rec, name)
 		if err != nil {
-			return caps, pages, fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
+			return fmt.Errorf("index: %s at %d: %w", name, rec.Offset, err)
 		}
 		if off, shared := rec.SharedMember(); shared {
 			// One gzip stream holds this record and others (a WARC gzipped
@@ -167,10 +182,14 @@ func readRows(in io.Reader, name string) ([]Capture, []Page, error) {
 			if err != nil {
 				continue // a target URI no SURT can be made of cannot be looked up anyway
 			}
-			caps = append(caps, c)
+			if err := fn(&c, nil); err != nil {
+				return err
+			}
 		case IsPage(e):
 			if p, err := PageOf(e, block); err == nil {
-				pages = append(pages, p)
+				if err := fn(nil, &p); err != nil {
+					return err
+				}
 			}
 		}
 	}

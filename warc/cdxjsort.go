@@ -244,3 +244,8 @@ func writeFileAtomic(path string, fill func(io.Writer) error) error {
 	}
 	return nil
 }
+
+// SortCDXJ writes the size bytes of f, CDXJ lines each ending in '\n', to w
+// sorted bytewise, in bounded memory: beyond 16 MiB it sorts runs in place in
+// f and merges them (f is changed). WACZ export sorts its index with it.
+func SortCDXJ(f *os.File, size int64, w io.Writer) error { return sortLines(f, size, w) }

@@ -51,7 +51,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newCaptureCmd(), newRunCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd(), newVersionCmd())
+	root.AddCommand(newCaptureCmd(), newRunCmd(), newVerifyCmd(), newIndexCmd(), newServeCmd(), newUploadCmd(), newExportCmd(), newImportCmd(), newKeygenCmd(), newVersionCmd())
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vellumhq/vellum/wacz"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -19,18 +20,22 @@ func newVerifyCmd() *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "verify [PATH...]",
-		Short: "Check the framing and digests of every record of WARC files or folders",
+		Short: "Check the framing and digests of every record of WARC files or folders, and WACZ files",
 		Long: "verify reads every record of the given WARC files (and of the .warc and .warc.gz files under\n" +
 			"given folders; ./archive when none is given), checks its framing, its block digest and its payload\n" +
 			"digest, and prints a line per problem. It names the .open files a folder holds (being written, or\n" +
 			"left by a crash or a full disk). It exits non-zero if any file is damaged, truncated, not a WARC,\n" +
-			"or left open.",
+			"or left open.\n\n" +
+			"Given a WACZ file, verify checks the zip, the size and SHA-256 of every file datapackage.json lists,\n" +
+			"datapackage-digest.json's hash and its signature when there is one, that each index line reads a\n" +
+			"record of its URL and digest, and that every page of pages.jsonl is in the index: one line per\n" +
+			"problem, naming the file inside the WACZ.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"archive"}
 			}
 			out := cmd.OutOrStdout()
-			files, bad := 0, 0
+			files, bad, anyWACZ := 0, 0, false
 			for _, arg := range args {
 				paths, open, err := warcPaths(arg)
 				if err != nil {
@@ -46,13 +51,21 @@ func newVerifyCmd() *cobra.Command {
 				}
 				for _, p := range paths {
 					files++
-					if !verifyFile(out, p, quiet) {
+					check := verifyFile
+					if isWACZ(p) {
+						check, anyWACZ = verifyWACZ, true
+					}
+					if !check(out, p, quiet) {
 						bad++
 					}
 				}
 			}
 			if bad > 0 {
-				return &exitError{1, fmt.Sprintf("%d of %d WARC files failed verification", bad, max(files, bad))}
+				kind := "WARC files"
+				if anyWACZ {
+					kind = "files"
+				}
+				return &exitError{1, fmt.Sprintf("%d of %d %s failed verification", bad, max(files, bad), kind)}
 			}
 			return nil
 		},
@@ -140,4 +153,59 @@ func warcPaths(arg string) (paths, open []string, err error) {
 	sort.Strings(paths)
 	sort.Strings(open)
 	return paths, open, nil
+}
+
+// isWACZ reports whether p is a WACZ file: named so, or a zip.
+func isWACZ(p string) bool {
+	if strings.HasSuffix(strings.ToLower(p), ".wacz") {
+		return true
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	return err == nil && string(magic) == "PK\x03\x04"
+}
+
+// verifyWACZ checks a WACZ file, prints a line per problem ("FILE: entry:
+// problem") and reports whether it is valid.
+func verifyWACZ(out io.Writer, p string, quiet bool) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		fmt.Fprintf(out, "%s: %v\n", p, err)
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		fmt.Fprintf(out, "%s: %v\n", p, err)
+		return false
+	}
+	problems := 0
+	st, err := wacz.Verify(f, fi.Size(), func(pr wacz.Problem) {
+		problems++
+		fmt.Fprintf(out, "%s: %s\n", p, pr)
+	})
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "%s: %v\n", p, err)
+	case problems > 0:
+		fmt.Fprintf(out, "%s: %d files, %d records, %d pages, %d problems\n", p, st.Files, st.Records, st.Pages, problems)
+	default:
+		if !quiet {
+			signed := "unsigned"
+			switch {
+			case st.Signed:
+				signed = "signature valid"
+			case st.Unchecked != "":
+				signed = st.Unchecked
+			}
+			fmt.Fprintf(out, "%s: %d files, %d records, %d pages, valid, %s\n", p, st.Files, st.Records, st.Pages, signed)
+		}
+		return true
+	}
+	return false
 }

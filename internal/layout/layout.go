@@ -33,3 +33,13 @@ func Day(t time.Time) string { return WARCDir + "/" + t.UTC().Format("2006/01/02
 func WARCGlob(archive, name string) string {
 	return filepath.Join(archive, WARCDir, "*", "*", "*", name)
 }
+
+// ImportedDir is the folder under WARCDir of the files `vellum import` adds.
+const ImportedDir = "imported"
+
+// Imported is the folder, relative to the archive and slash-separated, of
+// an imported file whose SHA-256 (hex) is sum: "warcs/imported/<16 hex>".
+// The name comes from the content, so the same file imported twice lands
+// in the same place, and files of the same name from different sources do
+// not collide.
+func Imported(sum string) string { return WARCDir + "/" + ImportedDir + "/" + sum[:16] }

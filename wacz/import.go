@@ -1,0 +1,245 @@
+package wacz
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// Target is what Import writes to of an archive's index.
+type Target interface {
+	AddFile(ctx context.Context, root, name string) (caps, pages int, err error)
+	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
+}
+
+// Added is a file Import put in the archive.
+type Added struct {
+	Name     string // relative to the archive, slash-separated
+	Size     int64
+	SHA256   string // hex
+	Captures int
+	Pages    int
+}
+
+// ImportResult says what Import added, and what it found there already.
+type ImportResult struct {
+	Added   []Added
+	Present []string // files already in the archive (same content)
+}
+
+// ImportWARC copies a WARC file into the archive at root, under a folder
+// named by its content (layout.Imported), and indexes it. A file already
+// there is left as it is and listed in Present.
+func ImportWARC(ctx context.Context, root string, idx Target, src string) (ImportResult, error) {
+	var res ImportResult
+	f, err := os.Open(src)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	err = importOne(ctx, root, idx, filepath.Base(src), "", f, &res)
+	return res, err
+}
+
+// ImportWACZ copies every WARC file of a WACZ into the archive at root as
+// ImportWARC does, checking each against its hash in datapackage.json.
+// When the WARCs carry no metadata records of pages, the pages of
+// pages.jsonl (titles and text) are written as such records in a WARC file
+// of their own beside them, so that the index, and a rebuild of it, find
+// them.
+func ImportWACZ(ctx context.Context, root string, idx Target, src string) (ImportResult, error) {
+	var res ImportResult
+	f, err := os.Open(src)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return res, err
+	}
+	a, err := Open(f, fi.Size())
+	if err != nil {
+		return res, err
+	}
+	warcs := a.WARCs()
+	if len(warcs) == 0 {
+		return res, errors.New("no WARC file under archive/")
+	}
+	for _, w := range warcs {
+		rc, err := w.Open()
+		if err != nil {
+			return res, fmt.Errorf("%s: %v", w.Path, err)
+		}
+		err = importOne(ctx, root, idx, w.Name, w.Hash, rc, &res)
+		rc.Close()
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", w.Path, err)
+		}
+	}
+	for _, ad := range res.Added {
+		if ad.Pages > 0 {
+			return res, nil
+		}
+	}
+	if len(res.Added) == 0 {
+		return res, nil // every WARC was there already, and with it its pages
+	}
+	return res, importPages(ctx, root, idx, a, &res)
+}
+
+// importOne copies r to the archive through a temporary file, hashing it on
+// the way, then moves it into the folder its hash names and indexes it.
+func importOne(ctx context.Context, root string, idx Target, name, want string, r io.Reader, res *ImportResult) error {
+	if !strings.HasSuffix(name, ".warc") && !strings.HasSuffix(name, ".warc.gz") {
+		return fmt.Errorf("%s: not a .warc or .warc.gz file", name)
+	}
+	dir := filepath.Join(root, layout.WARCDir, layout.ImportedDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".import-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(tmp, h), r)
+	if err != nil {
+		return err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if want != "" && !strings.EqualFold(want, "sha256:"+sum) {
+		return fmt.Errorf("sha256:%s does not match datapackage.json (%s); nothing of it imported", sum, want)
+	}
+	rel := layout.Imported(sum) + "/" + name
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	if _, err := os.Stat(dst); err == nil {
+		res.Present = append(res.Present, rel)
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	// A damaged file is kept: what could be read of it is indexed, as
+	// `vellum index` does, and verify names the damage.
+	caps, pages, err := idx.AddFile(ctx, root, rel)
+	res.Added = append(res.Added, Added{Name: rel, Size: size, SHA256: sum, Captures: caps, Pages: pages})
+	return err
+}
+
+// pageRecord is the JSON of the metadata record made of a pages.jsonl line.
+type pageRecord struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// importPages writes the pages of a WACZ as metadata records in
+// "pages.warc.gz", in the folder named by its content, and indexes them.
+func importPages(ctx context.Context, root string, idx Target, a *Archive, res *ImportResult) error {
+	dir := filepath.Join(root, layout.WARCDir, layout.ImportedDir)
+	tmp, err := os.CreateTemp(dir, ".pages-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	out := io.MultiWriter(tmp, h)
+	// Record IDs made of the pages' hash, and dates from the pages: the same
+	// pages make the same file, and importing them twice adds nothing.
+	src, err := a.pagesHash()
+	if err != nil {
+		return err
+	}
+	n := 0
+	ww, err := warc.NewWriter(out, true, warc.WithRecordIDs(func() string {
+		n++
+		return "<urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%s#%d", src, n)).String() + ">"
+	}))
+	if err != nil {
+		return err
+	}
+	count := 0
+	err = a.Pages(func(p Page) error {
+		key, err := warc.SURT(p.URL)
+		if err != nil {
+			return nil
+		}
+		ts := "" // no ts: the latest capture
+		if !p.TS.IsZero() {
+			ts = warc.Timestamp14(p.TS)
+		}
+		caps, err := idx.Closest(ctx, key, ts, 1)
+		if err != nil {
+			return err
+		}
+		hdr := warc.Header{}
+		date := p.TS
+		if len(caps) > 0 {
+			hdr.Add("WARC-Concurrent-To", caps[0].RecordID)
+			if t, err := warc.ParseTimestamp14(caps[0].Timestamp); err == nil {
+				date = t // the page row's time is its capture's
+			}
+		}
+		if date.IsZero() {
+			date = time.Unix(0, 0)
+		}
+		b, _ := json.Marshal(pageRecord{Title: p.Title, Text: p.Text})
+		_, err = ww.Write(&warc.Record{Type: warc.TypeMetadata, TargetURI: warc.PageInfoURI(p.URL), Date: date,
+			ContentType: "application/json", Header: hdr, Block: strings.NewReader(string(b)), BlockSize: int64(len(b))})
+		count++
+		return err
+	})
+	if err != nil || count == 0 {
+		return err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	rel := path.Join(layout.Imported(sum), "pages.warc.gz")
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	if _, err := os.Stat(dst); err == nil {
+		res.Present = append(res.Present, rel)
+		return nil
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	_, pages, err := idx.AddFile(ctx, root, rel)
+	fi, _ := os.Stat(dst)
+	res.Added = append(res.Added, Added{Name: rel, Size: fi.Size(), SHA256: sum, Pages: pages})
+	return err
+}
