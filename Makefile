@@ -25,6 +25,11 @@ vet:
 # tools' WARCs), chromium (replay in a real browser) and python3 (its zipfile
 # makes the WACZ files of another tool), the npm WARC reader and ReplayWeb.page. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
 DEBS := wget chromium python3
+# ReplayWeb.page for the WACZ interop test: its npm dependency tree does not
+# install here (it asks for a warcio release the registry lacks), but the
+# published package is self-contained: ui.js and sw.js are all it needs.
+RWP_VERSION := 2.5.3
+RWP := .cache/replaywebpage-$(RWP_VERSION)
 test-tools: node_modules/.package-lock.json $(BIN)/minio $(RWP)/package/sw.js
 	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,11 +44,6 @@ MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 $(BIN)/minio:
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
-# ReplayWeb.page for the WACZ interop test: its npm dependency tree does not
-# install here (it asks for a warcio release the registry lacks), but the
-# published package is self-contained: ui.js and sw.js are all it needs.
-RWP_VERSION := 2.5.3
-RWP := .cache/replaywebpage-$(RWP_VERSION)
 $(RWP)/package/sw.js:
 	mkdir -p $(RWP)
 	cd $(RWP) && npm pack --silent replaywebpage@$(RWP_VERSION) && tar xzf replaywebpage-$(RWP_VERSION).tgz package/ui.js package/sw.js package/package.json
