@@ -119,6 +119,11 @@ func TestUIFitsPhonesAndLaptops(t *testing.T) {
 		b.screen(t, dir, "calendar-day", w, ui+"/web/20250314*/"+article, true)
 		b.screen(t, dir, "list", w, ui+"/web/*/"+site.URL("/")+"*", true)
 		b.screen(t, dir, "list-all", w, ui+"/web/*/"+site.URL("/")+"*?all=1", true)
+		b.screen(t, dir, "home", w, ui+"/", true)
+		b.screen(t, dir, "search", w, ui+"/search?q=borderland+flood*", true)
+		if n := eval[int](t, b, `document.querySelectorAll("ol.search-results li mark").length`); n == 0 {
+			t.Errorf("search results at %d px: no marked term", w)
+		}
 		b.screen(t, dir, "banner", w, ui+"/web/"+ts+"/"+article, false)
 		win := eval[rect](t, b, `({top: 0, bottom: innerHeight, left: 0, width: innerWidth})`)
 		bar, frame := boxOf(t, b, `document.getElementById("vellum-bar")`), boxOf(t, b, `document.getElementById("vellum-content")`)
