@@ -15,6 +15,7 @@ import (
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/wacz"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // exportFilter is what export's flags select.
@@ -121,12 +122,66 @@ func (f *exportFilter) bounds() (string, string) {
 func (f *exportFilter) selection(ctx context.Context, idx *index.Index) (*wacz.Selection, error) {
 	sel := wacz.NewSelection()
 	lo, hi := f.bounds()
+	var revisits []index.Capture
 	add := func(c index.Capture) error {
 		if c.Timestamp >= lo && c.Timestamp <= hi {
 			sel.Add(c)
+			if c.Type == warc.TypeRevisit {
+				revisits = append(revisits, c)
+			}
 		}
 		return nil
 	}
+	sel, err := f.collect(ctx, idx, sel, add)
+	if err != nil {
+		return nil, err
+	}
+	return sel, addOriginals(ctx, idx, sel, revisits)
+}
+
+// addOriginals adds to sel the response each selected revisit repeats,
+// wherever it is: a WACZ handed to someone else must replay its revisits.
+func addOriginals(ctx context.Context, idx *index.Index, sel *wacz.Selection, revisits []index.Capture) error {
+	byKey := map[string][]index.Capture{}
+	for _, r := range revisits {
+		target := r.RefersToURL
+		if target == "" {
+			target = r.URL
+		}
+		key, err := warc.SURT(target)
+		if err != nil {
+			continue
+		}
+		caps, ok := byKey[key]
+		if !ok {
+			if caps, err = idx.Captures(ctx, key); err != nil {
+				return err
+			}
+			byKey[key] = caps
+		}
+		var best *index.Capture
+		for i, c := range caps {
+			if c.Type != warc.TypeResponse || c.Digest != r.Digest || c.Timestamp > r.Timestamp {
+				continue
+			}
+			if c.Timestamp == r.RefersToTimestamp { // the one it names
+				best = &caps[i]
+				break
+			}
+			if best == nil || c.Timestamp > best.Timestamp { // else the latest before it
+				best = &caps[i]
+			}
+		}
+		if best != nil {
+			sel.Add(*best)
+		}
+	}
+	return nil
+}
+
+// collect fills sel through add as the filter says.
+func (f *exportFilter) collect(ctx context.Context, idx *index.Index, sel *wacz.Selection, add func(index.Capture) error) (*wacz.Selection, error) {
+	lo, hi := f.bounds()
 	var runs []string
 	switch {
 	case f.run != "":

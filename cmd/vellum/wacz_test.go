@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/testsite"
@@ -168,4 +169,50 @@ func gunzipAll(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestExportOfARunCarriesTheOriginalsOfItsRevisits: a run that found most
+// of a page unchanged wrote revisits; its WACZ also holds the responses
+// they repeat, from the earlier run's file, so it replays on its own.
+func TestExportOfARunCarriesTheOriginalsOfItsRevisits(t *testing.T) {
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	var second string
+	for range 2 {
+		r := vellum(t, nil, "capture", "--archive", archive, "--delay", "0", "--no-progress", site.ArticleURL())
+		m := regexp.MustCompile(`(?m)^run (\S+) `).FindStringSubmatch(r.stdout)
+		if r.code != 0 || m == nil {
+			t.Fatalf("capture: %d %s%s", r.code, r.stdout, r.stderr)
+		}
+		second = m[1]
+		time.Sleep(1100 * time.Millisecond) // the second run's records another second
+	}
+	out := filepath.Join(t.TempDir(), "run.wacz")
+	if r := vellum(t, nil, "export", "--archive", archive, "--wacz", out, "--run", second); r.code != 0 {
+		t.Fatalf("export --run %s: %d %s%s", second, r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(zipEntries(t, out)["indexes/index.cdxj"])), "\n")
+	responses := map[string]bool{}
+	var revisits []string
+	for _, l := range lines {
+		digest := regexp.MustCompile(`"digest":"([^"]+)"`).FindStringSubmatch(l)
+		switch {
+		case digest == nil:
+		case strings.Contains(l, `"mime":"warc/revisit"`):
+			revisits = append(revisits, digest[1])
+		default:
+			responses[digest[1]] = true
+		}
+	}
+	if len(revisits) == 0 {
+		t.Fatalf("the second run wrote no revisit; index:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, d := range revisits {
+		if !responses[d] {
+			t.Errorf("a revisit of %s is in the WACZ without the response it repeats", d)
+		}
+	}
+	if r := vellum(t, nil, "verify", out); r.code != 0 {
+		t.Errorf("verify: %s%s", r.stdout, r.stderr)
+	}
 }
