@@ -28,9 +28,16 @@ func loadAPITokens(file string) (*api.Tokens, error) {
 		if err != nil {
 			return nil, &exitError{2, "--api-tokens " + err.Error()}
 		}
+		if _, err := api.NewTokens(l); err != nil { // say which source holds the bad token
+			return nil, &exitError{2, "--api-tokens " + file + ": " + err.Error()}
+		}
 		list = l
 	}
-	list = append(list, api.SplitTokens(os.Getenv(tokensEnv))...)
+	env := api.SplitTokens(os.Getenv(tokensEnv))
+	if _, err := api.NewTokens(env); err != nil {
+		return nil, &exitError{2, tokensEnv + ": " + err.Error()}
+	}
+	list = append(list, env...)
 	tokens, err := api.NewTokens(list)
 	if err != nil {
 		return nil, &exitError{2, "API tokens: " + err.Error()}
