@@ -41,6 +41,7 @@ func newVerifyCmd() *cobra.Command {
 				if err != nil {
 					fmt.Fprintf(out, "%s: %v\n", arg, err)
 					bad++
+					anyWACZ = anyWACZ || strings.HasSuffix(strings.ToLower(arg), ".wacz")
 					continue
 				}
 				for _, p := range open {
