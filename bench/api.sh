@@ -72,8 +72,9 @@ cli_ok=$(grep -c '^ok ' "$tmp/cli.out" || true)
 # The API: serve, then one capture a page, all POSTed at once.
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$token" >"$tmp/tokens"
+# --allow-targets: the site is on loopback, which API captures may not reach otherwise.
 "$vellum" serve --archive "$tmp/api" --addr 127.0.0.1:0 --api-tokens "$tmp/tokens" --capture-workers "$WORKERS" \
-	--capture-queue "$PAGES" --capture-delay 0 --log-level warn >"$tmp/serve.out" 2>"$tmp/serve.err" &
+	--capture-queue "$PAGES" --capture-delay 0 --allow-targets 127.0.0.1/32 --log-level warn >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
 ui=
 for _ in $(seq 300); do
@@ -134,7 +135,7 @@ report=$tmp/report
 	echo "site: bench/benchsite, $PAGES articles on $addr (loopback only); each page has 5 requisites and robots.txt"
 	echo "machine: $(nproc) cores, $(go env GOVERSION); load average $(cut -d' ' -f1-3 /proc/loadavg) at end; vellum at $git_rev"
 	echo "cli: vellum capture --delay 0 of the $PAGES URLs (one run)"
-	echo "api: vellum serve --capture-workers $WORKERS --capture-delay 0; $PAGES POST /api/captures of one URL each (one curl), polled until done;"
+	echo "api: vellum serve --capture-workers $WORKERS --capture-delay 0 --allow-targets 127.0.0.1/32; $PAGES POST /api/captures of one URL each (one curl), polled until done;"
 	echo "     wall s from the first capture queued to the last ended, as the server reports them"
 	echo
 	printf '%-4s %6s %6s %9s %8s %9s %8s\n' how pages ok "site req" "wall s" "pages/s" "CPU s"
