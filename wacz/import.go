@@ -137,16 +137,7 @@ func importOne(ctx context.Context, root string, idx Target, name, want string, 
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	if err := install(tmp, dst); err != nil {
 		return err
 	}
 	// A damaged file is kept: what could be read of it is indexed, as
@@ -229,17 +220,26 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 		res.Present = append(res.Present, rel)
 		return nil
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	if err := install(tmp, dst); err != nil {
 		return err
 	}
 	_, pages, err := idx.AddFile(ctx, root, rel)
 	fi, _ := os.Stat(dst)
 	res.Added = append(res.Added, Added{Name: rel, Size: fi.Size(), SHA256: sum, Pages: pages})
 	return err
+}
+
+// install makes the temporary file tmp, written in full, the file dst:
+// synced, closed and renamed into place (its folder made when missing).
+func install(tmp *os.File, dst string) error {
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }
