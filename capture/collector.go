@@ -19,6 +19,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/capture/record"
+	"github.com/vellumhq/vellum/internal/pause"
 )
 
 // The run's fetches all go through one colly.Collector: pages, requisites,
@@ -259,7 +260,7 @@ func (c *crawl) runFetch(j *fetchJob, u *url.URL) chain {
 			return j.ch
 		}
 		c.log.Debug("retrying", "url", j.cur.String(), "attempt", j.tries, "wait", j.wait, "err", j.err)
-		if !sleep(j.hop, j.wait) {
+		if !pause.For(j.hop, j.wait) {
 			if record.TimeLimitReached(j.hop) {
 				if j.ch.err = j.err; j.err == nil {
 					j.settle()
@@ -396,7 +397,7 @@ func (c *crawl) redirect(req *http.Request, via []*http.Request) error {
 	}
 	j.inChain[next.String()] = true
 	j.ch.hops++
-	if !sleep(j.run, j.hopDelay) {
+	if !pause.For(j.run, j.hopDelay) {
 		j.ch.err = j.run.Err()
 		return j.ch.err
 	}

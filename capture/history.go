@@ -12,6 +12,7 @@ import (
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
+	"github.com/vellumhq/vellum/internal/pause"
 	"github.com/vellumhq/vellum/storage/local"
 	"github.com/vellumhq/vellum/warc"
 )
@@ -114,7 +115,7 @@ func afterLastRun(ctx context.Context, idx RunLister, job string) error {
 	}
 	now := time.Now().UTC()
 	if end := runs[0].Ended.UTC().Truncate(time.Second); !now.Truncate(time.Second).After(end) {
-		if !sleep(ctx, end.Add(time.Second).Sub(now)) {
+		if !pause.For(ctx, end.Add(time.Second).Sub(now)) {
 			return ctx.Err()
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/vellumhq/vellum/capture/extract"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/pause"
 	"github.com/vellumhq/vellum/warc"
 )
 
@@ -110,7 +111,7 @@ func (c *crawl) laneLoop(ctx context.Context, l *lane) {
 			continue
 		}
 		l.polite.Lock()
-		if !sleep(ctx, time.Until(l.next)) {
+		if !pause.For(ctx, time.Until(l.next)) {
 			l.polite.Unlock()
 			c.finishPageJob(ctx, j)
 			return

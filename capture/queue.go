@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"sync"
-	"time"
 )
 
 // queue is a FIFO that grows as needed: work found while working (a
@@ -63,20 +62,5 @@ func (q *queue[T]) pop(ctx context.Context, done <-chan struct{}) (T, bool) {
 			var zero T
 			return zero, false
 		}
-	}
-}
-
-// sleep waits for d or until ctx ends; it reports whether the full time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

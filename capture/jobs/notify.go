@@ -13,6 +13,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/pause"
 )
 
 // ChangeNotice is the JSON body POSTed to a job's webhook when a run found
@@ -69,7 +70,7 @@ func DiffPath(runID, pageURL string) string {
 // Notify POSTs the notice to webhook as JSON, trying up to three times
 // (with a pause) on a network error or a 5xx; a 2xx is success.
 func Notify(ctx context.Context, client *http.Client, webhook string, n *ChangeNotice) error {
-	return notify(ctx, client, webhook, n, sleep)
+	return notify(ctx, client, webhook, n, pause.For)
 }
 
 // notify is Notify with the pause between attempts given, so that tests
@@ -118,16 +119,4 @@ func notify(ctx context.Context, client *http.Client, webhook string, n *ChangeN
 		last = ue.Err // without the URL
 	}
 	return fmt.Errorf("%s: %w", where, last)
-}
-
-// sleep waits for d or until ctx ends; it reports whether the full time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

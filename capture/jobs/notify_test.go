@@ -252,14 +252,3 @@ func TestNotifyWithTheDefaultClient(t *testing.T) {
 		t.Errorf("got %v after %d POSTs, want one POST that succeeds", err, len(rc.got()))
 	}
 }
-
-func TestSleep(t *testing.T) {
-	if !sleep(t.Context(), time.Nanosecond) {
-		t.Error("a pause that ran its course says it did not")
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if sleep(ctx, time.Hour) {
-		t.Error("a pause whose context ended says it ran its course")
-	}
-}
