@@ -40,6 +40,14 @@ type Index interface {
 	AddProblems(ctx context.Context, ps []index.Problem) error
 	Problems(ctx context.Context, runID string) ([]index.Problem, error)
 
+	// Rows from files: WARC files under an archive's root, CDXJ files of a
+	// remote store.
+	Rebuild(ctx context.Context, root string) (index.RebuildStats, error)
+	ReindexFile(ctx context.Context, root, name string) error
+	AddFile(ctx context.Context, root, name string) (caps, pages int, err error)
+	SyncRemote(ctx context.Context, remote storage.Store, haveLocal func(warcName string) bool) (int, error)
+	CapturesBetween(ctx context.Context, from, to string, fn func(index.Capture) error) error
+
 	// Upload state of finished files.
 	storage.FileState
 	FileState(ctx context.Context, name string) (string, error)
@@ -67,6 +75,8 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"RunHistory", runs},
 		{"ChangesAndProblems", changesAndProblems},
 		{"UploadState", uploadState},
+		{"RowsFromWARCFiles", fromWARCs},
+		{"RowsFromRemoteCDXJ", fromRemote},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newIndex(t)) })
