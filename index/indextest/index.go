@@ -14,6 +14,7 @@ import (
 // the rest).
 type Index interface {
 	// Captures.
+	NewBatcher() *index.Batcher
 	Add(ctx context.Context, caps []index.Capture, pages []index.Page) error
 	Lookup(ctx context.Context, q index.Query, fn func(index.Capture) error) error
 	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
@@ -62,6 +63,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 	}{
 		{"LookupExactInTimeOrder", lookupExact},
 		{"AddingTwiceKeepsOneRow", addTwice},
+		{"BatcherHoldsFilesBeingWrittenApart", batcher},
 		{"ClosestIsPywbs", closest},
 		{"PrefixHostAndDomainListings", listings},
 		{"RevisitFindsItsOriginal", revisits},

@@ -77,12 +77,12 @@ func replaceFile(ctx context.Context, tx pgx.Tx, filename string, caps []index.C
 	if err != nil {
 		return err
 	}
-	for _, table := range []string{"captures", "pages"} {
+	for _, table := range []string{"captures", "pages", "open_captures", "open_pages"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE filename = $1`, filename); err != nil {
 			return err
 		}
 	}
-	if err := insertRows(ctx, tx, caps, pages); err != nil {
+	if err := insertRows(ctx, tx, "", caps, pages); err != nil {
 		return err
 	}
 	return settle(ctx, tx, append(gone, groupsOf(caps)...))
@@ -97,7 +97,7 @@ func (x *Index) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 
 // insert adds rows and settles which attempts of their URLs are final.
 func insert(ctx context.Context, tx pgx.Tx, caps []index.Capture, pages []index.Page) error {
-	if err := insertRows(ctx, tx, caps, pages); err != nil {
+	if err := insertRows(ctx, tx, "", caps, pages); err != nil {
 		return err
 	}
 	return settle(ctx, tx, groupsOf(caps))
@@ -110,12 +110,13 @@ const pageWords = `setweight(to_tsvector('simple', unaccent($9)), 'A') ||
 	setweight(to_tsvector('simple', unaccent($12)), 'C') ||
 	setweight(to_tsvector('simple', unaccent($17)), 'D')`
 
-// insertRows inserts or replaces rows as they are: a capture is not
+// insertRows inserts or replaces rows as they are into the tables of final
+// files (prefix "") or of files being written ("open_"): a capture is not
 // superseded until settle says so.
-func insertRows(ctx context.Context, tx pgx.Tx, caps []index.Capture, pages []index.Page) error {
+func insertRows(ctx context.Context, tx pgx.Tx, prefix string, caps []index.Capture, pages []index.Page) error {
 	b := &pgx.Batch{}
 	for _, c := range caps {
-		b.Queue(`INSERT INTO captures (urlkey, ts, url, type, mime, status, digest, length, "offset", filename, record_id,
+		b.Queue(`INSERT INTO `+prefix+`captures (urlkey, ts, url, type, mime, status, digest, length, "offset", filename, record_id,
 			refers_to_url, refers_to_ts, truncated, run, superseded) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,false)
 			ON CONFLICT (filename, "offset") DO UPDATE SET urlkey = excluded.urlkey, ts = excluded.ts, url = excluded.url,
 			type = excluded.type, mime = excluded.mime, status = excluded.status, digest = excluded.digest,
@@ -129,7 +130,7 @@ func insertRows(ctx context.Context, tx pgx.Tx, caps []index.Capture, pages []in
 		for i, a := range p.Authors {
 			authors[i] = clean(a)
 		}
-		b.Queue(`INSERT INTO pages (record_id, concurrent_to, urlkey, ts, url, filename, "offset", title, authors, published,
+		b.Queue(`INSERT INTO `+prefix+`pages (record_id, concurrent_to, urlkey, ts, url, filename, "offset", title, authors, published,
 			site_name, canonical_url, language, description, image, text, run, words)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$9,$10,$11,$12,$13,$14,$15,$16,$17,$8,`+pageWords+`)
 			ON CONFLICT (filename, "offset") DO UPDATE SET record_id = excluded.record_id, concurrent_to = excluded.concurrent_to,
@@ -142,6 +143,49 @@ func insertRows(ctx context.Context, tx pgx.Tx, caps []index.Capture, pages []in
 			clean(p.CanonicalURL), clean(p.Language), clean(p.Description), clean(p.Image), clean(p.Text))
 	}
 	return tx.SendBatch(ctx, b).Close()
+}
+
+// WriteBatch writes one batch of an index.Batcher in one transaction: a
+// crawl's records reach the index through it (NewBatcher).
+func (x *Index) WriteBatch(ctx context.Context, b index.Batch) error {
+	return x.inTx(ctx, func(tx pgx.Tx) error {
+		if err := insert(ctx, tx, b.Captures, b.Pages); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, tx, "open_", b.HeldCaptures, b.HeldPages); err != nil {
+			return err
+		}
+		for _, name := range b.Closed {
+			if err := moveIn(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// NewBatcher starts a batcher writing to the index; close it to flush.
+func (x *Index) NewBatcher() *index.Batcher { return index.NewBatcherTo(x) }
+
+// moveIn moves the rows held apart for a file, now final, to the tables
+// lookups read, and settles the attempts of their URLs.
+func moveIn(ctx context.Context, tx pgx.Tx, name string) error {
+	for _, table := range []string{"captures", "pages"} {
+		for _, q := range []string{
+			`DELETE FROM ` + table + ` t USING open_` + table + ` o WHERE o.filename = $1 AND t.filename = o.filename AND t."offset" = o."offset"`,
+			`INSERT INTO ` + table + ` SELECT * FROM open_` + table + ` WHERE filename = $1`,
+			`DELETE FROM open_` + table + ` WHERE filename = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, name); err != nil {
+				return err
+			}
+		}
+	}
+	groups, err := groupsInFile(ctx, tx, name)
+	if err != nil {
+		return err
+	}
+	return settle(ctx, tx, groups)
 }
 
 // clean drops what PostgreSQL's text cannot hold: NUL characters, and

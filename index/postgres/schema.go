@@ -68,6 +68,10 @@ CREATE INDEX pages_by_key ON pages (urlkey, ts);
 CREATE INDEX pages_by_ts ON pages (ts);
 CREATE INDEX pages_by_run ON pages (run);
 CREATE INDEX pages_words ON pages USING gin (words);
+-- The rows of records in WARC files still being written: no lookup reads
+-- them until the file is final (index.Batcher).
+CREATE TABLE open_captures (LIKE captures INCLUDING DEFAULTS, PRIMARY KEY (filename, "offset"));
+CREATE TABLE open_pages (LIKE pages INCLUDING DEFAULTS, PRIMARY KEY (filename, "offset"));
 CREATE TABLE runs (
 	id       text PRIMARY KEY,
 	job      text NOT NULL,
