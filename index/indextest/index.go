@@ -49,6 +49,13 @@ type Index interface {
 	SyncRemote(ctx context.Context, remote storage.Store, haveLocal func(warcName string) bool) (int, error)
 	CapturesBetween(ctx context.Context, from, to string, fn func(index.Capture) error) error
 
+	// A running run's frontier.
+	NewFrontierWriter(runID string, seq int64) *index.FrontierWriter
+	Frontier(ctx context.Context, runID string) ([]index.FrontierItem, error)
+	FrontierSize(ctx context.Context, runID string) (int64, error)
+	FrontierChanges(ctx context.Context, runID string) ([]index.Change, error)
+	FinishFrontier(ctx context.Context, runID string) error
+
 	// Upload state of finished files.
 	storage.FileState
 	FileState(ctx context.Context, name string) (string, error)
@@ -76,6 +83,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"SearchRefusesEmptyQueries", searchBad},
 		{"RunHistory", runs},
 		{"ChangesAndProblems", changesAndProblems},
+		{"FrontierResumesAndFinishes", frontier},
 		{"UploadState", uploadState},
 		{"RowsFromWARCFiles", fromWARCs},
 		{"RowsFromRemoteCDXJ", fromRemote},

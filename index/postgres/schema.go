@@ -86,6 +86,24 @@ CREATE TABLE runs (
 	error    text NOT NULL DEFAULT ''
 );
 CREATE INDEX runs_by_job ON runs (job, started);
+-- A running run's claimed URLs, for resuming it (index.FrontierWriter).
+CREATE TABLE frontier (
+	run_id   text NOT NULL,
+	url      text COLLATE "C" NOT NULL,
+	kind     integer NOT NULL,
+	depth    integer NOT NULL,
+	seed     integer NOT NULL,
+	scope    text NOT NULL,
+	referer  text NOT NULL,
+	done     boolean NOT NULL DEFAULT false,
+	seq      bigint NOT NULL,
+	change   text NOT NULL DEFAULT '',
+	page_url text COLLATE "C" NOT NULL DEFAULT '',
+	ts       text NOT NULL DEFAULT '',
+	prev_ts  text NOT NULL DEFAULT '',
+	PRIMARY KEY (run_id, url)
+);
+CREATE INDEX frontier_by_seq ON frontier (run_id, seq);
 CREATE TABLE changes (
 	run_id  text NOT NULL,
 	url     text COLLATE "C" NOT NULL,
