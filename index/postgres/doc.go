@@ -6,10 +6,12 @@
 //	x, err := postgres.Open(ctx, "postgres://vellum@db/vellum")
 //	defer x.Close()
 //
-// Seam: given a connection string, it returns an *Index with the methods
-// of index.Index that index/indextest covers (it passes that suite), taking
-// and returning the index package's Capture, Page, Run, Change, Problem and
-// SearchResults. Open applies the schema's migrations (schema.go) under an
+// Seam: given a connection string, it returns an *Index with every method
+// of index.Index (it is a capture.Index, a replay.Index and a
+// storage.FileState, and passes index/indextest), taking and returning the
+// index package's Capture, Page, Run, Change, Problem and SearchResults; a
+// crawl writes through index.Batcher and index.FrontierWriter, which write
+// their batches with WriteBatch and WriteFrontier. Open applies the schema's migrations (schema.go) under an
 // advisory lock, so nodes starting together migrate once. Full-text search
 // is PostgreSQL's own (search.go).
 package postgres
