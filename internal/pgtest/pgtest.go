@@ -30,7 +30,11 @@ type Server struct {
 	Addr string // "127.0.0.1:<port>"
 	Dir  string // the temporary directory holding data/ and the log
 
-	cmd  *exec.Cmd
+	bin  string
+	cred *syscall.Credential // the user the server runs as; nil: ourselves
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd     // nil while stopped
 	done chan struct{} // closed when cmd has exited
 }
 
@@ -66,13 +70,8 @@ func Shared(t testing.TB) *Server {
 	if started != nil {
 		t.Fatalf("pgtest: %v", started)
 	}
-	bin, err := binDir()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgtest: %v", err)
-		}
-		t.Skipf("pgtest: %v", err)
-	}
+	bin := requireBin(t)
+	var err error
 	// A port picked by the kernel can be taken before the server binds it:
 	// try again on fresh ports then.
 	for range 3 {
@@ -124,6 +123,20 @@ func (s *Server) exec(ctx context.Context, sql string) error {
 	return err
 }
 
+// requireBin returns the directory of PostgreSQL's programs. Missing, it
+// skips the test, or fails it with CI=true: CI must run every test.
+func requireBin(t testing.TB) string {
+	t.Helper()
+	bin, err := binDir()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgtest: %v", err)
+		}
+		t.Skipf("pgtest: %v", err)
+	}
+	return bin
+}
+
 // binDir finds the directory of initdb and postgres: $VELLUM_PG_BIN, else
 // the newest /usr/lib/postgresql/<version>/bin that has both.
 func binDir() (string, error) {
@@ -164,54 +177,122 @@ func start(bin string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, Addr: freeAddr()}
+	s := &Server{Dir: dir, Addr: freeAddr(), bin: bin}
 	if s.Addr == "" {
 		os.RemoveAll(dir)
 		return nil, errors.New("no free loopback port")
 	}
-	cred, err := credential(dir)
-	if err != nil {
+	if s.cred, err = credential(dir); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	data, logPath := filepath.Join(dir, "data"), filepath.Join(dir, "postgres.log")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust",
 		"-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Pdeathsig: syscall.SIGKILL}
 	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := s.run(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	return s, nil
+}
+
+// run starts the server on the cluster of s.Dir and waits until it is ready.
+func (s *Server) run() error {
+	logPath := filepath.Join(s.Dir, "postgres.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
 	defer logf.Close() // the child has its own copy
 	host, port, _ := net.SplitHostPort(s.Addr)
-	// Durability is not wanted of a test server: without fsync it is faster
-	// and spares the disk the lead's and other helpers' tests share.
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", port,
+	// Without fsync a test server is faster and spares the disk the lead's
+	// and other helpers' tests share; what it wrote survives a crash of the
+	// server (Stop) all the same, as the system's cache does.
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.Dir, "data"), "-p", port,
 		"-c", "listen_addresses="+host, "-c", "unix_socket_directories=",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200")
-	s.cmd.Dir = dir
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	cmd.Dir = s.Dir
+	cmd.Stdout, cmd.Stderr = logf, logf
 	// The kernel kills the server when the test binary dies without
-	// running Main's stop (a panic, a -timeout): no server outlives it.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start postgres: %w", err)
+	// running its stop (a panic, a -timeout): no server outlives it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
 	}
-	s.done = make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
 	if err := s.waitReady(); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("PostgreSQL on %s: %w\n%s", s.Addr, err, tail(logPath, 20))
+		s.kill()
+		return fmt.Errorf("PostgreSQL on %s: %w\n%s", s.Addr, err, tail(logPath, 20))
 	}
-	return s, nil
+	return nil
+}
+
+// Start starts a private server for one test, which may stop and restart
+// it (an outage in the middle of a test); it is removed at the end of the
+// test. Most tests want Database, on the shared server.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := requireBin(t)
+	var s *Server
+	var err error
+	for range 3 {
+		if s, err = start(bin); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// Stop ends the server at once, as a crash would: PostgreSQL's immediate
+// shutdown, which ends every connection and leaves the data to be
+// recovered on the next start. Calling it on a stopped server does
+// nothing.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	s.kill()
+}
+
+// Restart starts a stopped server again on the same port and data and
+// waits until it accepts connections.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.kill()
+	if err := s.run(); err != nil {
+		t.Fatalf("pgtest: restart: %v", err)
+	}
+}
+
+// kill ends the server, if it runs, and waits for it: SIGQUIT, the
+// immediate shutdown, in which the postmaster ends its backends and reaps
+// them (a SIGKILL would leave them to the system); SIGKILL if it lingers.
+func (s *Server) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
 }
 
 // credential is the user the server runs as: nobody when we are root (and
@@ -259,12 +340,16 @@ func (s *Server) waitReady() error {
 // stop shuts the server down fast (SIGINT: open transactions are rolled
 // back), kills it if it lingers, and removes its directory.
 func (s *Server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	if cmd != nil {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+		s.kill()
 	}
 	os.RemoveAll(s.Dir)
 }

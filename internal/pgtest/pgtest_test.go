@@ -64,3 +64,32 @@ func TestLoopbackOnly(t *testing.T) {
 		t.Errorf("listen_addresses = %q, want 127.0.0.1", addrs)
 	}
 }
+
+// A private server stops as a crash would and restarts with its data.
+func TestStopAndRestart(t *testing.T) {
+	ctx := context.Background()
+	s := Start(t)
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before')`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	s.Stop(t)
+	if c, err := pgx.Connect(ctx, s.URL("postgres")); err == nil {
+		c.Close(ctx)
+		t.Fatal("connected to a stopped server")
+	}
+	s.Restart(t)
+	conn, err = pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, `SELECT v FROM kept`).Scan(&v); err != nil || v != "before" {
+		t.Errorf("after restart: %q, %v; want the row written before", v, err)
+	}
+}
