@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/warc"
@@ -179,9 +180,29 @@ func closest(t *testing.T, x Index) {
 	}
 	want(t, "closest within from/to", stamps(lookup(t, x, index.Query{URL: page, Closest: "20240102", From: "20240102", Limit: 2})),
 		"20240103000000 20240201000000")
+	// A page captured every day for 200 days: the nearest of many.
+	daily := "http://example.com/daily"
+	var many []index.Capture
+	for d := range 200 {
+		many = append(many, capture(t, daily, timestamp(t, d), fileOther, int64(100+d)))
+	}
+	add(t, x, many, nil)
+	got, err := x.Closest(ctx, key(t, daily), timestamp(t, 150)[:8]+"100000", 3) // the morning of day 150
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "Closest of 200 daily captures", stamps(got), timestamp(t, 150)+" "+timestamp(t, 151)+" "+timestamp(t, 149))
+	want(t, "Lookup closest of 200, from day 151", stamps(lookup(t, x, index.Query{URL: daily, Closest: timestamp(t, 150)[:8] + "100000", From: timestamp(t, 151), Limit: 2})),
+		timestamp(t, 151)+" "+timestamp(t, 152))
 	if got, err := x.Closest(ctx, key(t, "http://example.com/none"), "2024", 5); err != nil || len(got) != 0 {
 		t.Errorf("Closest of a URL never captured = %v, %v; want nothing", got, err)
 	}
+}
+
+// timestamp is 20 past midnight, day days after 2023-01-01.
+func timestamp(t *testing.T, day int) string {
+	t.Helper()
+	return time.Date(2023, 1, 1+day, 0, 20, 0, 0, time.UTC).Format("20060102150405")
 }
 
 // CDX listings select by prefix, host and domain, in SURT order.

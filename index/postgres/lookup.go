@@ -120,6 +120,20 @@ func (x *Index) scan(ctx context.Context, p index.LookupPlan, fn func(index.Capt
 // nearest returns up to n captures of urlkey within [from, to], nearest to
 // at first: each side of at is read with the limit, so few rows are read.
 func (x *Index) nearest(ctx context.Context, urlkey, at, from, to string, n int) ([]index.Capture, error) {
+	// Most URLs have few captures: all of them in one plain index scan
+	// cost less than the two sides of the target read apart.
+	all, err := x.captures(ctx, `SELECT `+captureCols+` FROM captures WHERE urlkey = $1 AND ts >= $2 AND ts <= $3 AND NOT superseded
+		ORDER BY ts, filename, "offset" LIMIT $4`, urlkey, from, to, firstChunk)
+	if err != nil {
+		return nil, fmt.Errorf("index: closest: %w", err)
+	}
+	if len(all) < firstChunk {
+		index.SortNearest(all, at)
+		if n > 0 && len(all) > n {
+			all = all[:n]
+		}
+		return all, nil
+	}
 	var limit any = n
 	if n < 1 {
 		limit = nil // LIMIT NULL: all
