@@ -16,7 +16,9 @@ import (
 
 // Rebuild replaces every capture and page row with what the WARC files
 // under root/warcs hold, in one transaction: other nodes see the old rows
-// until it commits. A damaged record ends the reading of its file; what
+// until it commits. On a shared index that is every worker's rows: a
+// command adding one machine's archive to it wants ReindexFile for each of
+// its files, and SyncRemote for the remote store's. A damaged record ends the reading of its file; what
 // came before it stays indexed and the damage is reported in Problems.
 func (x *Index) Rebuild(ctx context.Context, root string) (index.RebuildStats, error) {
 	var st index.RebuildStats
