@@ -47,14 +47,3 @@ func SortNearest(caps []Capture, ts string) { sortNearest(caps, seconds(ts)) }
 // to the archive), or "" for a file not named by Vellum: the captures of
 // one URL by one run are its attempts (attempts.go).
 func RunOfFile(name string) string { return runOfFile(name) }
-
-// IsCutOff reports whether a capture cut off this way (WARC-Truncated)
-// loses to a whole attempt of its URL in its run; one cut at --max-size
-// ("length") is whole as far as retries go.
-func IsCutOff(truncated string) bool {
-	switch truncated {
-	case "time", "disconnect", "unspecified":
-		return true
-	}
-	return false
-}
