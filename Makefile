@@ -24,7 +24,10 @@ vet:
 # Components the tests use, installed when missing: Debian's wget (other
 # tools' WARCs), chromium (replay in a real browser) and python3 (its zipfile
 # makes the WACZ files of another tool), the npm WARC reader and ReplayWeb.page. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
+# PostgreSQL (the shared index's tests, internal/pgtest) is not on PATH: its
+# server is looked for where Debian's postgresql package puts it.
 DEBS := wget chromium python3
+PG_INITDB := /usr/lib/postgresql/*/bin/initdb
 # ReplayWeb.page for the WACZ interop test: its npm dependency tree does not
 # install here (it asks for a warcio release the registry lacks), but the
 # published package is self-contained: ui.js and sw.js are all it needs.
@@ -32,6 +35,7 @@ RWP_VERSION := 2.5.3
 RWP := .cache/replaywebpage-$(RWP_VERSION)
 test-tools: node_modules/.package-lock.json $(BIN)/minio $(RWP)/package/sw.js
 	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	ls $(PG_INITDB) >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \

@@ -22,7 +22,7 @@ import (
 // no lookup reads, and move in with the batch after FileClosed: the index
 // never points into a file that does not exist.
 type Batcher struct {
-	idx      *Index
+	w        BatchWriter
 	interval time.Duration
 	max      int
 
@@ -43,9 +43,31 @@ type Batcher struct {
 const FlushInterval = 250 * time.Millisecond
 
 // NewBatcher starts a batcher writing to idx. Close it to flush and stop.
-func (x *Index) NewBatcher() *Batcher {
+func (x *Index) NewBatcher() *Batcher { return NewBatcherTo(x) }
+
+// BatchWriter writes the batches of a Batcher: *Index, and the PostgreSQL
+// index (index/postgres).
+type BatchWriter interface {
+	// WriteBatch writes one batch in one transaction: the rows of final
+	// files, settling their attempts; the rows of files being written,
+	// held apart where no lookup reads them; and for each file made final
+	// since the last batch, its held rows moved in.
+	WriteBatch(ctx context.Context, b Batch) error
+}
+
+// Batch is one batch of a Batcher.
+type Batch struct {
+	Captures     []Capture // of final files
+	Pages        []Page
+	HeldCaptures []Capture // of files being written
+	HeldPages    []Page
+	Closed       []string // files made final since the last batch
+}
+
+// NewBatcherTo starts a batcher writing to w. Close it to flush and stop.
+func NewBatcherTo(w BatchWriter) *Batcher {
 	b := &Batcher{
-		idx:      x,
+		w:        w,
 		interval: FlushInterval,
 		max:      1000,
 		writing:  map[string]bool{},
@@ -161,20 +183,8 @@ func (b *Batcher) flush() {
 	// records are already in the WARC, and the index must say so.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := b.idx.inTx(ctx, func(tx *sql.Tx) error {
-		if err := insert(ctx, tx, final.caps, final.pages); err != nil {
-			return err
-		}
-		if err := insertInto(ctx, tx, "open_", held.caps, held.pages); err != nil {
-			return err
-		}
-		for _, name := range closed {
-			if err := moveIn(ctx, tx, name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := b.w.WriteBatch(ctx, Batch{Captures: final.caps, Pages: final.pages, HeldCaptures: held.caps,
+		HeldPages: held.pages, Closed: closed})
 	if err != nil {
 		b.mu.Lock()
 		if b.err == nil {
@@ -192,6 +202,24 @@ func (b *Batcher) flush() {
 		}
 		b.mu.Unlock()
 	}
+}
+
+// WriteBatch writes one batch of a Batcher in one transaction.
+func (x *Index) WriteBatch(ctx context.Context, b Batch) error {
+	return x.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insert(ctx, tx, b.Captures, b.Pages); err != nil {
+			return err
+		}
+		if err := insertInto(ctx, tx, "open_", b.HeldCaptures, b.HeldPages); err != nil {
+			return err
+		}
+		for _, name := range b.Closed {
+			if err := moveIn(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // retainMax bounds the rows a failing Batcher keeps to try again.

@@ -21,5 +21,8 @@
 // the storage.FileState that keeps the uploader's pending files, and
 // SyncRemote imports the CDXJ files of a remote storage.Store. serve.Node
 // owns the one a serving node opens (OpenArchive), and closes it after every
-// loop using it has ended.
+// loop using it has ended. index/postgres is the same index on PostgreSQL:
+// Batcher, FrontierWriter, SyncRemoteInto and AddFileTo write to either,
+// PlanLookup and PlanSearch read queries for both, and index/indextest is
+// the suite both pass.
 package index

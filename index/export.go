@@ -67,6 +67,17 @@ func (x *Index) CapturesBetween(ctx context.Context, from, to string, fn func(Ca
 // and texts it holds. It returns how many captures and pages it added; on
 // damage, the rows read before it stay added and the error says where.
 func (x *Index) AddFile(ctx context.Context, root, name string) (caps, pages int, err error) {
+	return AddFileTo(ctx, x, root, name)
+}
+
+// RowAdder is an index that adds rows: *Index, and the PostgreSQL index
+// (index/postgres).
+type RowAdder interface {
+	Add(ctx context.Context, caps []Capture, pages []Page) error
+}
+
+// AddFileTo is AddFile for any index that adds rows.
+func AddFileTo(ctx context.Context, x RowAdder, root, name string) (caps, pages int, err error) {
 	f, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
 	if err != nil {
 		return 0, 0, fmt.Errorf("index: %w", err)

@@ -80,7 +80,7 @@ const changeURL = `CASE WHEN page_url != '' THEN page_url ELSE url END`
 // whatever prefix of them reached the database before a crash is consistent
 // (a URL is marked done only after the URLs it led to were claimed).
 type FrontierWriter struct {
-	idx   *Index
+	to    FrontierBatchWriter
 	runID string
 
 	ops     chan frontierOp
@@ -99,7 +99,30 @@ type frontierOp struct {
 // NewFrontierWriter starts writing the frontier of runID; seq continues the
 // claim order of a resumed run. Close it to write the rest.
 func (x *Index) NewFrontierWriter(runID string, seq int64) *FrontierWriter {
-	w := &FrontierWriter{idx: x, runID: runID, ops: make(chan frontierOp, 4096), done: make(chan struct{}), seq: seq}
+	return NewFrontierWriterTo(x, runID, seq)
+}
+
+// FrontierBatchWriter writes the batches of a FrontierWriter: *Index, and
+// the PostgreSQL index (index/postgres).
+type FrontierBatchWriter interface {
+	// WriteFrontier writes one batch of a run's frontier in one
+	// transaction, in order: claims (a URL claimed already is left as it
+	// is) and URLs done, with what a page was found to be.
+	WriteFrontier(ctx context.Context, runID string, ops []FrontierOp) error
+}
+
+// FrontierOp is one entry of a frontier batch.
+type FrontierOp struct {
+	Item   FrontierItem // the URL claimed, or done (URL only)
+	Seq    int64        // a claim's place in the run's claim order
+	Done   bool         // mark Item.URL done rather than claim it
+	Change Change       // for Done: what the page was found to be ("" when no page)
+}
+
+// NewFrontierWriterTo starts writing the frontier of runID to to; seq
+// continues the claim order of a resumed run. Close it to write the rest.
+func NewFrontierWriterTo(to FrontierBatchWriter, runID string, seq int64) *FrontierWriter {
+	w := &FrontierWriter{to: to, runID: runID, ops: make(chan frontierOp, 4096), done: make(chan struct{}), seq: seq}
 	go w.loop()
 	return w
 }
@@ -167,11 +190,28 @@ func (w *FrontierWriter) write(batch []frontierOp) error {
 			}
 		}
 	}
+	ops := make([]FrontierOp, len(batch))
+	for i, op := range batch {
+		ops[i] = FrontierOp{Item: op.item, Done: op.done}
+		if op.done {
+			if op.change != nil {
+				ops[i].Change = *op.change
+			}
+		} else {
+			w.seq++
+			ops[i].Seq = w.seq
+		}
+	}
 	// Written even when the run's context is cancelled: the frontier must
 	// match what the WARCs hold.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return w.idx.inTx(ctx, func(tx *sql.Tx) error {
+	return w.to.WriteFrontier(ctx, w.runID, ops)
+}
+
+// WriteFrontier writes one batch of a FrontierWriter in one transaction.
+func (x *Index) WriteFrontier(ctx context.Context, runID string, ops []FrontierOp) error {
+	return x.inTx(ctx, func(tx *sql.Tx) error {
 		claim, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO frontier (run_id, url, kind, depth, seed, scope, referer, done, seq)
 			VALUES (?,?,?,?,?,?,?,0,?)`)
 		if err != nil {
@@ -183,17 +223,12 @@ func (w *FrontierWriter) write(batch []frontierOp) error {
 			return err
 		}
 		defer done.Close()
-		for _, op := range batch {
-			it := op.item
-			if op.done {
-				var c Change
-				if op.change != nil {
-					c = *op.change
-				}
-				_, err = done.ExecContext(ctx, c.Change, c.URL, c.TS, c.PrevTS, w.runID, it.URL)
+		for _, op := range ops {
+			it, c := op.Item, op.Change
+			if op.Done {
+				_, err = done.ExecContext(ctx, c.Change, c.URL, c.TS, c.PrevTS, runID, it.URL)
 			} else {
-				w.seq++
-				_, err = claim.ExecContext(ctx, w.runID, it.URL, it.Kind, it.Depth, it.Seed, it.Scope, it.Referer, w.seq)
+				_, err = claim.ExecContext(ctx, runID, it.URL, it.Kind, it.Depth, it.Seed, it.Scope, it.Referer, op.Seq)
 			}
 			if err != nil {
 				return err

@@ -23,6 +23,18 @@ const maxCDXJLine = 1 << 20
 // whose WARC file is also local (haveLocal says so) is skipped: the local
 // WARC indexes itself, with record IDs and revisit details CDXJ lacks.
 func (x *Index) SyncRemote(ctx context.Context, remote storage.Store, haveLocal func(warcName string) bool) (int, error) {
+	return SyncRemoteInto(ctx, x, remote, haveLocal)
+}
+
+// CDXJImporter is an index that imports the CDXJ files of a remote store:
+// *Index, and the PostgreSQL index (index/postgres).
+type CDXJImporter interface {
+	ImportedCDXJ(ctx context.Context, name string, size int64) (bool, error)
+	ImportCDXJ(ctx context.Context, cdxjName string, size int64, warcName string, caps []Capture, pages []Page) error
+}
+
+// SyncRemoteInto is SyncRemote for any index that imports CDXJ files.
+func SyncRemoteInto(ctx context.Context, x CDXJImporter, remote storage.Store, haveLocal func(warcName string) bool) (int, error) {
 	var todo []storage.Info
 	err := remote.List(ctx, layout.WARCDir+"/", func(in storage.Info) error {
 		if !strings.HasSuffix(in.Key, ".cdxj") {
@@ -46,7 +58,7 @@ func (x *Index) SyncRemote(ctx context.Context, remote storage.Store, haveLocal 
 	n := 0
 	var errs []string
 	for _, in := range todo {
-		if err := x.importRemoteCDXJ(ctx, remote, in); err != nil {
+		if err := importRemoteCDXJ(ctx, x, remote, in); err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
@@ -58,7 +70,7 @@ func (x *Index) SyncRemote(ctx context.Context, remote storage.Store, haveLocal 
 	return n, nil
 }
 
-func (x *Index) importRemoteCDXJ(ctx context.Context, remote storage.Store, in storage.Info) error {
+func importRemoteCDXJ(ctx context.Context, x CDXJImporter, remote storage.Store, in storage.Info) error {
 	rc, err := remote.Open(ctx, in.Key, 0, -1)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", in.Key, err)

@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vellumhq/vellum/index"
+)
+
+// Index is an open capture index on PostgreSQL. It is safe for concurrent
+// use, by goroutines and by the nodes of a cluster.
+type Index struct {
+	pool *pgxpool.Pool
+	url  string
+}
+
+// Open connects to the database at url ("postgres://user@host/db", or any
+// connection string pgx takes) and applies the migrations it lacks.
+func Open(ctx context.Context, url string) (*Index, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+	}
+	if _, err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+	}
+	return &Index{pool: pool, url: url}, nil
+}
+
+// Close closes the connections.
+func (x *Index) Close() error {
+	x.pool.Close()
+	return nil
+}
+
+// Path is where the index is, for messages: the connection string without
+// its password.
+func (x *Index) Path() string { return redact(x.url) }
+
+// redact hides the password of a connection URL.
+func redact(url string) string {
+	if cfg, err := pgx.ParseConfig(url); err == nil && cfg.Password != "" {
+		return strings.Replace(url, ":"+cfg.Password+"@", ":xxxxx@", 1)
+	}
+	return url
+}
+
+// Add inserts captures and pages in one transaction. A row whose (filename,
+// offset) is already present is replaced, so adding the same records twice
+// leaves one row each; then the attempts of their URLs are settled
+// (settle).
+func (x *Index) Add(ctx context.Context, caps []index.Capture, pages []index.Page) error {
+	if len(caps) == 0 && len(pages) == 0 {
+		return nil
+	}
+	return x.inTx(ctx, func(tx pgx.Tx) error { return insert(ctx, tx, caps, pages) })
+}
+
+// ReplaceFile replaces every row that points into filename with the given
+// rows, in one transaction: what a repaired or re-read WARC file needs.
+func (x *Index) ReplaceFile(ctx context.Context, filename string, caps []index.Capture, pages []index.Page) error {
+	return x.inTx(ctx, func(tx pgx.Tx) error { return replaceFile(ctx, tx, filename, caps, pages) })
+}
+
+func replaceFile(ctx context.Context, tx pgx.Tx, filename string, caps []index.Capture, pages []index.Page) error {
+	gone, err := groupsInFile(ctx, tx, filename) // rows that go may have been the final attempts
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"captures", "pages", "open_captures", "open_pages"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE filename = $1`, filename); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, "", caps, pages); err != nil {
+		return err
+	}
+	return settle(ctx, tx, append(gone, groupsOf(caps)...))
+}
+
+func (x *Index) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	if err := pgx.BeginFunc(ctx, x.pool, fn); err != nil {
+		return fmt.Errorf("index: write: %w", err)
+	}
+	return nil
+}
+
+// insert adds rows and settles which attempts of their URLs are final.
+func insert(ctx context.Context, tx pgx.Tx, caps []index.Capture, pages []index.Page) error {
+	if err := insertRows(ctx, tx, "", caps, pages); err != nil {
+		return err
+	}
+	return settle(ctx, tx, groupsOf(caps))
+}
+
+// The words of a page: its title weighs most (A), then its authors (B),
+// its site's name (C) and its text (D), as the SQLite index weighs them.
+const pageWords = `setweight(to_tsvector('simple', unaccent($9)), 'A') ||
+	setweight(to_tsvector('simple', unaccent(array_to_string($10::text[], ' '))), 'B') ||
+	setweight(to_tsvector('simple', unaccent($12)), 'C') ||
+	setweight(to_tsvector('simple', unaccent($17)), 'D')`
+
+// insertRows inserts or replaces rows as they are into the tables of final
+// files (prefix "") or of files being written ("open_"): a capture is not
+// superseded until settle says so.
+func insertRows(ctx context.Context, tx pgx.Tx, prefix string, caps []index.Capture, pages []index.Page) error {
+	b := &pgx.Batch{}
+	for _, c := range caps {
+		b.Queue(`INSERT INTO `+prefix+`captures (urlkey, ts, url, type, mime, status, digest, length, "offset", filename, record_id,
+			refers_to_url, refers_to_ts, truncated, run, superseded) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,false)
+			ON CONFLICT (filename, "offset") DO UPDATE SET urlkey = excluded.urlkey, ts = excluded.ts, url = excluded.url,
+			type = excluded.type, mime = excluded.mime, status = excluded.status, digest = excluded.digest,
+			length = excluded.length, record_id = excluded.record_id, refers_to_url = excluded.refers_to_url,
+			refers_to_ts = excluded.refers_to_ts, truncated = excluded.truncated, run = excluded.run, superseded = false`,
+			clean(c.URLKey), c.Timestamp, clean(c.URL), c.Type, clean(c.MIME), c.Status, c.Digest, c.Length, c.Offset,
+			c.Filename, c.RecordID, clean(c.RefersToURL), c.RefersToTimestamp, c.Truncated, index.RunOfFile(c.Filename))
+	}
+	for _, p := range pages {
+		authors := make([]string, len(p.Authors))
+		for i, a := range p.Authors {
+			authors[i] = clean(a)
+		}
+		b.Queue(`INSERT INTO `+prefix+`pages (record_id, concurrent_to, urlkey, ts, url, filename, "offset", title, authors, published,
+			site_name, canonical_url, language, description, image, text, run, words)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$9,$10,$11,$12,$13,$14,$15,$16,$17,$8,`+pageWords+`)
+			ON CONFLICT (filename, "offset") DO UPDATE SET record_id = excluded.record_id, concurrent_to = excluded.concurrent_to,
+			urlkey = excluded.urlkey, ts = excluded.ts, url = excluded.url, title = excluded.title, authors = excluded.authors,
+			published = excluded.published, site_name = excluded.site_name, canonical_url = excluded.canonical_url,
+			language = excluded.language, description = excluded.description, image = excluded.image, text = excluded.text,
+			run = excluded.run, words = excluded.words`,
+			p.RecordID, p.ConcurrentTo, clean(p.URLKey), p.Timestamp, clean(p.URL), p.Filename, p.Offset,
+			index.RunOfFile(p.Filename), clean(p.Title), authors, clean(p.Published), clean(p.SiteName),
+			clean(p.CanonicalURL), clean(p.Language), clean(p.Description), clean(p.Image), clean(p.Text))
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// WriteBatch writes one batch of an index.Batcher in one transaction: a
+// crawl's records reach the index through it (NewBatcher).
+func (x *Index) WriteBatch(ctx context.Context, b index.Batch) error {
+	return x.inTx(ctx, func(tx pgx.Tx) error {
+		if err := insert(ctx, tx, b.Captures, b.Pages); err != nil {
+			return err
+		}
+		if err := insertRows(ctx, tx, "open_", b.HeldCaptures, b.HeldPages); err != nil {
+			return err
+		}
+		for _, name := range b.Closed {
+			if err := moveIn(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// NewBatcher starts a batcher writing to the index; close it to flush.
+func (x *Index) NewBatcher() *index.Batcher { return index.NewBatcherTo(x) }
+
+// moveIn moves the rows held apart for a file, now final, to the tables
+// lookups read, and settles the attempts of their URLs.
+func moveIn(ctx context.Context, tx pgx.Tx, name string) error {
+	for _, table := range []string{"captures", "pages"} {
+		for _, q := range []string{
+			`DELETE FROM ` + table + ` t USING open_` + table + ` o WHERE o.filename = $1 AND t.filename = o.filename AND t."offset" = o."offset"`,
+			`INSERT INTO ` + table + ` SELECT * FROM open_` + table + ` WHERE filename = $1`,
+			`DELETE FROM open_` + table + ` WHERE filename = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, name); err != nil {
+				return err
+			}
+		}
+	}
+	groups, err := groupsInFile(ctx, tx, name)
+	if err != nil {
+		return err
+	}
+	return settle(ctx, tx, groups)
+}
+
+// clean drops what PostgreSQL's text cannot hold: NUL characters, and
+// bytes that are not UTF-8 (SQLite keeps both; a page's text or a URL
+// seldom has either).
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return s
+}
+
+var errNoRows = pgx.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
