@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,26 @@ type SignedData struct {
 	Software  string `json:"software"`
 	Signature string `json:"signature"`
 	PublicKey string `json:"publicKey"`
+	// A domain signature (the WACZ signing spec's other kind) names its
+	// signer by a certificate chain instead of PublicKey.
+	Domain     string `json:"domain,omitempty"`
+	DomainCert string `json:"domainCert,omitempty"`
+}
+
+// Fingerprint names a public key as the signed data carries it (base64 of
+// its DER): "sha256:" and the hex SHA-256 of the DER. keygen prints it and
+// verify shows the signer's, so that a reader can tell whose signature a
+// WACZ bears; "" for what is not a public key.
+func Fingerprint(publicKey string) string {
+	der, err := base64.StdEncoding.DecodeString(strings.TrimSpace(publicKey))
+	if err != nil || len(der) == 0 {
+		return ""
+	}
+	if _, err := x509.ParsePKIXPublicKey(der); err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // digestOf makes datapackage-digest.json for the bytes of datapackage.json.

@@ -34,7 +34,8 @@ func (p Problem) String() string {
 // Stats says what Verify checked.
 type Stats struct {
 	Files, Records, Pages int
-	Signed                bool // an anonymous signature that verifies
+	Signed                bool   // an anonymous signature that verifies
+	Signer                string // its key's Fingerprint
 	// Unchecked says why a signature was not checked ("" when there is
 	// none, or it was): a domain signature needs its certificate chain and
 	// a timestamp authority, which verify does not reach.
@@ -194,7 +195,12 @@ func (v *verifier) checkDigest(pkg []byte) {
 	}
 	sd := *d.SignedData
 	if sd.PublicKey == "" {
-		v.st.Unchecked = "a domain signature (certificate chain), not checked"
+		if sd.DomainCert == "" {
+			// Nothing names the signer: anyone could have written it.
+			v.bad(name, "signedData has neither a publicKey nor a domainCert: the signature names no signer")
+			return
+		}
+		v.st.Unchecked = "a domain signature (certificate chain for " + sd.Domain + "), not checked"
 		return
 	}
 	if !strings.EqualFold(sd.Hash, want) {
@@ -205,6 +211,7 @@ func (v *verifier) checkDigest(pkg []byte) {
 		return
 	}
 	v.st.Signed = strings.EqualFold(sd.Hash, want)
+	v.st.Signer = Fingerprint(sd.PublicKey)
 }
 
 // pageURL is a page of pages.jsonl, found or not in the index.

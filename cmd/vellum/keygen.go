@@ -19,7 +19,8 @@ func newKeygenCmd() *cobra.Command {
 		Short: "Make an ECDSA P-256 key to sign WACZ exports with",
 		Long: "keygen writes a new ECDSA P-256 private key (PEM, readable by its owner only) for\n" +
 			"`vellum export --sign-key`, and prints its public key (base64 DER) as signed WACZ files carry it:\n" +
-			"publish it so that others can tell your signature from another's.",
+			"publish it (or its fingerprint) so that others can tell your signature from another's:\n" +
+			"`vellum verify --public-key KEY FILE.wacz` accepts only that key's signature.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -47,7 +48,7 @@ func newKeygenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\npublic key: %s\n", out, pub)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\npublic key: %s\nfingerprint: %s\n", out, pub, wacz.Fingerprint(pub))
 			return nil
 		},
 	}

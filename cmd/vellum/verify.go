@@ -18,6 +18,7 @@ import (
 
 func newVerifyCmd() *cobra.Command {
 	var quiet bool
+	var publicKey string
 	cmd := &cobra.Command{
 		Use:   "verify [PATH...]",
 		Short: "Check the framing and digests of every record of WARC files or folders, and WACZ files",
@@ -29,12 +30,18 @@ func newVerifyCmd() *cobra.Command {
 			"Given a WACZ file, verify checks the zip, the size and SHA-256 of every file datapackage.json lists,\n" +
 			"datapackage-digest.json's hash and its signature when there is one, that each index line reads a\n" +
 			"record of its URL and digest, and that every page of pages.jsonl is in the index: one line per\n" +
-			"problem, naming the file inside the WACZ.",
+			"problem, naming the file inside the WACZ. A valid signature's line names the signer's key by its\n" +
+			"fingerprint; with --public-key, a WACZ not signed by that key is a problem.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"archive"}
 			}
 			out := cmd.OutOrStdout()
+			want, err := expectedSigner(publicKey)
+			if err != nil {
+				return &exitError{2, err.Error()}
+			}
+			checkWACZ := func(out io.Writer, p string, quiet bool) bool { return verifyWACZ(out, p, quiet, want) }
 			files, bad, anyWACZ := 0, 0, false
 			for _, arg := range args {
 				paths, open, err := warcPaths(arg)
@@ -54,7 +61,7 @@ func newVerifyCmd() *cobra.Command {
 					files++
 					check := verifyFile
 					if isWACZ(p) {
-						check, anyWACZ = verifyWACZ, true
+						check, anyWACZ = checkWACZ, true
 					}
 					if !check(out, p, quiet) {
 						bad++
@@ -72,6 +79,7 @@ func newVerifyCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only problems")
+	cmd.Flags().StringVar(&publicKey, "public-key", "", "a WACZ must be signed by this key: the public key or fingerprint `vellum keygen` printed, or a file holding it")
 	return cmd
 }
 
@@ -173,7 +181,8 @@ func isWACZ(p string) bool {
 
 // verifyWACZ checks a WACZ file, prints a line per problem ("FILE: entry:
 // problem") and reports whether it is valid.
-func verifyWACZ(out io.Writer, p string, quiet bool) bool {
+// want is the Fingerprint of the key that must have signed it, or "".
+func verifyWACZ(out io.Writer, p string, quiet bool, want string) bool {
 	f, err := os.Open(p)
 	if err != nil {
 		fmt.Fprintf(out, "%s: %v\n", p, err)
@@ -190,6 +199,15 @@ func verifyWACZ(out io.Writer, p string, quiet bool) bool {
 		problems++
 		fmt.Fprintf(out, "%s: %s\n", p, pr)
 	})
+	if err == nil && want != "" && st.Signer != want {
+		problems++
+		switch {
+		case st.Signed:
+			fmt.Fprintf(out, "%s: datapackage-digest.json: signed by key %s, not by the --public-key given (%s)\n", p, st.Signer, want)
+		default:
+			fmt.Fprintf(out, "%s: datapackage-digest.json: no valid signature by the --public-key given (%s)\n", p, want)
+		}
+	}
 	switch {
 	case err != nil:
 		fmt.Fprintf(out, "%s: %v\n", p, err)
@@ -200,7 +218,7 @@ func verifyWACZ(out io.Writer, p string, quiet bool) bool {
 			signed := "unsigned"
 			switch {
 			case st.Signed:
-				signed = "signature valid"
+				signed = "signature valid, key " + st.Signer
 			case st.Unchecked != "":
 				signed = st.Unchecked
 			}
@@ -209,4 +227,30 @@ func verifyWACZ(out io.Writer, p string, quiet bool) bool {
 		return true
 	}
 	return false
+}
+
+// expectedSigner reads --public-key: a public key as keygen prints it
+// (base64 DER), its fingerprint ("sha256:…"), or a file holding either;
+// it returns the key's fingerprint ("" for none given).
+func expectedSigner(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	given := v
+	if b, err := os.ReadFile(v); err == nil {
+		v = strings.TrimSpace(string(b))
+		for _, l := range strings.Split(v, "\n") { // keygen's output saved whole
+			if k, ok := strings.CutPrefix(strings.TrimSpace(l), "public key:"); ok {
+				v = strings.TrimSpace(k)
+			}
+		}
+	}
+	if strings.HasPrefix(v, "sha256:") && len(v) == len("sha256:")+64 {
+		return strings.ToLower(v), nil
+	}
+	if fp := wacz.Fingerprint(v); fp != "" {
+		return fp, nil
+	}
+	return "", fmt.Errorf("--public-key %q: not a public key (base64, as keygen prints it), a sha256: fingerprint, or a file holding one", given)
 }

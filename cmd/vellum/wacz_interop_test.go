@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,13 +30,37 @@ func TestSignedWACZAndTampering(t *testing.T) {
 	if r := vellum(t, nil, "keygen", "--out", key); r.code == 0 || !strings.Contains(r.stderr, "exists") {
 		t.Errorf("keygen over an existing key: %d %s", r.code, r.stderr)
 	}
-	pub := strings.TrimSpace(strings.SplitAfter(r.stdout, "public key: ")[1])
+	pub, _, _ := strings.Cut(strings.SplitAfter(r.stdout, "public key: ")[1], "\n")
 	signed := filepath.Join(dir, "signed.wacz")
 	if r := vellum(t, nil, "export", "--archive", archive, "--wacz", signed, "--sign-key", key); r.code != 0 {
 		t.Fatalf("export: %s%s", r.stdout, r.stderr)
 	}
-	if r := vellum(t, nil, "verify", signed); r.code != 0 || !strings.Contains(r.stdout, "signature valid") {
-		t.Fatalf("verify: %d %s", r.code, r.stdout)
+	fp := strings.TrimSpace(strings.SplitAfter(r.stdout, "fingerprint: ")[1])
+	if r := vellum(t, nil, "verify", signed); r.code != 0 || !strings.Contains(r.stdout, "signature valid, key "+fp) {
+		t.Fatalf("verify: %d %s; want the signer's fingerprint %s", r.code, r.stdout, fp)
+	}
+	// The signer's key, given: as keygen printed it, by fingerprint, or in a file.
+	keyFile := filepath.Join(dir, "vellum.pub")
+	os.WriteFile(keyFile, []byte("public key: "+pub+"\n"), 0o644)
+	for _, want := range []string{pub, fp, keyFile} {
+		if r := vellum(t, nil, "verify", "--public-key", want, signed); r.code != 0 {
+			t.Errorf("verify --public-key %s: %d %s", want, r.code, r.stdout)
+		}
+	}
+	// Another key's signature is valid, but not the one asked for.
+	key2 := filepath.Join(dir, "another.key")
+	r2 := vellum(t, nil, "keygen", "--out", key2)
+	fp2 := strings.TrimSpace(strings.SplitAfter(r2.stdout, "fingerprint: ")[1])
+	bySomeoneElse := filepath.Join(dir, "someone-else.wacz")
+	if r := vellum(t, nil, "export", "--archive", archive, "--wacz", bySomeoneElse, "--sign-key", key2); r.code != 0 {
+		t.Fatalf("export: %s%s", r.stdout, r.stderr)
+	}
+	if r := vellum(t, nil, "verify", "--public-key", pub, bySomeoneElse); r.code != 1 ||
+		!strings.Contains(r.stdout, "signed by key "+fp2+", not by the --public-key given ("+fp+")") {
+		t.Errorf("verify --public-key of another signer: %d %s", r.code, r.stdout)
+	}
+	if r := vellum(t, nil, "verify", "--public-key", "not-a-key", signed); r.code != 2 || !strings.Contains(r.stderr, `--public-key "not-a-key"`) {
+		t.Errorf("verify --public-key not-a-key: %d %s", r.code, r.stderr)
 	}
 	files := zipEntries(t, signed)
 	if !strings.Contains(string(files["datapackage-digest.json"]), `"publicKey": "`+pub+`"`) {
@@ -63,6 +88,9 @@ func TestSignedWACZAndTampering(t *testing.T) {
 		{"a byte of a WARC", warcName, func(b []byte) []byte { b = append([]byte(nil), b...); b[len(b)/2] ^= 1; return b }, warcName + ": "},
 		{"a page removed", "pages/pages.jsonl", func([]byte) []byte { return []byte(pagesLines[0] + strings.Join(pagesLines[2:], "")) }, "pages/pages.jsonl: "},
 		{"a signature over another digest", "datapackage-digest.json", func([]byte) []byte { return []byte(digest[:cut] + otherDigest[cut:]) }, "datapackage-digest.json: signedData"},
+		{"a signature that names no signer", "datapackage-digest.json", func([]byte) []byte {
+			return []byte(regexp.MustCompile(`"publicKey": "[^"]*"`).ReplaceAllString(digest, `"publicKey": ""`))
+		}, "datapackage-digest.json: signedData has neither a publicKey nor a domainCert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := filepath.Join(t.TempDir(), "bad.wacz")
