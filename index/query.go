@@ -13,6 +13,10 @@ const captureCols = `urlkey, ts, url, type, mime, status, digest, length, offset
 const pageCols = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
 	canonical_url, language, description, image, text`
 
+// pageHeadCols are pageCols with an empty text.
+const pageHeadCols = `record_id, concurrent_to, urlkey, ts, url, filename, offset, title, authors, published, site_name,
+	canonical_url, language, description, image, ''`
+
 // Captures returns the captures of one URL key (SURT), oldest first
 // (attempts superseded within their run left out, see attempts.go),
 // through the read pool and its cache (lookup.go): replay asks this on every
@@ -102,4 +106,11 @@ func (x *Index) RecentPages(ctx context.Context, n int) ([]Page, error) {
 // PagesOf returns the pages (metadata) of one URL key, oldest first.
 func (x *Index) PagesOf(ctx context.Context, urlkey string) ([]Page, error) {
 	return x.pages(ctx, `SELECT `+pageCols+` FROM pages WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
+}
+
+// PageHeads is PagesOf without the texts (Text is ""): what a calendar, a
+// capture bar or a list shows of a URL that may have thousands of
+// captures, each with its article's text.
+func (x *Index) PageHeads(ctx context.Context, urlkey string) ([]Page, error) {
+	return x.pages(ctx, `SELECT `+pageHeadCols+` FROM pages WHERE urlkey = ? ORDER BY ts, filename, offset`, urlkey)
 }

@@ -36,7 +36,7 @@ func (s *Server) newCaptureBar(ctx context.Context, caps []index.Capture, i int)
 	}
 	p := caps[i-1]
 	b.Prev = mementoURL(Prefix, p.Timestamp, "", p.URL)
-	pages, _ := s.idx.PagesOf(ctx, c.URLKey) // without texts, no compare link
+	pages, _ := s.idx.PageHeads(ctx, c.URLKey) // without them, no compare link
 	if texts := textSources(caps, pages); hasText(texts, p.Timestamp) && hasText(texts, c.Timestamp) {
 		b.Compare = comparePath(c.URL, p.Timestamp, c.Timestamp)
 	}

@@ -86,7 +86,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request, rest, se
 	if !ok {
 		return
 	}
-	pages, _ := s.idx.PagesOf(r.Context(), key) // titles and texts are a help: the calendar stands without them
+	pages, _ := s.idx.PageHeads(r.Context(), key) // titles and texts are a help: the calendar stands without them
 	texts := textSources(caps, pages)
 	last := caps[len(caps)-1]
 	year, day := captureTime(last.Timestamp).Year(), ""

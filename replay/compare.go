@@ -37,7 +37,7 @@ func (s *Server) renderDiff(w http.ResponseWriter, r *http.Request, page, before
 		s.serverError(w, r, fmt.Errorf("diff: %w", err))
 		return
 	}
-	pages, err := s.idx.PagesOf(r.Context(), key)
+	pages, err := s.idx.PageHeads(r.Context(), key)
 	if err != nil {
 		s.serverError(w, r, fmt.Errorf("diff: %w", err))
 		return
@@ -45,6 +45,18 @@ func (s *Server) renderDiff(w http.ResponseWriter, r *http.Request, page, before
 	texts := textSources(caps, pages)
 	old, ok1 := texts[before]
 	cur, ok2 := texts[after]
+	if !ok1 || !ok2 {
+		s.notFound(w, r, "The text of one of the two captures is not in the index.")
+		return
+	}
+	// The heads said which pages hold the two texts: only those are read.
+	if old, ok1, err = s.idx.PageAt(r.Context(), key, old.Timestamp); err == nil && ok1 {
+		cur, ok2, err = s.idx.PageAt(r.Context(), key, cur.Timestamp)
+	}
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("diff: %w", err))
+		return
+	}
 	if !ok1 || !ok2 {
 		s.notFound(w, r, "The text of one of the two captures is not in the index.")
 		return

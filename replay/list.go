@@ -67,7 +67,7 @@ func (s *Server) addTitles(r *http.Request, rows []*listRow) {
 	for _, row := range rows {
 		pages, ok := seen[row.Key]
 		if !ok {
-			pages, _ = s.idx.PagesOf(r.Context(), row.Key) // titles are a help: the list stands without them
+			pages, _ = s.idx.PageHeads(r.Context(), row.Key) // titles are a help: the list stands without them
 			seen[row.Key] = pages
 		}
 		for i := len(pages) - 1; i >= 0; i-- {

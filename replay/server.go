@@ -52,7 +52,7 @@ type Index interface {
 	Captures(ctx context.Context, urlkey string) ([]index.Capture, error)
 	Count(ctx context.Context) (int64, error)
 	RecentPages(ctx context.Context, n int) ([]index.Page, error)
-	PagesOf(ctx context.Context, urlkey string) ([]index.Page, error)
+	PageHeads(ctx context.Context, urlkey string) ([]index.Page, error)
 	PageAt(ctx context.Context, urlkey, ts string) (index.Page, bool, error)
 	Search(ctx context.Context, q index.SearchQuery) (index.SearchResults, error)
 	Runs(ctx context.Context, job string, n int) ([]index.Run, error)

@@ -19,7 +19,7 @@ import (
 type Source interface {
 	CaptureCounts(ctx context.Context) (map[string]int64, error)
 	CapturesOfFile(ctx context.Context, filename string) ([]index.Capture, error)
-	PagesOf(ctx context.Context, urlkey string) ([]index.Page, error)
+	PageAt(ctx context.Context, urlkey, ts string) (index.Page, bool, error)
 }
 
 // Selection is the set of captures to export, by WARC file.
@@ -197,17 +197,17 @@ func (e *exporter) addCapture(dst *WARCFile, c index.Capture, off int64) error {
 	if c.Type != warc.TypeResponse || c.MIME != "text/html" {
 		return nil
 	}
-	pages, err := e.src.PagesOf(e.ctx, c.URLKey)
-	if err != nil {
+	// One indexed read a capture: reading every page of the URL for each
+	// of its captures made an export of a URL's history quadratic.
+	p, ok, err := e.src.PageAt(e.ctx, c.URLKey, c.Timestamp)
+	if err != nil || !ok {
 		return err
 	}
-	for _, p := range pages {
-		if (p.ConcurrentTo != "" && p.ConcurrentTo == c.RecordID) || (p.ConcurrentTo == "" && p.Timestamp == c.Timestamp) {
-			e.st.Pages++
-			return e.w.AddPage(pageOf(p, t))
-		}
+	if p.ConcurrentTo != "" && p.ConcurrentTo != c.RecordID {
+		return nil // the page of another capture of that second
 	}
-	return nil
+	e.st.Pages++
+	return e.w.AddPage(pageOf(p, t))
 }
 
 func pageOf(p index.Page, t time.Time) Page {

@@ -27,6 +27,7 @@ type Index interface {
 
 	// Pages.
 	PagesOf(ctx context.Context, urlkey string) ([]index.Page, error)
+	PageHeads(ctx context.Context, urlkey string) ([]index.Page, error)
 	PageAt(ctx context.Context, urlkey, ts string) (index.Page, bool, error)
 	RecentPages(ctx context.Context, n int) ([]index.Page, error)
 	LatestPage(ctx context.Context, urlkey, notRun string) (index.Page, bool, error)

@@ -45,6 +45,17 @@ func pages(t *testing.T, x Index) {
 	if len(got) == 2 && (!equalPage(got[0], p1) || !equalPage(got[1], p2)) {
 		t.Errorf("pages read back:\n got %+v\nwant %+v %+v", got, p1, p2)
 	}
+	heads, err := x.PageHeads(ctx, key(t, u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, "PageHeads", pageStamps(heads), "20240101100000 20240601100000")
+	if len(heads) == 2 {
+		h := heads[1]
+		if h.Text != "" || h.Title != "Second" || h.RecordID != p2.RecordID || h.Filename != p2.Filename {
+			t.Errorf("PageHeads: %+v; want the second page's row without its text", h)
+		}
+	}
 	at, ok, err := x.PageAt(ctx, key(t, u), "20240601100000")
 	if err != nil || !ok || at.Title != "Second" {
 		t.Errorf("PageAt = %+v, %v, %v; want the second capture", at, ok, err)

@@ -12,6 +12,10 @@ import (
 const pageCols = `record_id, concurrent_to, urlkey, ts, url, filename, "offset", title, authors, published, site_name,
 	canonical_url, language, description, image, text`
 
+// pageHeadCols are pageCols with an empty text.
+const pageHeadCols = `record_id, concurrent_to, urlkey, ts, url, filename, "offset", title, authors, published, site_name,
+	canonical_url, language, description, image, ''`
+
 func scanPage(r pgx.CollectableRow) (index.Page, error) {
 	var p index.Page
 	err := r.Scan(&p.RecordID, &p.ConcurrentTo, &p.URLKey, &p.Timestamp, &p.URL, &p.Filename, &p.Offset,
@@ -38,6 +42,11 @@ func (x *Index) pages(ctx context.Context, q string, args ...any) ([]index.Page,
 // PagesOf returns the pages (metadata) of one URL key, oldest first.
 func (x *Index) PagesOf(ctx context.Context, urlkey string) ([]index.Page, error) {
 	return x.pages(ctx, `SELECT `+pageCols+` FROM pages WHERE urlkey = $1 ORDER BY ts, filename, "offset"`, urlkey)
+}
+
+// PageHeads is PagesOf without the texts (Text is "").
+func (x *Index) PageHeads(ctx context.Context, urlkey string) ([]index.Page, error) {
+	return x.pages(ctx, `SELECT `+pageHeadCols+` FROM pages WHERE urlkey = $1 ORDER BY ts, filename, "offset"`, urlkey)
 }
 
 // PageAt returns the metadata of the capture of a page at exactly ts.
