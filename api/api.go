@@ -173,7 +173,11 @@ func pathMatches(pattern, path string) bool {
 		return false
 	}
 	for i := range ps {
-		if !strings.HasPrefix(ps[i], "{") && ps[i] != qs[i] {
+		if strings.HasPrefix(ps[i], "{") {
+			if qs[i] == "" { // a {name} is a whole, non-empty segment, as ServeMux matches it
+				return false
+			}
+		} else if ps[i] != qs[i] {
 			return false
 		}
 	}

@@ -329,6 +329,12 @@ func TestRunsAndJobs(t *testing.T) {
 	if a := call(t, "GET", base+"/api/nothing", "", ""); a.status != 404 {
 		t.Errorf("GET /api/nothing: %d", a.status)
 	}
+	// An empty id is no id: 404, not 405 naming the method that was used.
+	for _, path := range []string{"/api/captures/", "/api/runs/"} {
+		if a := call(t, "GET", base+path, "", ""); a.status != 404 {
+			t.Errorf("GET %s: %d, Allow %q; want 404", path, a.status, a.header.Get("Allow"))
+		}
+	}
 }
 
 // TestOpenAPIListsEveryRoute: the document's paths and methods are exactly

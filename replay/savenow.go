@@ -1,11 +1,14 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SaveNow is what the Save Page Now form needs of the capture side: cmd
@@ -20,6 +23,15 @@ type SaveNow interface {
 	// SaveStatus reports a queued capture; false when there is none.
 	SaveStatus(id string) (SaveStatus, bool)
 }
+
+// BusyError is what SaveNow.Save returns when its queue is full: the
+// form answers 429 with Retry-After, as the API does.
+type BusyError struct {
+	Msg        string
+	RetryAfter time.Duration
+}
+
+func (e *BusyError) Error() string { return e.Msg }
 
 // SaveRequest is the Save Page Now form.
 type SaveRequest struct {
@@ -79,7 +91,8 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.opts.SaveNow.CheckToken(strings.TrimSpace(r.PostFormValue("token"))) {
 		s.log.Warn("Save Page Now: sign-in with a wrong token", "remote", r.RemoteAddr)
-		s.renderHome(w, r, http.StatusUnauthorized, "That is not one of this server's API tokens.", "")
+		// 403, not 401: a form, not HTTP authentication (401 needs a WWW-Authenticate challenge).
+		s.renderHome(w, r, http.StatusForbidden, "That is not one of this server's API tokens.", "")
 		return
 	}
 	s.sessions.drop(r) // a new id at each sign-in: no session fixation
@@ -123,6 +136,12 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.opts.SaveNow.Save(SaveRequest{URL: u.String(), Depth: depth, Browser: r.PostFormValue("browser") != ""})
+	var busy *BusyError
+	if errors.As(err, &busy) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(busy.RetryAfter.Seconds())))))
+		s.renderHome(w, r, http.StatusTooManyRequests, "Not queued: "+err.Error(), raw)
+		return
+	}
 	if err != nil {
 		s.renderHome(w, r, http.StatusServiceUnavailable, "Not queued: "+err.Error(), raw)
 		return

@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 const saveToken = "newsroom-token-0123456789"
@@ -30,7 +30,7 @@ func (f *fakeSaveNow) Save(req SaveRequest) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.full {
-		return "", errors.New("the capture queue is full; try again in 10s")
+		return "", &BusyError{Msg: "the capture queue is full; try again in 10s", RetryAfter: 9500 * time.Millisecond}
 	}
 	f.saved = append(f.saved, req)
 	return "c1", nil
@@ -135,8 +135,8 @@ func TestSaveNowSignInAndSave(t *testing.T) {
 	if resp, _ := post(t, c, base+"/save/signin", url.Values{"token": {saveToken}}); resp.StatusCode != http.StatusForbidden || signedIn() {
 		t.Errorf("sign-in without CSRF token: %d, session %v; want 403 and none", resp.StatusCode, signedIn())
 	}
-	if resp, _ := post(t, c, base+"/save/signin", url.Values{"token": {"wrong-token-0123456789"}, "csrf": {signinCSRF}}); resp.StatusCode != http.StatusUnauthorized || signedIn() {
-		t.Errorf("sign-in with a wrong token: %d, session %v; want 401 and none", resp.StatusCode, signedIn())
+	if resp, _ := post(t, c, base+"/save/signin", url.Values{"token": {"wrong-token-0123456789"}, "csrf": {signinCSRF}}); resp.StatusCode != http.StatusForbidden || signedIn() {
+		t.Errorf("sign-in with a wrong token: %d, session %v; want 403 and none", resp.StatusCode, signedIn())
 	}
 	resp, _ := post(t, c, base+"/save/signin", url.Values{"token": {saveToken}, "csrf": {signinCSRF}})
 	cookie := ""
@@ -208,7 +208,8 @@ func TestSaveNowSignInAndSave(t *testing.T) {
 }
 
 // TestSaveNowFullQueueIsSaid: a capture the queue refuses is said on the
-// home page, with the URL kept in the field.
+// home page, with the URL kept in the field: 429 with Retry-After, as the
+// API answers.
 func TestSaveNowFullQueueIsSaid(t *testing.T) {
 	sn := &fakeSaveNow{full: true}
 	base := saveServer(t, sn)
@@ -217,8 +218,9 @@ func TestSaveNowFullQueueIsSaid(t *testing.T) {
 	post(t, c, base+"/save/signin", url.Values{"token": {saveToken}, "csrf": {csrfOf(t, home)}})
 	_, home = get(t, c, base+"/")
 	resp, page := post(t, c, base+"/save", url.Values{"url": {"https://news.example/a"}, "csrf": {csrfOf(t, home)}})
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "queue is full") || !strings.Contains(page, `value="https://news.example/a"`) {
-		t.Errorf("full queue: %d\n%s", resp.StatusCode, page)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "10" || !strings.Contains(page, "queue is full") ||
+		!strings.Contains(page, `value="https://news.example/a"`) {
+		t.Errorf("full queue: %d, Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), page)
 	}
 }
 

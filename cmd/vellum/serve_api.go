@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -128,6 +129,10 @@ func (s saveNow) CheckToken(token string) bool { return s.tokens.Check(token) }
 
 func (s saveNow) Save(req replay.SaveRequest) (string, error) {
 	st, err := s.queue.Submit(serve.CaptureRequest{URLs: []string{req.URL}, Depth: req.Depth, Browser: req.Browser})
+	var full *serve.QueueFullError
+	if errors.As(err, &full) {
+		return "", &replay.BusyError{Msg: err.Error(), RetryAfter: full.RetryAfter}
+	}
 	return st.ID, err
 }
 
