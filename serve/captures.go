@@ -94,6 +94,9 @@ type JobBusyError struct {
 }
 
 func (e *JobBusyError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("job %s is already running (a turn of its schedule)", e.Job)
+	}
 	return fmt.Sprintf("job %s is already queued or running (capture %s)", e.Job, e.ID)
 }
 
@@ -121,6 +124,8 @@ type Captures struct {
 	depth   int           // places in the queue
 	wake    chan struct{} // a capture was queued
 	workers int
+	// jobRunning tells of a job's run outside the queue (its schedule).
+	jobRunning func(job string) bool
 
 	mu       sync.Mutex
 	closed   bool
@@ -165,6 +170,9 @@ func (q *Captures) Submit(req CaptureRequest) (CaptureState, error) {
 	}
 	if id, ok := q.jobs[req.Job]; ok && req.Job != "" {
 		return CaptureState{}, &JobBusyError{Job: req.Job, ID: id}
+	}
+	if req.Job != "" && q.jobRunning != nil && q.jobRunning(req.Job) {
+		return CaptureState{}, &JobBusyError{Job: req.Job}
 	}
 	if len(q.queued) >= q.depth {
 		return CaptureState{}, &QueueFullError{RetryAfter: q.retryAfter()}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -205,5 +206,34 @@ func TestCapturesQueuedTogetherRunAsOneRun(t *testing.T) {
 	defer mu.Unlock()
 	if len(runs) != 3 || strings.Join(runs[1], " ") != "http://b/ http://b2/ http://bad/" {
 		t.Errorf("runs made: %q", runs)
+	}
+}
+
+// TestAJobItsScheduleRunsIsBusy: a job whose scheduled turn is running
+// (Config.JobRunning) is refused as busy, nothing queued; once the turn
+// ended, it is queued.
+func TestAJobItsScheduleRunsIsBusy(t *testing.T) {
+	var scheduled atomic.Bool
+	scheduled.Store(true)
+	run := func(ctx context.Context, req CaptureRequest, update func(string, CaptureProgress)) (CaptureOutcome, error) {
+		return CaptureOutcome{RunID: "r1"}, nil
+	}
+	n, err := Open(t.Context(), Config{Archive: t.TempDir(), Capture: run, CaptureWorkers: 1,
+		CaptureQueue: 4, JobRunning: func(job string) bool { return job == "daily" && scheduled.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	q := n.Captures()
+	var busy *JobBusyError
+	if _, err := q.Submit(CaptureRequest{Job: "daily"}); !errors.As(err, &busy) || !strings.Contains(err.Error(), "schedule") {
+		t.Fatalf("a job its schedule runs: %v; want JobBusyError", err)
+	}
+	if _, err := q.Submit(CaptureRequest{Job: "weekly"}); err != nil {
+		t.Errorf("another job: %v", err)
+	}
+	scheduled.Store(false)
+	if _, err := q.Submit(CaptureRequest{Job: "daily"}); err != nil {
+		t.Errorf("the job once its turn ended: %v", err)
 	}
 }

@@ -25,6 +25,10 @@ type Config struct {
 	Capture        CaptureFunc
 	CaptureWorkers int
 	CaptureQueue   int
+	// JobRunning tells whether a job has a run going on outside the
+	// queue (a turn of its schedule): asking for another is refused as
+	// busy, as one already queued is. nil: only the queue is looked at.
+	JobRunning func(job string) bool
 }
 
 // Scheduler runs jobs on their schedules. Shutdown stops it and waits for
@@ -81,6 +85,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	ctx, n.cancel = context.WithCancel(ctx)
 	if cfg.Capture != nil {
 		n.captures = newCaptures(cfg.Capture, cfg.CaptureWorkers, cfg.CaptureQueue, n.log)
+		n.captures.jobRunning = cfg.JobRunning
 		n.captures.start(ctx, &n.loops)
 	}
 	n.loops.Add(1)

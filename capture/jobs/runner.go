@@ -75,6 +75,13 @@ func (r *Runner) claim(name string) error {
 	return nil
 }
 
+// Running reports whether the named job has a run going on.
+func (r *Runner) Running(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running[name]
+}
+
 func (r *Runner) release(name string) {
 	if name == "" {
 		return

@@ -99,6 +99,7 @@ func newServeCmd() *cobra.Command {
 				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
 			if tokens.Len() > 0 { // without tokens no capture can be asked for
 				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay, guard: guard}).run
+				nodeCfg.JobRunning = runner.Running
 			}
 			node, err := serve.Open(ctx, nodeCfg)
 			if err != nil {
