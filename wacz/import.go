@@ -141,7 +141,7 @@ func importOne(ctx context.Context, root string, idx Target, name, want string, 
 	if _, err := os.Stat(dst); err == nil {
 		// Indexed again: an import cut short leaves the file in place with
 		// part of its rows, and rows already there are replaced by the same.
-		_, pages, err := idx.AddFile(ctx, root, rel)
+		_, pages, err := addFile(ctx, root, idx, rel)
 		res.Present = append(res.Present, rel)
 		return pages, err
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -158,9 +158,20 @@ func importOne(ctx context.Context, root string, idx Target, name, want string, 
 	}
 	// A damaged file is kept: what could be read of it is indexed, as
 	// `vellum index` does, and verify names the damage.
-	caps, pages, err := idx.AddFile(ctx, root, rel)
+	caps, pages, err := addFile(ctx, root, idx, rel)
 	res.Added = append(res.Added, Added{Name: rel, Size: size, SHA256: sum, Captures: caps, Pages: pages})
 	return pages, err
+}
+
+// addFile indexes the archive's file rel and writes its CDXJ beside it, as
+// capture does for its own files: a node reading the archive's remote store
+// through CDXJ files finds it there once it is uploaded with it.
+func addFile(ctx context.Context, root string, idx Target, rel string) (caps, pages int, err error) {
+	caps, pages, err = idx.AddFile(ctx, root, rel)
+	if _, cerr := warc.WriteCDXJ(filepath.Join(root, filepath.FromSlash(rel)), rel); err == nil {
+		err = cerr
+	}
+	return caps, pages, err
 }
 
 // heldAs returns the file of the archive that holds the records of the WARC
@@ -267,7 +278,7 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 	if err := install(tmp, dst); err != nil {
 		return err
 	}
-	_, pages, err := idx.AddFile(ctx, root, rel)
+	_, pages, err := addFile(ctx, root, idx, rel)
 	fi, _ := os.Stat(dst)
 	res.Added = append(res.Added, Added{Name: rel, Size: fi.Size(), SHA256: sum, Pages: pages})
 	return err

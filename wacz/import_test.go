@@ -1,10 +1,17 @@
 package wacz
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
+	"github.com/vellumhq/vellum/storage/local"
 )
 
 // exportAll writes a WACZ of every capture of the archive.
@@ -68,5 +75,59 @@ func TestImportFinishesAnInterruptedImport(t *testing.T) {
 	}
 	if n := countCaptures(t, fidx); n != 3 {
 		t.Errorf("%d captures after importing again, want 3", n)
+	}
+}
+
+// TestImportedFilesReachCDXJReaders: an imported file gets its CDXJ beside
+// it, as captured ones do, so a node reading the archive's store through
+// CDXJ files (serve --remote, index --remote) finds its captures; a plain
+// .warc as well.
+func TestImportedFilesReachCDXJReaders(t *testing.T) {
+	ctx := context.Background()
+	root, idx := testArchive(t, 3)
+	path := exportAll(t, root, idx)
+	fresh := t.TempDir()
+	res, err := ImportWACZ(ctx, fresh, openIndex(t, fresh), path)
+	if err != nil || len(res.Added) != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	reader := func(store string, haveLocal func(string) bool) (int, int64) {
+		t.Helper()
+		other := t.TempDir()
+		oidx := openIndex(t, other)
+		n, err := oidx.SyncRemote(ctx, local.New(store), haveLocal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, countCaptures(t, oidx)
+	}
+	if files, caps := reader(fresh, nil); files != 1 || caps != 3 {
+		t.Errorf("a CDXJ reader of the importing archive found %d files, %d captures; want 1, 3", files, caps)
+	}
+
+	// The same WARC, gunzipped, imported as a plain .warc.
+	gz, err := os.ReadFile(filepath.Join(fresh, filepath.FromSlash(res.Added[0].Name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "plain.warc")
+	os.WriteFile(src, plain, 0o644)
+	third := t.TempDir()
+	if res, err := ImportWARC(ctx, third, openIndex(t, third), src); err != nil || len(res.Added) != 1 {
+		t.Fatalf("import of a plain WARC: %+v %v", res, err)
+	}
+	if files, caps := reader(third, nil); files != 1 || caps != 3 {
+		t.Errorf("a CDXJ reader found %d files, %d captures of an imported plain WARC; want 1, 3", files, caps)
+	}
+	if files, _ := reader(third, layout.HaveLocal(third)); files != 0 {
+		t.Errorf("the CDXJ of a plain WARC held locally was read (%d files)", files)
 	}
 }
