@@ -1,12 +1,16 @@
 package wacz
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vellumhq/vellum/index"
@@ -129,5 +133,64 @@ func TestImportedFilesReachCDXJReaders(t *testing.T) {
 	}
 	if files, _ := reader(third, layout.HaveLocal(third)); files != 0 {
 		t.Errorf("the CDXJ of a plain WARC held locally was read (%d files)", files)
+	}
+}
+
+// zipBomb is a WACZ whose archive/a.warc.gz, listed in datapackage.json at
+// 1000 bytes, is a deflated run of zeros declaring 100 GB.
+func zipBomb(t *testing.T) []byte {
+	t.Helper()
+	var data bytes.Buffer
+	fw, _ := flate.NewWriter(&data, flate.BestSpeed)
+	zeros := make([]byte, 1<<20)
+	for range 8 {
+		fw.Write(zeros)
+	}
+	fw.Close()
+	pkg, _ := json.Marshal(Package{Profile: "data-package", WACZVersion: Version, Resources: []Resource{
+		{Name: "a.warc.gz", Path: "archive/a.warc.gz", Hash: "sha256:" + strings.Repeat("0", 64), Bytes: 1000}}})
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("datapackage.json")
+	w.Write(pkg)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "archive/a.warc.gz", Method: zip.Deflate,
+		CompressedSize64: uint64(data.Len()), UncompressedSize64: 100 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestZipBombRefused(t *testing.T) {
+	b := zipBomb(t)
+	path := filepath.Join(t.TempDir(), "bomb.wacz")
+	os.WriteFile(path, b, 0o644)
+	root := t.TempDir()
+	idx := openIndex(t, root)
+	res, err := ImportWACZ(context.Background(), root, idx, path)
+	if err == nil || !strings.Contains(err.Error(), "declares 107374182400 bytes") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("import of a zip bomb: %v", err)
+	}
+	if len(res.Added) != 0 || countCaptures(t, idx) != 0 {
+		t.Errorf("a zip bomb imported: %+v", res)
+	}
+	if names, _ := index.WARCFiles(root); len(names) != 0 {
+		t.Errorf("files left in the archive: %v", names)
+	}
+	left, _ := filepath.Glob(filepath.Join(root, layout.WARCDir, layout.ImportedDir, "*"))
+	if len(left) != 0 {
+		t.Errorf("files left in the archive: %v", left)
+	}
+	probs, _ := verifyBytes(t, b)
+	found := false
+	for _, p := range probs {
+		found = found || strings.Contains(p, "archive/a.warc.gz") && strings.Contains(p, "declares 107374182400 bytes")
+	}
+	if !found {
+		t.Errorf("verify of a zip bomb: %q", probs)
 	}
 }
