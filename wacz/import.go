@@ -121,7 +121,7 @@ func importOne(ctx context.Context, root string, idx Target, name, want string, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(dir, ".import-*")
+	tmp, err := layout.CreateTemp(dir, ".import-")
 	if err != nil {
 		return 0, err
 	}
@@ -212,7 +212,7 @@ type pageRecord struct {
 // "pages.warc.gz", in the folder named by its content, and indexes them.
 func importPages(ctx context.Context, root string, idx Target, a *Archive, res *ImportResult) error {
 	dir := filepath.Join(root, layout.WARCDir, layout.ImportedDir)
-	tmp, err := os.CreateTemp(dir, ".pages-*")
+	tmp, err := layout.CreateTemp(dir, ".pages-")
 	if err != nil {
 		return err
 	}
