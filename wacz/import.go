@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,6 +235,13 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 	if err != nil {
 		return err
 	}
+	ours := map[string]bool{} // the files of this WACZ
+	for _, ad := range res.Added {
+		ours[ad.Name] = true
+	}
+	for _, name := range res.Present {
+		ours[name] = true
+	}
 	count := 0
 	err = a.Pages(func(p Page) error {
 		key, err := warc.SURT(p.URL)
@@ -244,15 +252,17 @@ func importPages(ctx context.Context, root string, idx Target, a *Archive, res *
 		if !p.TS.IsZero() {
 			ts = warc.Timestamp14(p.TS)
 		}
-		caps, err := idx.Closest(ctx, key, ts, 1)
+		// Nearest first; only the WACZ's own captures are the page's, not
+		// another of the URL the archive holds.
+		caps, err := idx.Closest(ctx, key, ts, 0)
 		if err != nil {
 			return err
 		}
 		hdr := warc.Header{}
 		date := p.TS
-		if len(caps) > 0 {
-			hdr.Add("WARC-Concurrent-To", caps[0].RecordID)
-			if t, err := warc.ParseTimestamp14(caps[0].Timestamp); err == nil {
+		if i := slices.IndexFunc(caps, func(c index.Capture) bool { return ours[c.Filename] }); i >= 0 {
+			hdr.Add("WARC-Concurrent-To", caps[i].RecordID)
+			if t, err := warc.ParseTimestamp14(caps[i].Timestamp); err == nil {
 				date = t // the page row's time is its capture's
 			}
 		}

@@ -7,15 +7,18 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/storage/local"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // exportAll writes a WACZ of every capture of the archive.
@@ -192,5 +195,65 @@ func TestZipBombRefused(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("verify of a zip bomb: %q", probs)
+	}
+}
+
+// TestImportedPagesAttachToTheirOwnCaptures: pages.jsonl's pages go with
+// the WACZ's captures, not with a capture of the same URL the archive held
+// already nearer to the page's time.
+func TestImportedPagesAttachToTheirOwnCaptures(t *testing.T) {
+	ctx := context.Background()
+	root, idx := testArchive(t, 2) // captures of example.org/p0, p1 at 12:00
+	var buf bytes.Buffer
+	w, err := warc.NewWriter(&buf, true, warc.WithClock(func() time.Time { return time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{}
+	var ents []warc.Entry
+	for i := range 2 {
+		body := fmt.Sprintf("<html><title>Other %d</title></html>", i)
+		http := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		es, err := w.Write(&warc.Record{Type: warc.TypeResponse, TargetURI: fmt.Sprintf("http://example.org/p%d", i),
+			ContentType: "application/http; msgtype=response", Block: strings.NewReader(http), BlockSize: int64(len(http))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, es...)
+		ours[es[0].ID] = true
+	}
+	var out bytes.Buffer
+	zw, err := NewWriter(&out, Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := zw.CreateWARC("other.warc.gz")
+	f.Write(buf.Bytes())
+	for _, e := range ents {
+		f.Add(e)
+		// The page's time is the archive's own capture's, 12:00.
+		zw.AddPage(Page{URL: e.TargetURI, TS: e.Date.Add(2 * time.Hour), Title: "Other", Text: "other words"})
+	}
+	f.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "other.wacz")
+	os.WriteFile(path, out.Bytes(), 0o644)
+	res, err := ImportWACZ(ctx, root, idx, path)
+	if err != nil || len(res.Added) != 2 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	pagesFile := res.Added[1].Name
+	n := 0
+	err = warc.ScanFile(filepath.Join(root, filepath.FromSlash(pagesFile)), pagesFile, func(e warc.Entry) error {
+		n++
+		if !ours[e.ConcurrentTo] {
+			t.Errorf("page %s attached to %s, not to a capture of the WACZ", e.TargetURI, e.ConcurrentTo)
+		}
+		return nil
+	})
+	if err != nil || n != 2 {
+		t.Errorf("%d pages in %s: %v", n, pagesFile, err)
 	}
 }
