@@ -3,6 +3,8 @@ package index
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -112,4 +114,20 @@ func AddFileTo(ctx context.Context, x RowAdder, root, name string) (caps, pages 
 		err = ferr
 	}
 	return caps, pages, err
+}
+
+// FileOfRecord returns the WARC file of the capture whose record ID is id
+// ("" when the index has none): how import knows a file whose records it
+// already holds, under another name. The captures are scanned, which an
+// import can afford.
+func (x *Index) FileOfRecord(ctx context.Context, id string) (string, error) {
+	var name string
+	err := x.db.QueryRowContext(ctx, `SELECT filename FROM captures WHERE record_id = ? LIMIT 1`, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("index: find record %s: %w", id, err)
+	}
+	return name, nil
 }

@@ -40,7 +40,8 @@ func SyncRemoteInto(ctx context.Context, x CDXJImporter, remote storage.Store, h
 		if !strings.HasSuffix(in.Key, ".cdxj") {
 			return nil
 		}
-		if haveLocal != nil && haveLocal(strings.TrimSuffix(in.Key, ".cdxj")+".warc.gz") {
+		stem := strings.TrimSuffix(in.Key, ".cdxj") // of "x.warc.gz", or of an imported "x.warc"
+		if haveLocal != nil && (haveLocal(stem+".warc.gz") || haveLocal(stem+".warc")) {
 			return nil
 		}
 		done, err := x.ImportedCDXJ(ctx, in.Key, in.Size)

@@ -140,7 +140,7 @@ func (v *verifier) checkPackage() []byte {
 			v.bad(r.Path, "listed in datapackage.json but not in the zip")
 			continue
 		}
-		n, sum, err := hashFile(f)
+		n, sum, err := hashFile(f, r.Bytes)
 		switch {
 		case err != nil:
 			v.bad(r.Path, "%v", err)
@@ -158,8 +158,10 @@ func (v *verifier) checkPackage() []byte {
 	return b
 }
 
-func hashFile(f *zip.File) (int64, string, error) {
-	rc, err := f.Open()
+// hashFile hashes a file of the zip, reading no more than want bytes (its
+// size in datapackage.json; -1 when not listed).
+func hashFile(f *zip.File, want int64) (int64, string, error) {
+	rc, err := openBounded(f, want)
 	if err != nil {
 		return 0, "", err
 	}

@@ -212,6 +212,17 @@ func (w *Writer) Close() error {
 	return nil
 }
 
+// Abort ends a WACZ that will not be finished: it removes the temporary
+// spools, and writes nothing more. It may follow Close, and does nothing then.
+func (w *Writer) Abort() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.cdxj.remove()
+	w.pages.remove()
+}
+
 // Package is datapackage.json.
 type Package struct {
 	Profile     string     `json:"profile"`

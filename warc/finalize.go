@@ -74,3 +74,43 @@ func relSlash(root, path string) (string, error) {
 	}
 	return filepath.ToSlash(rel), nil
 }
+
+// WriteCDXJ writes the CDXJ file beside the finished WARC file at path
+// ("x.warc.gz" or "x.warc" → "x.cdxj"), sorted, as FileWriter does for the
+// files it writes: for a WARC file of another tool brought into the archive,
+// so that nodes reading only CDXJ files find it. filename is the name its
+// lines give (relative to the archive root). A damaged file gets the lines of
+// the records before the damage. It returns the CDXJ file's path.
+func WriteCDXJ(path, filename string) (string, error) {
+	cdxj := cdxjPath(path)
+	spool, err := newCDXJSpool(cdxj)
+	if err != nil {
+		return "", err
+	}
+	defer spool.discard()
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("warc: cdxj of %s: %w", path, err)
+	}
+	defer f.Close()
+	r, err := NewReader(f)
+	if err != nil {
+		return "", fmt.Errorf("warc: cdxj of %s: %w", path, err)
+	}
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			break // io.EOF, or damage: the index reports it
+		}
+		e, err := EntryOf(rec, filename)
+		if err != nil {
+			break
+		}
+		if off, shared := rec.SharedMember(); shared {
+			e.Offset, e.Length = off, 0 // as the index has it: no range reaches it alone
+		}
+		spool.add(e)
+	}
+	return cdxj, spool.commit(cdxj)
+}

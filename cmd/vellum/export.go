@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/wacz"
 	"github.com/vellumhq/vellum/warc"
@@ -234,7 +235,7 @@ func (f *exportFilter) collect(ctx context.Context, idx *index.Index, sel *wacz.
 func writeWACZ(ctx context.Context, out, archive string, idx *index.Index, sel *wacz.Selection, opts wacz.Options,
 	progress wacz.Progress) (wacz.ExportStats, int64, error) {
 	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".*")
+	tmp, err := layout.CreateTemp(dir, "."+filepath.Base(out)+".")
 	if err != nil {
 		return wacz.ExportStats{}, 0, &exitError{1, "export: " + oneline.Of(err)}
 	}
@@ -245,6 +246,7 @@ func writeWACZ(ctx context.Context, out, archive string, idx *index.Index, sel *
 	if err != nil {
 		return wacz.ExportStats{}, 0, err
 	}
+	defer w.Abort() // its spools, on failure
 	st, err := wacz.Export(ctx, w, archive, idx, sel, progress)
 	if err == nil {
 		err = w.Close()

@@ -69,6 +69,9 @@ func newImportCmd() *cobra.Command {
 				for _, p := range res.Present {
 					fmt.Fprintf(out, "already in the archive: %s\n", p)
 				}
+				for _, h := range res.Held {
+					fmt.Fprintf(out, "%s: already in the archive as %s\n", h.Name, h.As)
+				}
 				if err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "vellum: import %s: %s\n", a, oneline.Of(err))
 					failed++

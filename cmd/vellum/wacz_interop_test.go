@@ -187,7 +187,8 @@ with zipfile.ZipFile(out, "w") as z:
 }
 
 // TestImportWARCUploadsToS3 imports a WARC file (not a WACZ) with --remote:
-// it lands under warcs/imported/, replays, and reaches the store as it is.
+// it lands under warcs/imported/, replays, and reaches the store as it is,
+// with the CDXJ written beside it (what other --remote nodes read).
 func TestImportWARCUploadsToS3(t *testing.T) {
 	m := miniotest.Start(t)
 	archive, site, ts := captureFixture(t)
@@ -198,12 +199,18 @@ func TestImportWARCUploadsToS3(t *testing.T) {
 	fresh := filepath.Join(t.TempDir(), "fresh")
 	const remote = "s3://vellum-test/imported"
 	r := vellum(t, m.Env(), "import", "--archive", fresh, "--remote", remote, src[0])
-	if r.code != 0 || !strings.Contains(r.stdout, "added warcs/imported/") || !strings.Contains(r.stdout, "uploaded 1 files to "+remote) {
+	if r.code != 0 || !strings.Contains(r.stdout, "added warcs/imported/") || !strings.Contains(r.stdout, "uploaded 2 files to "+remote) {
 		t.Fatalf("import: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 	checkRemoteHas(t, remoteStore(t, m, remote), localFiles(t, fresh))
 	original, _ := os.ReadFile(src[0])
 	for name, b := range localFiles(t, fresh) {
+		if strings.HasSuffix(name, ".cdxj") {
+			if !bytes.Contains(b, []byte(`"filename":"`+strings.TrimSuffix(name, ".cdxj")+`.warc.gz"`)) {
+				t.Errorf("%s is not the CDXJ of the imported file:\n%.300s", name, b)
+			}
+			continue
+		}
 		if !bytes.Equal(b, original) || filepath.Base(name) != filepath.Base(src[0]) {
 			t.Errorf("%s differs from the imported file, or was renamed", name)
 		}
