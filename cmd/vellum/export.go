@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,7 @@ func newExportCmd() *cobra.Command {
 				return err
 			}
 			defer idx.Close()
-			sel, err := f.selection(ctx, idx)
+			sel, err := f.selection(ctx, idx, archive)
 			if err != nil {
 				return err
 			}
@@ -120,15 +121,18 @@ func (f *exportFilter) bounds() (string, string) {
 }
 
 // selection reads the selected captures from the index.
-func (f *exportFilter) selection(ctx context.Context, idx *index.Index) (*wacz.Selection, error) {
+func (f *exportFilter) selection(ctx context.Context, idx *index.Index, archive string) (*wacz.Selection, error) {
 	sel := wacz.NewSelection()
 	lo, hi := f.bounds()
-	var revisits []index.Capture
+	var revisits, pages []index.Capture
 	add := func(c index.Capture) error {
 		if c.Timestamp >= lo && c.Timestamp <= hi {
 			sel.Add(c)
-			if c.Type == warc.TypeRevisit {
+			switch {
+			case c.Type == warc.TypeRevisit:
 				revisits = append(revisits, c)
+			case c.Type == warc.TypeResponse && c.MIME == "text/html":
+				pages = append(pages, c)
 			}
 		}
 		return nil
@@ -137,7 +141,74 @@ func (f *exportFilter) selection(ctx context.Context, idx *index.Index) (*wacz.S
 	if err != nil {
 		return nil, err
 	}
+	if len(f.urls) > 0 {
+		// A prefix names pages; their images, stylesheets and scripts may
+		// live elsewhere (a CDN, /static/), and a page must render.
+		if err := addRequisites(ctx, idx, archive, pages, func(c index.Capture) error {
+			sel.Add(c)
+			if c.Type == warc.TypeRevisit {
+				revisits = append(revisits, c)
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return sel, addOriginals(ctx, idx, sel, revisits)
+}
+
+// addRequisites adds, for each page, the capture nearest to it in time of
+// each requisite its metadata record lists.
+func addRequisites(ctx context.Context, idx *index.Index, archive string, pages []index.Capture, add func(index.Capture) error) error {
+	for _, c := range pages {
+		p, ok, err := idx.PageAt(ctx, c.URLKey, c.Timestamp)
+		if err != nil {
+			return err
+		}
+		if !ok || (p.ConcurrentTo != "" && p.ConcurrentTo != c.RecordID) {
+			continue
+		}
+		reqs, err := requisitesOf(archive, p)
+		if err != nil {
+			return err
+		}
+		for _, u := range reqs {
+			key, err := warc.SURT(u)
+			if err != nil {
+				continue
+			}
+			near, err := idx.Closest(ctx, key, c.Timestamp, 1)
+			if err != nil {
+				return err
+			}
+			if len(near) > 0 {
+				if err := add(near[0]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// requisitesOf reads the requisites a page's metadata record lists.
+func requisitesOf(archive string, p index.Page) ([]string, error) {
+	f, err := os.Open(filepath.Join(archive, filepath.FromSlash(p.Filename)))
+	if err != nil {
+		return nil, fmt.Errorf("export: the metadata record of %s: %w", p.URL, err)
+	}
+	defer f.Close()
+	rec, err := warc.ReadRecordAt(f, p.Offset, 0)
+	if err != nil {
+		return nil, fmt.Errorf("export: the metadata record of %s: %w", p.URL, err)
+	}
+	var md struct {
+		Requisites []string `json:"requisites"`
+	}
+	if err := json.NewDecoder(io.LimitReader(rec.Block, 64<<20)).Decode(&md); err != nil {
+		return nil, nil // not Vellum's metadata JSON: no requisites known
+	}
+	return md.Requisites, nil
 }
 
 // addOriginals adds to sel the response each selected revisit repeats,

@@ -104,15 +104,34 @@ func TestExportSelection(t *testing.T) {
 		t.Fatalf("--run: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// One page by its URL: the page and what it needs to render (its
+	// images, stylesheets, scripts, wherever they are), not the other page.
 	one := filepath.Join(dir, "one.wacz")
 	r := vellum(t, nil, "export", "--archive", archive, "--wacz", one, "--url", site.ArticleURL())
-	if r.code != 0 || !strings.Contains(r.stdout, ": 1 captures, 1 pages, 1 WARC files (0 whole, 1 in part)") {
+	if r.code != 0 || !strings.Contains(r.stdout, " 1 pages, 1 WARC files (0 whole, 1 in part)") {
 		t.Fatalf("--url: %d %s%s", r.code, r.stdout, r.stderr)
 	}
 	files := zipEntries(t, one)
 	idx := strings.Split(strings.TrimSpace(string(files["indexes/index.cdxj"])), "\n")
-	if len(idx) != 1 || !strings.Contains(idx[0], site.ArticleURL()) {
-		t.Errorf("index of the article alone: %q", idx)
+	requisites := metadataOf(t, readFullRecords(t, archive), site.ArticleURL()).Requisites
+	if len(requisites) == 0 {
+		t.Fatal("the article's metadata lists no requisite")
+	}
+	inIndex := func(u string) bool {
+		for _, l := range idx {
+			if strings.Contains(l, `"url":"`+u+`"`) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, u := range append([]string{site.ArticleURL()}, requisites...) {
+		if !inIndex(u) {
+			t.Errorf("the article's WACZ lacks %s", u)
+		}
+	}
+	if inIndex(site.URL("/old-story")) || len(idx) > 1+len(requisites) {
+		t.Errorf("the article's WACZ holds more than the article and its requisites: %d lines for %d requisites", len(idx), len(requisites))
 	}
 	var part []byte
 	for name, b := range files {
@@ -123,11 +142,16 @@ func TestExportSelection(t *testing.T) {
 			part = b
 		}
 	}
-	// The part holds the warcinfo, the article's request, response and metadata.
-	for _, want := range []string{"WARC-Type: warcinfo", "WARC-Type: request", "WARC-Type: response", "WARC-Type: metadata"} {
-		if c := bytes.Count(gunzipAll(t, part), []byte(want)); c != 1 {
+	// The part holds the warcinfo, the article's metadata, and a request
+	// and a response for each capture.
+	whole := gunzipAll(t, part)
+	for _, want := range []string{"WARC-Type: warcinfo", "WARC-Type: metadata"} {
+		if c := bytes.Count(whole, []byte(want)); c != 1 {
 			t.Errorf("%d records with %s in the part, want 1", c, want)
 		}
+	}
+	if req, resp := bytes.Count(whole, []byte("WARC-Type: request")), bytes.Count(whole, []byte("WARC-Type: response")); req != len(idx) || resp > len(idx) {
+		t.Errorf("%d requests and %d responses in the part for %d captures", req, resp, len(idx))
 	}
 	if r := vellum(t, nil, "verify", one); r.code != 0 {
 		t.Errorf("verify: %s", r.stdout)
