@@ -76,9 +76,18 @@ func waitValue(t *testing.T, c *redis.Client, key, prefix string) {
 // TestTurnLockRunsEachTurnOnce: two scheduler nodes with the same jobs
 // file; each turn runs on one of them, and the other, which waited while
 // the turn was held, does not run it after.
+// An @every schedule is aligned to the epoch with a TurnLock: the node
+// whose clock runs a minute ahead after the first turn names the turns as
+// the other does.
 func TestTurnLockRunsEachTurnOnce(t *testing.T) {
+	for _, sched := range []string{"0 * * * *", "@every 1h"} {
+		t.Run(sched, func(t *testing.T) { testTurnsOnce(t, sched) })
+	}
+}
+
+func testTurnsOnce(t *testing.T, sched string) {
 	url := redistest.Shared(t).URL(t)
-	jobs := []Job{{Name: "hourly", Schedule: "0 * * * *", Seeds: []string{"example.org"}}}
+	jobs := []Job{{Name: "hourly", Schedule: sched, Seeds: []string{"example.org"}}}
 	runs := make(chan ranTurn, 10)
 	release := make(chan struct{})
 	logs := map[string]*syncBuffer{"a": {}, "b": {}}

@@ -105,6 +105,9 @@ func (sc *Scheduler) Start() {
 	sc.cancel = cancel
 	now := sc.clock.Now()
 	for _, e := range sc.entries {
+		if d, ok := e.sched.(interval); ok && sc.TurnLock != nil {
+			e.sched = epochAligned(d)
+		}
 		next := e.sched.Next(now)
 		e.next.Store(&next)
 		sc.wg.Go(func() { sc.loop(ctx, e, next) })

@@ -108,3 +108,15 @@ func (sc *Scheduler) lockedTurn(ctx context.Context, e *entry, run func(ctx cont
 		log.Error("turn not recorded as run: another node may run it again", "err", err)
 	}
 }
+
+// epochAligned is an @every schedule whose turns are multiples of its
+// delay since the Unix epoch: with a TurnLock, every node then names a turn
+// by the same time, whenever it started (cron expressions are absolute
+// already).
+type epochAligned interval
+
+func (s epochAligned) Next(t time.Time) time.Time {
+	d := time.Duration(s)
+	since := t.Sub(time.Unix(0, 0))
+	return time.Unix(0, 0).Add(since - since%d + d).In(t.Location())
+}
