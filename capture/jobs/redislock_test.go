@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -189,4 +190,42 @@ func waitLog(t *testing.T, logs *syncBuffer, msg string, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("%q not logged %d times:\n%s", msg, n, logs.String())
+}
+
+// TestTurnLockLostStopsTheRun: a node whose hold on a turn is taken over
+// (its renewal came too late) stops its run rather than run the turn
+// alongside the new holder, and does not mark the turn done.
+func TestTurnLockLostStopsTheRun(t *testing.T) {
+	url := redistest.Shared(t).URL(t)
+	jobs := []Job{{Name: "hourly", Schedule: "0 * * * *", Seeds: []string{"example.org"}}}
+	stopped := make(chan error, 1)
+	var logs syncBuffer
+	var sc *Scheduler
+	sc, clock := fakeScheduler(t, jobs, func(ctx context.Context, j Job) {
+		key := turnKey(j.Name, *sc.entry(j.Name).due.Load())
+		// Another node took the turn over.
+		if err := redisClient(t, url).Set(context.Background(), key, "run other", time.Minute).Err(); err != nil {
+			stopped <- err
+			return
+		}
+		select {
+		case <-ctx.Done():
+			stopped <- nil
+		case <-time.After(10 * time.Second):
+			stopped <- errors.New("the run went on after its turn was lost")
+		}
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
+	lock := NewRedisTurnLock(redisClient(t, url))
+	lock.Node, lock.Lease = "slow", 150*time.Millisecond
+	sc.TurnLock = lock
+	sc.Start()
+	waitTimers(t, clock, 1)
+	clock.Advance(time.Hour)
+	if err := receive(t, stopped, "the run's end"); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, &logs, "lost the turn's lock while the job ran", 1)
+	if v, _ := redisClient(t, url).Get(t.Context(), turnKey("hourly", t0.Add(time.Hour))).Result(); v != "run other" {
+		t.Errorf("the turn's key is %q, want the new holder's", v)
+	}
 }
