@@ -14,7 +14,8 @@
 //
 // Redis (NewRedis, go-redis) is the implementation for a cluster: every
 // step is one Lua script, so the state is Redis's alone and workers hold no
-// coordination of their own. The embedded default stays the engine's own
+// coordination of their own. Its CollyStorage is Colly's storage interface
+// (visited requests, cookies) in the same run's keys. The embedded default stays the engine's own
 // lanes and queue (capture), which this package does not replace.
 //
 //	f := frontier.NewRedis(client, runID, frontier.Options{})

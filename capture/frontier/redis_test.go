@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"sort"
 	"strings"
@@ -349,5 +350,37 @@ func TestRedisRestart(t *testing.T) {
 	out := logs.String()
 	if !strings.Contains(out, "redis unavailable: waiting to retry") || !strings.Contains(out, "redis is back: carrying on") {
 		t.Errorf("the workers did not log the outage and the recovery:\n%s", out)
+	}
+}
+
+// TestCollyStorage: what one worker's collector visited, and the cookies
+// it got, another worker's collector of the same run sees; another run
+// does not.
+func TestCollyStorage(t *testing.T) {
+	url := redistest.Shared(t).URL(t)
+	a, b := open(t, url, "colly", Options{}).CollyStorage(), open(t, url, "colly", Options{}).CollyStorage()
+	other := open(t, url, "colly2", Options{}).CollyStorage()
+	if err := a.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Visited(42); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		s    *CollyStorage
+		id   uint64
+		want bool
+	}{{b, 42, true}, {b, 43, false}, {other, 42, false}} {
+		if got, err := c.s.IsVisited(c.id); err != nil || got != c.want {
+			t.Errorf("IsVisited(%d) = %v, %v; want %v", c.id, got, err, c.want)
+		}
+	}
+	u, _ := neturl.Parse("http://h.test/p")
+	if got := b.Cookies(u); got != "" {
+		t.Errorf("cookies before any: %q", got)
+	}
+	a.SetCookies(u, "session=1")
+	if got := b.Cookies(u); got != "session=1" {
+		t.Errorf("the other worker's cookies: %q", got)
 	}
 }
