@@ -229,3 +229,32 @@ func TestTurnLockLostStopsTheRun(t *testing.T) {
 		t.Errorf("the turn's key is %q, want the new holder's", v)
 	}
 }
+
+// TestTurnLockReleasedOnShutdown: a node stopping while it runs a turn
+// gives the turn up, not done, so that another node takes it at once.
+func TestTurnLockReleasedOnShutdown(t *testing.T) {
+	url := redistest.Shared(t).URL(t)
+	jobs := []Job{{Name: "hourly", Schedule: "0 * * * *", Seeds: []string{"example.org"}}}
+	started := make(chan struct{}, 1)
+	sc, clock := fakeScheduler(t, jobs, func(ctx context.Context, j Job) {
+		started <- struct{}{}
+		<-ctx.Done()
+	}, nil)
+	lock := NewRedisTurnLock(redisClient(t, url))
+	lock.Node = "stopping"
+	sc.TurnLock = lock
+	sc.Start()
+	waitTimers(t, clock, 1)
+	clock.Advance(time.Hour)
+	receive(t, started, "the turn's run")
+	_ = sc.Shutdown()
+	due := t0.Add(time.Hour)
+	if n, err := redisClient(t, url).Exists(t.Context(), turnKey("hourly", due)).Result(); err != nil || n != 0 {
+		t.Fatalf("the turn's key after Shutdown: %d, %v; want it deleted", n, err)
+	}
+	other := NewRedisTurnLock(redisClient(t, url))
+	other.Node = "other"
+	if h, done, err := other.Take(t.Context(), "hourly", due, due.Add(time.Hour)); h == nil || done || err != nil {
+		t.Fatalf("another node's Take: %v %v %v; want the turn", h, done, err)
+	}
+}
