@@ -23,10 +23,11 @@ vet:
 
 # Components the tests use, installed when missing: Debian's wget (other
 # tools' WARCs), chromium (replay in a real browser) and python3 (its zipfile
-# makes the WACZ files of another tool), the npm WARC reader and ReplayWeb.page. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
+# makes the WACZ files of another tool), redis-server (the shared frontier's
+# tests start private ones, internal/redistest), the npm WARC reader and ReplayWeb.page. The Go WARC reader (nlnwa/gowarc, in internal/warctest) is a module dependency.
 # PostgreSQL (the shared index's tests, internal/pgtest) is not on PATH: its
 # server is looked for where Debian's postgresql package puts it.
-DEBS := wget chromium python3
+DEBS := wget chromium python3 redis-server
 PG_INITDB := /usr/lib/postgresql/*/bin/initdb
 # ReplayWeb.page for the WACZ interop test: its npm dependency tree does not
 # install here (it asks for a warcio release the registry lacks), but the

@@ -17,6 +17,9 @@
 //	sched.Start()
 //	defer sched.Shutdown() // waits for the turns still running
 //
+// On scheduler nodes of a cluster that share a jobs file, Scheduler.TurnLock
+// (RedisTurnLock) runs each turn on one node.
+//
 // It imports capture (the crawl engine, which knows nothing of jobs),
 // index and storage; cmd/vellum imports it.
 package jobs

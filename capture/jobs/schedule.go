@@ -22,6 +22,14 @@ type Scheduler struct {
 	run     func(ctx context.Context, j Job)
 	entries []*entry
 
+	// TurnLock, when set before Start, makes each turn of a job run on one
+	// of the scheduler nodes that hold the same jobs file (turnlock.go);
+	// nil (the default) runs every turn here, as on a single machine.
+	TurnLock TurnLock
+	// turnRetry is how often a node waiting on a turn another node holds
+	// looks again (defaultTurnRetry; tests shorten it).
+	turnRetry time.Duration
+
 	mu       sync.Mutex         // orders Start, Shutdown and the turns' check
 	started  bool               // Start ran: the loops are counted in wg
 	stopping bool               // Shutdown began: no turn starts any more
@@ -37,6 +45,7 @@ type entry struct {
 	sched   cron.Schedule
 	skipped atomic.Int64
 	next    atomic.Pointer[time.Time] // nil until Start
+	due     atomic.Pointer[time.Time] // when the turn starting now was due
 }
 
 // clock is where the scheduler reads the time and waits for a turn: the
@@ -68,7 +77,7 @@ func newScheduler(jobs []Job, run func(ctx context.Context, j Job), log *slog.Lo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sc := &Scheduler{log: log.With("component", "scheduler"), clock: clk, run: run}
+	sc := &Scheduler{log: log.With("component", "scheduler"), clock: clk, run: run, turnRetry: defaultTurnRetry}
 	for _, j := range jobs {
 		if j.Schedule == "" {
 			sc.log.Info("job has no schedule: `vellum run` runs it", "job", j.Name)
@@ -96,6 +105,9 @@ func (sc *Scheduler) Start() {
 	sc.cancel = cancel
 	now := sc.clock.Now()
 	for _, e := range sc.entries {
+		if d, ok := e.sched.(interval); ok && sc.TurnLock != nil {
+			e.sched = epochAligned(d)
+		}
 		next := e.sched.Next(now)
 		e.next.Store(&next)
 		sc.wg.Go(func() { sc.loop(ctx, e, next) })
@@ -109,7 +121,7 @@ func (sc *Scheduler) loop(ctx context.Context, e *entry, next time.Time) {
 	turn := cron.NewChain(
 		cron.SkipIfStillRunning(skipLog{sc.log, e}),
 		cron.Recover(panicLog{sc.log, e.job.Name}), // inside: the skip wrapper frees the job after a panic too
-	).Then(cron.FuncJob(func() { sc.turn(ctx, e.job, sc.run) }))
+	).Then(cron.FuncJob(func() { sc.turn(ctx, e, sc.run) }))
 	for !next.IsZero() { // zero: the schedule never fires again
 		due, stop := sc.clock.Timer(next.Sub(sc.clock.Now()))
 		select {
@@ -118,6 +130,8 @@ func (sc *Scheduler) loop(ctx context.Context, e *entry, next time.Time) {
 			return
 		case <-due:
 		}
+		at := next
+		e.due.Store(&at)
 		// Counted while the loop still is, so Shutdown's wait covers it.
 		sc.wg.Go(turn.Run)
 		next = e.sched.Next(sc.clock.Now())
@@ -128,12 +142,17 @@ func (sc *Scheduler) loop(ctx context.Context, e *entry, next time.Time) {
 // turn runs one turn of j, unless Shutdown has begun: a turn due just as
 // Shutdown started must not start a capture that serve would have to wait
 // for with its context already cancelled.
-func (sc *Scheduler) turn(ctx context.Context, j Job, run func(ctx context.Context, j Job)) {
+func (sc *Scheduler) turn(ctx context.Context, e *entry, run func(ctx context.Context, j Job)) {
+	j := e.job
 	sc.mu.Lock()
 	stopping := sc.stopping
 	sc.mu.Unlock()
 	if stopping {
 		sc.log.Info("turn not started: the scheduler is stopping", "job", j.Name)
+		return
+	}
+	if sc.TurnLock != nil {
+		sc.lockedTurn(ctx, e, run)
 		return
 	}
 	run(ctx, j)

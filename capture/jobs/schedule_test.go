@@ -309,13 +309,13 @@ func TestNoTurnStartsOnceShutdownBegan(t *testing.T) {
 	if err := sc.Shutdown(); err != nil {
 		t.Fatal(err)
 	}
-	sc.turn(t.Context(), Job{Name: "a"}, func(context.Context, Job) { ran = true })
+	sc.turn(t.Context(), &entry{job: Job{Name: "a"}}, func(context.Context, Job) { ran = true })
 	if ran {
 		t.Errorf("a turn started after Shutdown returned")
 	}
 	// Before Shutdown a turn runs, and Shutdown waits for it.
 	sc2, _ := fakeScheduler(t, []Job{{Name: "b", Schedule: "@daily"}}, nil, nil)
-	sc2.turn(t.Context(), Job{Name: "b"}, func(context.Context, Job) { ran = true })
+	sc2.turn(t.Context(), &entry{job: Job{Name: "b"}}, func(context.Context, Job) { ran = true })
 	if !ran {
 		t.Errorf("a turn before Shutdown did not run")
 	}

@@ -1,0 +1,9 @@
+package redistest
+
+import "syscall"
+
+// sysProcAttr has the kernel kill redis-server when the test binary dies without
+// running its cleanups (a panic, a -timeout), so no server outlives it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
