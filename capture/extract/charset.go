@@ -45,14 +45,20 @@ func utf8HTML(r io.Reader, contentType string) io.Reader {
 	case name == "windows-1252" && !certain:
 		return transform.NewReader(br, &utf8OrLegacy{legacy: enc.NewDecoder()})
 	case name == "utf-8" || enc == encoding.Nop:
-		if bytes.HasPrefix(head, []byte("\uFEFF")) {
+		// Every leading byte order mark goes (a page saved twice by an editor
+		// that adds one has two); within the bytes already peeked.
+		for bytes.HasPrefix(head, []byte("\uFEFF")) {
 			br.Discard(3)
+			head = head[3:]
 		}
 		return br
 	}
 	// A UTF-16 decoder turns the byte order mark into U+FEFF, which is no text of the page.
 	out := bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), 4096)
-	if bom, _ := out.Peek(3); bytes.Equal(bom, []byte("\uFEFF")) {
+	for range 1024 / 3 {
+		if bom, _ := out.Peek(3); !bytes.Equal(bom, []byte("\uFEFF")) {
+			break
+		}
 		out.Discard(3)
 	}
 	return out
