@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -22,17 +21,7 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
-// gcPercent is Vellum's garbage collection target when GOGC is not set:
-// a capture allocates fast and keeps little (parse trees, bodies in
-// flight), so Go's default of 100 lets its heap grow to twice what it
-// keeps. 70 measured 59.9–64.7 MB peak RSS against 63.6–69.8 MB for a
-// 12k-URL capture, for 4% more CPU (docs/decisions.md, issue 11).
-const gcPercent = 70
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot().ExecuteContext(ctx)
 	stop()
