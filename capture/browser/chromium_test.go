@@ -137,6 +137,25 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("every position seen", func(t *testing.T) {
+		p, err, _ := loadWithin(t, b, s.srv.URL+"/markers", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen := strings.Count(p.HTML, "<i>seen</i>"); seen != markers {
+			t.Errorf("%d of %d markers were seen in view by the page's IntersectionObserver", seen, markers)
+		}
+	})
+
+	t.Run("page grown at its load event", func(t *testing.T) {
+		if _, err, _ := loadWithin(t, b, s.srv.URL+"/grows", limit); err != nil {
+			t.Fatal(err)
+		}
+		if !s.requested("/img/grown.png") {
+			t.Error("the photo at the end of what the page added at its load event was never requested")
+		}
+	})
+
 	t.Run("https trusted by SPKI", func(t *testing.T) {
 		p, err, _ := loadWithin(t, b, tlsSite.URL+"/", limit)
 		if err != nil {

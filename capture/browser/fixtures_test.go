@@ -181,6 +181,39 @@ new IntersectionObserver((entries, o) => {
   if (entries.some(e => e.isIntersecting)) { const i = new Image(); i.src = "/img/smooth.png"; document.body.append(i); o.disconnect(); }
 }).observe(document.getElementById("end"));
 </script>`))
+	// Markers 40 px apart down a tall page, each marked by an
+	// IntersectionObserver once it was in view: a scroll position that no
+	// frame computed intersections for leaves a band of them unmarked.
+	mux.HandleFunc("/markers", servePage(`<!doctype html><title>markers</title><style>body { margin: 0 } i { display: block; height: 1px; margin-bottom: 39px }</style>
+`+strings.Repeat("<i></i>", markers)+`<script>
+const io = new IntersectionObserver(entries => {
+  for (const e of entries) if (e.isIntersecting) { e.target.textContent = "seen"; io.unobserve(e.target); }
+});
+document.querySelectorAll("i").forEach(m => io.observe(m));
+</script>`))
+	// A page that grows at its load event, which a slow photo holds back:
+	// its new end must be scrolled to as well (scrolling must not begin
+	// before the load event, or end before what it adds).
+	mux.HandleFunc("/slow.png", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(tinyPNG)
+	})
+	mux.HandleFunc("/grows", servePage(`<!doctype html><title>grows</title><p>Short at first.</p><img src="/slow.png"><script>
+addEventListener("load", () => {
+  const tall = document.createElement("div");
+  tall.style.height = "6000px";
+  const end = document.createElement("p");
+  end.textContent = "end";
+  document.body.append(tall, end);
+  new IntersectionObserver((entries, o) => {
+    if (entries.some(e => e.isIntersecting)) { const i = new Image(); i.src = "/img/grown.png"; document.body.append(i); o.disconnect(); }
+  }).observe(end);
+});
+</script>`))
 	mux.HandleFunc("/simple", servePage(`<!doctype html><title>simple</title><h1>Simple page</h1><p>Text.</p>`))
 	mux.HandleFunc("/hang", servePage(`<!doctype html><title>hang</title><p>before</p><script>for (;;) {}</script><p>after</p>`))
 	mux.HandleFunc("/popups", servePage(`<!doctype html><title>popups</title><p>popups</p><script>
@@ -258,6 +291,9 @@ func (s *fixtureSite) escapes() []string {
 	defer s.mu.Unlock()
 	return append([]string(nil), s.escaped...)
 }
+
+// markers is how many markers /markers has: 12,000 px of page.
+const markers = 300
 
 // newsHTML is a page whose article arrives by fetch() after load and whose
 // images are inserted by an IntersectionObserver as they scroll into view,
