@@ -156,6 +156,30 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("settled pages", func(t *testing.T) {
+		for _, c := range []struct {
+			path    string
+			settled bool
+		}{
+			{"/simple", true},  // nothing pending: taken at once
+			{"/later", true},   // its timer is due long after the quiet window
+			{"/clock", false},  // an interval
+			{"/late", false},   // a timer due within the window, which fetches
+			{"/markers", true}, // observers, but nothing scheduled
+		} {
+			p, err, _ := loadWithin(t, b, s.srv.URL+c.path, limit)
+			if err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			if p.Settled != c.settled {
+				t.Errorf("%s: Settled = %v, want %v", c.path, p.Settled, c.settled)
+			}
+			if c.path == "/late" && !strings.Contains(p.HTML, "Late text 4417") {
+				t.Errorf("/late was taken before its timer's fetch: %.300s", p.HTML)
+			}
+		}
+	})
+
 	t.Run("https trusted by SPKI", func(t *testing.T) {
 		p, err, _ := loadWithin(t, b, tlsSite.URL+"/", limit)
 		if err != nil {

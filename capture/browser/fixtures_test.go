@@ -214,6 +214,21 @@ addEventListener("load", () => {
   }).observe(end);
 });
 </script>`))
+	// A script's fetch 150 ms after the load event, with nothing in flight
+	// meanwhile: a page is not taken as settled while a timer is pending.
+	mux.HandleFunc("/late", servePage(`<!doctype html><title>late</title><p id="late">waiting</p><script>
+addEventListener("load", () => setTimeout(async () => {
+  document.getElementById("late").textContent = (await (await fetch("/api/late.json")).json()).text;
+}, 150));
+</script>`))
+	mux.HandleFunc("/api/late.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"text":"Late text 4417"}`)
+	})
+	// A timer far beyond the quiet window does not hold a page back.
+	mux.HandleFunc("/later", servePage(`<!doctype html><title>later</title><p>Later</p><script>
+setTimeout(() => fetch("/api/late.json"), 60000);
+</script>`))
 	mux.HandleFunc("/simple", servePage(`<!doctype html><title>simple</title><h1>Simple page</h1><p>Text.</p>`))
 	mux.HandleFunc("/hang", servePage(`<!doctype html><title>hang</title><p>before</p><script>for (;;) {}</script><p>after</p>`))
 	mux.HandleFunc("/popups", servePage(`<!doctype html><title>popups</title><p>popups</p><script>

@@ -39,6 +39,7 @@ type Page struct {
 	Width, Height int      // of the screenshot, in pixels
 	Requests      int      // requests the page made (each redirect hop counts)
 	Quiet         bool     // the network went quiet before the timeout
+	Settled       bool     // the page had nothing pending that could fetch more, and was taken before the quiet window ended (settle.go)
 	Problems      []string // what was stopped or cut short, one line each
 }
 
@@ -122,10 +123,12 @@ func (t *tab) load(ctx context.Context, url string) (*Page, error) {
 		}
 	}
 	t.log.Debug("scrolled", "url", url, "after", time.Since(start))
-	// The page is taken as soon as nothing is in flight, while the quiet
-	// period runs: if it ends with no request since and the same DOM, that
-	// take stands, and the quiet period cost no extra time for the
-	// screenshot. Otherwise the page is taken again.
+	// The page is taken as soon as nothing is in flight. Meanwhile the
+	// page is asked whether it is settled (settle.go): if it is, with no
+	// request since and the same DOM (read again, a few ms), that take is
+	// the page. Otherwise the quiet period runs: if it ends with no request
+	// since and the same DOM, the take stands, and the quiet period cost no
+	// extra time for the screenshot; else the page is taken again.
 	var early *Page
 	var mark int
 	if t.wait(rctx, t.isIdle) && rctx.Err() == nil {
@@ -133,9 +136,23 @@ func (t *tab) load(ctx context.Context, url string) (*Page, error) {
 		if err := t.answering(); errors.Is(err, errHung) {
 			return nil, err
 		}
-		if p, err := t.snapshot(); err == nil {
+		settled := make(chan bool, 1)
+		go func() { settled <- t.settled(rctx) }()
+		p, err := t.snapshot()
+		done := <-settled
+		if err == nil {
 			early = p
-			t.log.Debug("taken early", "url", url, "after", time.Since(start))
+			t.log.Debug("taken early", "url", url, "settled", done, "after", time.Since(start))
+		}
+		if done && early != nil && t.requestCount() == mark {
+			p, err := t.retake(early, true)
+			if err != nil {
+				return nil, err
+			}
+			t.log.Debug("captured settled", "url", url, "again", p != early, "after", time.Since(start))
+			t.annotate(p)
+			p.Quiet, p.Settled = true, true
+			return p, nil
 		}
 	}
 	quiet := t.wait(rctx, t.isQuiet)
