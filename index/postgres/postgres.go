@@ -95,12 +95,13 @@ func redactBroken(s string) string {
 		}
 		return "(a connection string)"
 	}
+	rest, query, _ := strings.Cut(rest, "?") // its parameters may hold a password
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		user, _, _ := strings.Cut(rest[:at], ":")
 		rest = user + ":xxxxx" + rest[at:]
 	}
-	if i := strings.IndexAny(rest, "?"); i >= 0 {
-		rest = rest[:i] + "?…"
+	if query != "" {
+		rest += "?…"
 	}
 	return scheme + "://" + rest
 }
