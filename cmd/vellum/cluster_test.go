@@ -59,7 +59,7 @@ func TestClusterWorkersAndReplayNode(t *testing.T) {
 	site.CDN.Close()
 
 	node := t.TempDir() // empty
-	t.Cleanup(func() { // after the node stopped (cleanups run last first)
+	t.Cleanup(func() {  // after the node stopped (cleanups run last first)
 		if entries, _ := os.ReadDir(node); len(entries) != 0 {
 			t.Errorf("the replay node left files in its folder: %v", entries)
 		}
