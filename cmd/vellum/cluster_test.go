@@ -190,3 +190,29 @@ func TestIndexFlagErrors(t *testing.T) {
 		t.Errorf("a refused command made files: %v", entries)
 	}
 }
+
+// --index with a path keeps the SQLite index in that file instead of the
+// archive's vellum.db: capture writes it, index rebuilds another from the
+// WARC files, and serve replays from either.
+func TestIndexFlagPathIsASQLiteFile(t *testing.T) {
+	site := testsite.New(t)
+	dir := t.TempDir()
+	archive, db, rebuilt := filepath.Join(dir, "archive"), filepath.Join(dir, "captures.db"), filepath.Join(dir, "rebuilt.db")
+	if r := vellum(t, nil, "capture", "--archive", archive, "--delay", "0", "--index", db, site.ArticleURL()); r.code != 0 {
+		t.Fatalf("capture --index FILE: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(archive, "vellum.db")); err == nil {
+		t.Error("capture --index FILE made the archive's vellum.db too")
+	}
+	if r := vellum(t, nil, "index", "--archive", archive, "--index", rebuilt); r.code != 0 || !strings.Contains(r.stdout, "indexed ") {
+		t.Fatalf("index --index FILE: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	site.Main.Close()
+	site.CDN.Close()
+	for _, file := range []string{db, rebuilt} {
+		_, content := startServe(t, archive, "--index", file)
+		if page := getBody(t, content+"/web/2099/"+site.ArticleURL()); !strings.Contains(page, articleTitle) {
+			t.Errorf("serve --index %s does not replay the page:\n%.300s", filepath.Base(file), page)
+		}
+	}
+}
