@@ -93,6 +93,31 @@ func TestClusterWorkersAndReplayNode(t *testing.T) {
 	if !strings.Contains(metrics, "\nvellum_runs{status=\"ok\"} 2\n") || strings.Contains(metrics, "vellum_captures 0\n") {
 		t.Errorf("/metrics does not count the two workers' runs and captures:\n%s", grepLines(metrics, "vellum_"))
 	}
+
+	// Another database is built from the bucket alone, with the same captures.
+	rebuilt := pgtest.Database(t)
+	r = vellum(t, m.Env(), "index", "--archive", filepath.Join(t.TempDir(), "none"), "--index", rebuilt, "--remote", remote)
+	if r.code != 0 || !strings.Contains(r.stdout, "indexed 2 remote CDXJ files from ") {
+		t.Fatalf("index --index --remote: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if a, b := countCaptures(t, dsn), countCaptures(t, rebuilt); a == 0 || a != b {
+		t.Errorf("the index built from the bucket holds %d captures, the workers' %d", b, a)
+	}
+}
+
+// countCaptures counts the replayable captures of a PostgreSQL index.
+func countCaptures(t *testing.T, dsn string) int64 {
+	t.Helper()
+	x, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	n, err := x.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // `vellum index --index postgres://… --archive DIR` copies a local
@@ -173,7 +198,9 @@ func TestIndexFlagErrors(t *testing.T) {
 			"--index postgres://vellum:xxxxx@127.0.0.1:"},
 		{"unreachable, serve", nil, []string{"serve", "--archive", archive, bucket, "--addr", "127.0.0.1:0", "--index", closed}, 1,
 			"cannot open the index"},
-		{"unreachable, index", nil, []string{"index", "--archive", archive, "--index", closed}, 1, "cannot open the index"},
+		{"index with nothing to add", nil, []string{"index", "--archive", archive, "--index", closed}, 2,
+			"nothing to add to postgres://vellum:xxxxx@127.0.0.1:"},
+		{"unreachable, index", nil, []string{"index", "--archive", archive, bucket, "--index", closed}, 1, "cannot open the index"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := vellum(t, append(s3env, tc.env...), tc.args...)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/index/postgres"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/oneline"
 )
@@ -29,6 +30,9 @@ func newIndexCmd() *cobra.Command {
 				return err
 			}
 			if sharedIndex(indexFlag) {
+				if !dirExists(archive) && rem == nil {
+					return &exitError{2, fmt.Sprintf("index: nothing to add to %s: no archive at %s and no --remote", postgres.Redact(indexFlag), archive)}
+				}
 				x, err := openShared(ctx, indexFlag)
 				if err != nil {
 					return err

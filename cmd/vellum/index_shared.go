@@ -24,12 +24,9 @@ import (
 // state); one with WARC files only has them read; then the CDXJ files of
 // --remote are imported, but for the WARC files that are local.
 func indexShared(ctx context.Context, out io.Writer, x *postgres.Index, archive string, rem *storage.Remote) error {
-	local := dirExists(archive)
-	if !local && rem == nil {
-		return &exitError{2, fmt.Sprintf("index: nothing to add to %s: no archive at %s and no --remote", x.Path(), archive)}
-	}
 	damaged := 0
-	if local {
+	if dirExists(archive) { // else the caller made sure there is a remote
+
 		var err error
 		if fileExists(layout.Index(archive)) {
 			err = copyArchiveIndex(ctx, out, x, archive)
