@@ -6,6 +6,7 @@ import (
 	"fmt"
 	neturl "net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,17 +21,27 @@ type Index struct {
 	url  string
 }
 
+// defaultConnectTimeout bounds each connection attempt when the URL has
+// no connect_timeout.
+const defaultConnectTimeout = 10 * time.Second
+
 // ErrBadURL is what Open's error wraps when its url is not a connection
 // string at all (rather than one of a server that cannot be reached).
 var ErrBadURL = errors.New("not a PostgreSQL connection string")
 
 // Open connects to the database at url ("postgres://user@host/db", or any
 // connection string pgx takes) and applies the migrations it lacks. Its
-// errors name the url without its password (Redact).
+// errors name the url without its password (Redact). A connection attempt
+// is given up after 10 s unless the url's connect_timeout says otherwise.
 func Open(ctx context.Context, url string) (*Index, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("index: %s: %w: %s", Redact(url), ErrBadURL, parseReason(err))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A host that drops packets would hold a command for the
+		// system's TCP timeout (minutes) before it said anything.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
