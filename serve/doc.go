@@ -9,7 +9,8 @@
 // DB.Open/Close and Replica.Start/Stop do.
 //
 // Its seam: cmd/vellum gives it a Config (archive, remote store as a
-// storage.Store and an uploader's storage.Opener, sync interval, logger)
+// storage.Store and an uploader's storage.Opener, sync interval, logger;
+// an Index it opened itself, such as the PostgreSQL index a cluster shares)
 // and a Scheduler (anything with Start and Shutdown), and the CaptureFunc
 // that runs one capture with the capture engine (serve does not import
 // it); it returns the index

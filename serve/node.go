@@ -19,6 +19,20 @@ type Config struct {
 	SyncEvery time.Duration   // how often the remote loop runs (default a minute)
 	Logger    *slog.Logger    // nil: no logging
 
+	// Index is an index the caller opened, and closes after Close; nil:
+	// the node opens the archive's vellum.db (building it from the WARC
+	// files when it is empty).
+	Index Index
+	// Shared says Index is shared by the machines of a cluster
+	// (PostgreSQL): the node then imports no remote CDXJ file, since the
+	// workers that uploaded them wrote their rows, and a replay node keeps
+	// no local state.
+	Shared bool
+	// UploadState keeps the upload state of the node's own files; nil:
+	// the index. With a shared index the caller narrows it to the files
+	// this machine holds, or the node would try other machines' uploads.
+	UploadState storage.FileState
+
 	// Capture runs the captures asked for over HTTP (the API, Save Page
 	// Now), on CaptureWorkers workers (default 2) fed by a queue of
 	// CaptureQueue places (default 100). nil: no capture can be asked for.
@@ -30,6 +44,18 @@ type Config struct {
 	// busy, as one already queued is. nil: only the queue is looked at.
 	JobRunning func(job string) bool
 }
+
+// Index is the index as a node uses it: it brings the words of new pages
+// into search and keeps the upload state; with a remote store, it imports
+// the CDXJ files other machines uploaded. *index.Index is one, and so is
+// the PostgreSQL index (asserted in cmd/vellum, which imports both).
+type Index interface {
+	storage.FileState
+	SyncRemote(ctx context.Context, remote storage.Store, haveLocal func(warcName string) bool) (int, error)
+	UpdateSearch(ctx context.Context) (int, error)
+}
+
+var _ Index = (*index.Index)(nil)
 
 // Scheduler runs jobs on their schedules. Shutdown stops it and waits for
 // the runs it started.
@@ -44,7 +70,8 @@ type Scheduler interface {
 type Node struct {
 	cfg   Config
 	log   *slog.Logger
-	idx   *index.Index
+	idx   Index
+	own   *index.Index // the archive's vellum.db, when the node opened it
 	store storage.Store
 
 	cancel context.CancelFunc // ends the loops
@@ -57,10 +84,11 @@ type Node struct {
 }
 
 // Open opens the archive's index, building it from the WARC files when it
-// is empty; with a remote store, it imports the remote CDXJ files (so a
-// fresh node serves the bucket from the start) and starts the loop that
-// keeps doing so and retries pending uploads; and it starts the loop that
-// indexes the words of new pages for search (search.go). The loops end
+// is empty, unless Config.Index is given; with a remote store, it imports
+// the remote CDXJ files (so a fresh node serves the bucket from the start;
+// not on a shared index) and starts the loop that keeps doing so and
+// retries pending uploads; and it starts the loop that indexes the words
+// of new pages for search (search.go). The loops end
 // when ctx ends or Close is called; Close must be called either way.
 func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.SyncEvery <= 0 {
@@ -76,11 +104,13 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
-	idx, err := openIndex(ctx, cfg.Archive, n.log)
-	if err != nil {
-		return nil, err
+	if n.idx = cfg.Index; n.idx == nil {
+		idx, err := openIndex(ctx, cfg.Archive, n.log)
+		if err != nil {
+			return nil, err
+		}
+		n.idx, n.own = idx, idx
 	}
-	n.idx = idx
 	n.store = local.New(cfg.Archive)
 	ctx, n.cancel = context.WithCancel(ctx)
 	if cfg.Capture != nil {
@@ -95,7 +125,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}()
 	if cfg.Remote != nil {
 		n.store = &storage.Layered{Local: local.New(cfg.Archive), Remote: cfg.Remote.Store}
-		n.syncRemote(ctx)
+		if !cfg.Shared {
+			n.syncRemote(ctx)
+		}
 		n.loops.Add(1)
 		go func() {
 			defer n.loops.Done()
@@ -105,8 +137,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Index is the node's index, open until Close.
-func (n *Node) Index() *index.Index { return n.idx }
+// Index is the archive's index the node opened, open until Close; nil
+// when Config.Index was given.
+func (n *Node) Index() *index.Index { return n.own }
 
 // Store is what replay reads records from: the local archive, and the
 // remote store for records with no local copy.
@@ -127,7 +160,7 @@ func (n *Node) Schedule(s Scheduler) {
 
 // Close shuts the scheduler down, refuses new captures, ends the loops and
 // the running captures (interrupted, as by Ctrl-C) and waits for them, and
-// closes the index.
+// closes the index it opened (a Config.Index is the caller's to close).
 func (n *Node) Close() error {
 	var errs []error
 	n.mu.Lock()
@@ -142,7 +175,9 @@ func (n *Node) Close() error {
 	}
 	n.cancel()
 	n.loops.Wait()
-	errs = append(errs, n.idx.Close())
+	if n.own != nil {
+		errs = append(errs, n.own.Close())
+	}
 	return errors.Join(errs...)
 }
 

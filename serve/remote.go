@@ -11,12 +11,17 @@ import (
 )
 
 // remoteLoop keeps the node in step with the remote store: it imports CDXJ
-// files other machines uploaded and retries pending uploads, with backoff
+// files other machines uploaded (not into a shared index) and retries
+// pending uploads, with backoff
 // while the store is down, until ctx ends.
 func (n *Node) remoteLoop(ctx context.Context) {
 	every := n.cfg.SyncEvery
+	state := n.cfg.UploadState
+	if state == nil {
+		state = n.idx
+	}
 	up := storage.NewUploader(storage.UploaderConfig{
-		Root: n.cfg.Archive, Open: n.cfg.Remote.Open, State: n.idx, KeepLocal: true, Remote: n.cfg.Remote.Name,
+		Root: n.cfg.Archive, Open: n.cfg.Remote.Open, State: state, KeepLocal: true, Remote: n.cfg.Remote.Name,
 	})
 	wait := every
 	for {
@@ -27,7 +32,9 @@ func (n *Node) remoteLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		n.syncRemote(ctx)
+		if !n.cfg.Shared { // a shared index has the rows the workers wrote
+			n.syncRemote(ctx)
+		}
 		_, pending, err := up.UploadPending(ctx)
 		if err == nil && pending > 0 && up.LastError() != nil {
 			n.log.Warn("uploads still pending", "files", pending, "err", oneline.Of(up.LastError()))

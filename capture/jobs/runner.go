@@ -12,6 +12,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/oneline"
 	"github.com/vellumhq/vellum/storage"
 	"github.com/vellumhq/vellum/storage/local"
@@ -36,7 +37,12 @@ type Runner struct {
 	// Index is the archive's open index, owned by the caller (serve keeps
 	// one for its lifetime). When nil, each run opens Archive's index once
 	// and closes it when the run ends.
-	Index *index.Index
+	Index Index
+	// Shared says Index is shared by the machines of a cluster: a job's
+	// latest run left unfinished is resumed only by the machine it began
+	// on (its runs/<id> files are in Archive), never by another one, which
+	// would write WARC files of the same names.
+	Shared bool
 
 	Log *slog.Logger // nil = no log
 
@@ -52,6 +58,17 @@ type Runner struct {
 	mu      sync.Mutex
 	running map[string]bool // named jobs with a run going on
 }
+
+// Index is the index as a run uses it: the capture engine's, and the
+// upload state of the run's files. *index.Index is one, and so is the
+// PostgreSQL index (asserted in cmd/vellum).
+type Index interface {
+	capture.Index
+	storage.FileState
+	FileState(ctx context.Context, name string) (string, error) // index.StatePending, index.StateUploaded or ""
+}
+
+var _ Index = (*index.Index)(nil)
 
 // ErrJobRunning is returned for a job whose previous run is still going
 // on (a turn of its schedule, or a run asked for over HTTP): one job never
@@ -104,9 +121,9 @@ type StartUploads func(ctx context.Context, cfg UploadConfig) (Uploads, error)
 // UploadConfig is what an upload session of one run is given.
 type UploadConfig struct {
 	Archive   string
-	Remote    string       // s3://bucket[/prefix]
-	KeepLocal bool         // keep local files after a verified upload
-	Index     *index.Index // the archive's open index, which keeps the upload state; the caller closes it
+	Remote    string // s3://bucket[/prefix]
+	KeepLocal bool   // keep local files after a verified upload
+	Index     Index  // the archive's open index, which keeps the upload state; the caller closes it
 	Log       *slog.Logger
 }
 
@@ -182,6 +199,10 @@ func (r *Runner) run(ctx context.Context, j Job, resumable bool, set func(*captu
 		prev, ok, err := capture.FindResumable(ctx, idx, r.Archive, j.Name, r.Resume)
 		if err != nil {
 			return nil, err
+		}
+		if ok && r.Shared && !layout.RunBegunIn(r.Archive, prev.ID) {
+			cfg.Logger.Warn("the job's unfinished run began on another machine; starting a new run", "run", prev.ID, "status", prev.Status)
+			ok = false
 		}
 		if ok {
 			cfg.RunID, cfg.Resume = prev.ID, true

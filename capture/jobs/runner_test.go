@@ -335,3 +335,64 @@ func TestAJobNeverRunsTwiceAtOnce(t *testing.T) {
 		t.Errorf("the job once its run ended: %v", err)
 	}
 }
+
+// TestSharedIndexResumesOnlyRunsBegunHere: on an index shared by machines,
+// a job's unfinished run that began on another machine (no runs/<id> file
+// or WARC file of it in this archive) is left to it: this machine starts a
+// new run. One begun here, interrupted, is resumed as on a machine's own
+// index.
+func TestSharedIndexResumesOnlyRunsBegunHere(t *testing.T) {
+	site := testsite.New(t)
+	archive := filepath.Join(t.TempDir(), "archive")
+	idx := openIndex(t, archive)
+	const elsewhere = "20200101T000000Z-0001"
+	if err := idx.SaveRun(t.Context(), index.Run{ID: elsewhere, Job: "news", Seeds: []string{site.ArticleURL()},
+		Started: time.Now().Add(-time.Hour), Status: index.RunInterrupted}); err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Archive: archive, Index: idx, Resume: true, Shared: true}
+	noDelay := time.Duration(0)
+	job := Job{Name: "news", Seeds: []string{site.ArticleURL()}, Delay: &noDelay}
+	res, err := r.Run(t.Context(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RunID == elsewhere || res.Run.Resumes != 0 {
+		t.Errorf("the run is %+v; want a new run, not the other machine's resumed", res.Run)
+	}
+	if old, _, _ := idx.GetRun(t.Context(), elsewhere); old.Status != index.RunInterrupted {
+		t.Errorf("the other machine's run is now %s; want it left alone", old.Status)
+	}
+
+	// A run of this machine, interrupted while it fetches, is resumed.
+	reached, release := make(chan struct{}, 1), make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case reached <- struct{}{}:
+			default:
+			}
+			<-release
+		}
+		w.Write([]byte("<title>page</title>"))
+	}))
+	defer slow.Close()
+	job = Job{Name: "slow", Seeds: []string{slow.URL + "/slow"}, Delay: &noDelay}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-reached
+		cancel()
+	}()
+	first, _ := r.Run(ctx, job)
+	close(release)
+	if first == nil || first.Run.Status != index.RunInterrupted {
+		t.Fatalf("the interrupted run: %+v", first)
+	}
+	again, err := r.Run(t.Context(), Job{Name: "slow", Seeds: []string{slow.URL + "/fast"}, Delay: &noDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RunID != first.RunID || again.Run.Resumes != 1 {
+		t.Errorf("run %s (resumes %d) after this machine's interrupted %s; want it resumed", again.RunID, again.Run.Resumes, first.RunID)
+	}
+}

@@ -41,6 +41,32 @@ type State interface {
 
 var _ State = (*index.Index)(nil)
 
+// LocalState narrows an upload state shared by the machines of a cluster
+// (a PostgreSQL index) to one machine: Pending lists only the pending files
+// that are in archive. Another machine's pending files are its own to
+// upload; trying them here would fail for want of the file, mark them
+// failed, and make this machine's capture end with their error.
+func LocalState(archive string, st State) State { return localState{st, archive} }
+
+type localState struct {
+	State
+	archive string
+}
+
+func (s localState) Pending(ctx context.Context) ([]storage.File, error) {
+	all, err := s.State.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []storage.File
+	for _, f := range all {
+		if _, err := os.Stat(filepath.Join(s.archive, filepath.FromSlash(f.Name))); err == nil {
+			mine = append(mine, f)
+		}
+	}
+	return mine, nil
+}
+
 // NewUploader uploads the archive's finished files to r, keeping their
 // state in st.
 func NewUploader(archive string, st State, r *storage.Remote, keepLocal bool) *storage.Uploader {

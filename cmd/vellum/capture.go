@@ -13,13 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
+	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/capture/upload"
 	"github.com/vellumhq/vellum/index"
 )
 
 func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
-	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag string
+	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag, indexFlag string
 	replayBase := "http://127.0.0.1:8080"
 	var include, exclude []string
 	var browserMode string
@@ -80,15 +81,31 @@ func newCaptureCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkIndexFlag(indexFlag, rem != nil, true); err != nil {
+				return err
+			}
+			given, err := openIndexFlag(cmd.Context(), indexFlag)
+			if err != nil {
+				return err
+			}
+			if given != nil {
+				defer given.Close()
+				cfg.Index = given
+			}
 			var up *upload.Session
 			if rem != nil {
 				// The uploads and the capture share the archive's index.
-				idx, _, err := index.OpenArchive(cmd.Context(), cfg.Archive, true)
-				if err != nil {
-					return err
+				var idx jobs.Index = given
+				if given == nil {
+					x, _, err := index.OpenArchive(cmd.Context(), cfg.Archive, true)
+					if err != nil {
+						return err
+					}
+					defer x.Close()
+					idx = x
 				}
-				defer idx.Close()
-				if up, err = upload.Start(cmd.Context(), cfg.Archive, idx, rem, keepLocal, logger); err != nil {
+				st := uploadState(cfg.Archive, idx, sharedIndex(indexFlag))
+				if up, err = upload.Start(cmd.Context(), cfg.Archive, st, rem, keepLocal, logger); err != nil {
 					return err
 				}
 				defer up.Close()
@@ -150,6 +167,7 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
 	f.StringVar(&remoteFlag, "remote", "", "also upload to this S3-compatible store, s3://bucket/prefix (endpoint and keys from AWS_*)")
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
+	addIndexFlag(f, &indexFlag)
 	f.StringVar(&replayBase, "replay-url", replayBase, "base URL of vellum serve, for the replay URLs printed")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")

@@ -120,8 +120,21 @@ func (f *exportFilter) bounds() (string, string) {
 	return f.from + "00000000000000"[len(f.from):], f.to + "99999999999999"[len(f.to):]
 }
 
+// exportIndex is what export reads of the index: the selected captures,
+// the pages and requisites that go with them, and what wacz.Export reads.
+type exportIndex interface {
+	wacz.Source
+	Lookup(ctx context.Context, q index.Query, fn func(index.Capture) error) error
+	Captures(ctx context.Context, urlkey string) ([]index.Capture, error)
+	Closest(ctx context.Context, urlkey, ts string, n int) ([]index.Capture, error)
+	CapturesBetween(ctx context.Context, from, to string, fn func(index.Capture) error) error
+	CapturesOfRun(ctx context.Context, runID string) ([]index.Capture, error)
+	GetRun(ctx context.Context, id string) (index.Run, bool, error)
+	Runs(ctx context.Context, job string, n int) ([]index.Run, error)
+}
+
 // selection reads the selected captures from the index.
-func (f *exportFilter) selection(ctx context.Context, idx *index.Index, archive string) (*wacz.Selection, error) {
+func (f *exportFilter) selection(ctx context.Context, idx exportIndex, archive string) (*wacz.Selection, error) {
 	sel := wacz.NewSelection()
 	lo, hi := f.bounds()
 	var revisits, pages []index.Capture
@@ -159,7 +172,7 @@ func (f *exportFilter) selection(ctx context.Context, idx *index.Index, archive 
 
 // addRequisites adds, for each page, the capture nearest to it in time of
 // each requisite its metadata record lists.
-func addRequisites(ctx context.Context, idx *index.Index, archive string, pages []index.Capture, add func(index.Capture) error) error {
+func addRequisites(ctx context.Context, idx exportIndex, archive string, pages []index.Capture, add func(index.Capture) error) error {
 	for _, c := range pages {
 		p, ok, err := idx.PageAt(ctx, c.URLKey, c.Timestamp)
 		if err != nil {
@@ -213,7 +226,7 @@ func requisitesOf(archive string, p index.Page) ([]string, error) {
 
 // addOriginals adds to sel the response each selected revisit repeats,
 // wherever it is: a WACZ handed to someone else must replay its revisits.
-func addOriginals(ctx context.Context, idx *index.Index, sel *wacz.Selection, revisits []index.Capture) error {
+func addOriginals(ctx context.Context, idx exportIndex, sel *wacz.Selection, revisits []index.Capture) error {
 	byKey := map[string][]index.Capture{}
 	for _, r := range revisits {
 		target := r.RefersToURL
@@ -252,7 +265,7 @@ func addOriginals(ctx context.Context, idx *index.Index, sel *wacz.Selection, re
 }
 
 // collect fills sel through add as the filter says.
-func (f *exportFilter) collect(ctx context.Context, idx *index.Index, sel *wacz.Selection, add func(index.Capture) error) (*wacz.Selection, error) {
+func (f *exportFilter) collect(ctx context.Context, idx exportIndex, sel *wacz.Selection, add func(index.Capture) error) (*wacz.Selection, error) {
 	lo, hi := f.bounds()
 	var runs []string
 	switch {
@@ -303,7 +316,7 @@ func (f *exportFilter) collect(ctx context.Context, idx *index.Index, sel *wacz.
 
 // writeWACZ writes the WACZ through a temporary file beside out, renamed
 // into place once whole, and returns its size.
-func writeWACZ(ctx context.Context, out, archive string, idx *index.Index, sel *wacz.Selection, opts wacz.Options,
+func writeWACZ(ctx context.Context, out, archive string, idx exportIndex, sel *wacz.Selection, opts wacz.Options,
 	progress wacz.Progress) (wacz.ExportStats, int64, error) {
 	dir := filepath.Dir(out)
 	tmp, err := layout.CreateTemp(dir, "."+filepath.Base(out)+".")

@@ -7,12 +7,13 @@ import (
 
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/index/postgres"
 	"github.com/vellumhq/vellum/internal/layout"
 	"github.com/vellumhq/vellum/internal/oneline"
 )
 
 func newIndexCmd() *cobra.Command {
-	archive, remoteFlag := "archive", ""
+	archive, remoteFlag, indexFlag := "archive", "", ""
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Rebuild the index (vellum.db) from the WARC files alone",
@@ -25,10 +26,28 @@ func newIndexCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// With --remote the folder is made, as serve makes it: the
-			// remote store is the archive then.
-			idx, _, err := index.OpenArchive(ctx, archive, rem != nil)
-			if err != nil {
+			if err := checkIndexFlag(indexFlag, rem != nil, false); err != nil {
+				return err
+			}
+			if sharedIndex(indexFlag) {
+				if !dirExists(archive) && rem == nil {
+					return &exitError{2, fmt.Sprintf("index: nothing to add to %s: no archive at %s and no --remote", postgres.Redact(indexFlag), archive)}
+				}
+				x, err := openShared(ctx, indexFlag)
+				if err != nil {
+					return err
+				}
+				defer x.Close()
+				return indexShared(ctx, cmd.OutOrStdout(), x, archive, rem)
+			}
+			var idx *index.Index
+			if indexFlag != "" {
+				if idx, err = index.Open(ctx, indexFlag); err != nil {
+					return &exitError{1, "--index " + indexFlag + ": " + oneline.Of(err)}
+				}
+			} else if idx, _, err = index.OpenArchive(ctx, archive, rem != nil); err != nil {
+				// With --remote the folder is made, as serve makes it: the
+				// remote store is the archive then.
 				return err
 			}
 			defer idx.Close()
@@ -37,13 +56,7 @@ func newIndexCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			for _, r := range repaired {
-				if r.Removed {
-					fmt.Fprintf(out, "removed %s: not one whole record in it (%d bytes)\n", r.Filename, r.TrimmedBytes)
-					continue
-				}
-				fmt.Fprintf(out, "repaired %s: kept %d records, trimmed %d bytes\n", r.Filename, r.KeptRecords, r.TrimmedBytes)
-			}
+			printRepaired(out, repaired)
 			st, err := idx.Rebuild(ctx, archive)
 			if err != nil {
 				return err
@@ -81,5 +94,6 @@ func newIndexCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&archive, "archive", archive, "archive directory")
 	cmd.Flags().StringVar(&remoteFlag, "remote", "", "also index the CDXJ files of this S3-compatible store, s3://bucket/prefix")
+	cmd.Flags().StringVar(&indexFlag, "index", "", "the index to build: postgres://user@host/db adds the archive's vellum.db (or its WARC files) and the CDXJ files of --remote to the index a cluster shares, replacing nothing else; or the path of a SQLite file (default: vellum.db in the archive)")
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vellumhq/vellum/internal/pgtest"
 	"github.com/vellumhq/vellum/internal/warctest"
 )
 
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building vellum:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Main(m) // stops the PostgreSQL server the tests started, if any
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

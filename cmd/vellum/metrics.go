@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/jobs"
 	"github.com/vellumhq/vellum/index"
 )
@@ -25,7 +24,20 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(idx *index.Index, archive string, sched func() *jobs.Scheduler) *metrics {
+// metricsIndex is what /metrics reads of the index at each scrape.
+type metricsIndex interface {
+	RunsByStatus(ctx context.Context) (map[string]int64, error)
+	RunsWithStatus(ctx context.Context, status string) ([]index.Run, error)
+	RunTotals(ctx context.Context) (index.RunCounts, error)
+	CountFiles(ctx context.Context, state string) (int64, error)
+	Count(ctx context.Context) (int64, error)
+	LastRuns(ctx context.Context) ([]index.Run, error)
+}
+
+// newMetrics reads idx at each scrape. runLive tells whether a run
+// recorded as running goes on (else it counts as crashed); nil: every one
+// does, as on a shared index, whose runs are other machines'.
+func newMetrics(idx metricsIndex, runLive func(id string) bool, sched func() *jobs.Scheduler) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vellum_replay_requests_total",
@@ -37,7 +49,7 @@ func newMetrics(idx *index.Index, archive string, sched func() *jobs.Scheduler) 
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"kind"})
 	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &archiveCollector{idx: idx, archive: archive, sched: sched})
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &archiveCollector{idx: idx, runLive: runLive, sched: sched})
 	return m
 }
 
@@ -106,8 +118,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // archiveCollector reads the run history and the upload state at scrape time.
 type archiveCollector struct {
-	idx     *index.Index
-	archive string
+	idx     metricsIndex
+	runLive func(id string) bool // nil: every run recorded as running is
 	sched   func() *jobs.Scheduler
 }
 
@@ -149,7 +161,7 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 		if by[index.RunRunning] > 0 {
 			if running, err := c.idx.RunsWithStatus(ctx, index.RunRunning); err == nil {
 				for _, r := range running {
-					if !capture.RunLive(c.archive, r.ID) {
+					if c.runLive != nil && !c.runLive(r.ID) {
 						crashed++
 					}
 				}
@@ -193,7 +205,7 @@ func (c *archiveCollector) Collect(ch chan<- prometheus.Metric) {
 				end = float64(r.Ended.Unix())
 			}
 			status := r.Status
-			if status == index.RunRunning && !capture.RunLive(c.archive, r.ID) {
+			if status == index.RunRunning && c.runLive != nil && !c.runLive(r.ID) {
 				status = "crashed"
 			}
 			gauge(descLastEnd, end, jobName(r.Job), status)

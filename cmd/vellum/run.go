@@ -14,7 +14,7 @@ import (
 )
 
 func newRunCmd() *cobra.Command {
-	var jobsFile, logLevel string
+	var jobsFile, logLevel, indexFlag string
 	r := &jobs.Runner{Archive: "archive", ReplayBase: "http://127.0.0.1:8080", KeepLocal: true, Uploads: startJobUploads}
 	var noProgress bool
 	cmd := &cobra.Command{
@@ -41,6 +41,20 @@ func newRunCmd() *cobra.Command {
 			logger, err := newLoggerTo(logLevel, con)
 			if err != nil {
 				return &exitError{2, err.Error()}
+			}
+			if err := checkIndexFlag(indexFlag, r.Remote != "", true); err != nil {
+				return err
+			}
+			given, err := openIndexFlag(cmd.Context(), indexFlag)
+			if err != nil {
+				return err
+			}
+			if given != nil { // else each run opens the archive's vellum.db
+				defer given.Close()
+				r.Index = given
+			}
+			if sharedIndex(indexFlag) {
+				r.Shared, r.Uploads = true, startSharedUploads
 			}
 			r.Log, r.Out = logger, cmd.OutOrStdout()
 			r.Report = func(res *capture.Result) { printRun(cmd.OutOrStdout(), r.ReplayBase, res) }
@@ -71,6 +85,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&r.Resume, "resume", false, "also resume a job's latest run when it was interrupted (Ctrl-C, SIGTERM)")
 	f.StringVar(&r.Remote, "remote", "", "upload to this S3-compatible store, s3://bucket/prefix (overrides the jobs' remote)")
 	f.BoolVar(&r.KeepLocal, "keep-local", true, "keep local WARC files after a verified upload")
+	addIndexFlag(f, &indexFlag)
 	f.StringVar(&r.ReplayBase, "replay-url", r.ReplayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")

@@ -24,7 +24,7 @@ import (
 func newServeCmd() *cobra.Command {
 	archive, addr, contentAddr, logLevel := "archive", "127.0.0.1:8080", "", "info"
 	var allowTargets string
-	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag, uiOriginFlag string
+	var cpuProfile, remoteFlag, jobsFile, contentOriginFlag, uiOriginFlag, indexFlag string
 	singleOrigin := false
 	syncEvery := time.Minute
 	noBanner := false
@@ -89,6 +89,9 @@ func newServeCmd() *cobra.Command {
 			if captureDelay < 0 {
 				return &exitError{2, fmt.Sprintf("--capture-delay %s: must not be negative", captureDelay)}
 			}
+			if err := checkIndexFlag(indexFlag, rem != nil, true); err != nil {
+				return err
+			}
 			browserCfg.Flags = chromiumFlags()
 			// One runner for the scheduled jobs and the captures asked for
 			// over HTTP; its index and replay base are set once they are known,
@@ -101,6 +104,19 @@ func newServeCmd() *cobra.Command {
 				nodeCfg.Capture = (&httpCaptures{runner: runner, jobs: jobList, delay: captureDelay, guard: guard}).run
 				nodeCfg.JobRunning = runner.Running
 			}
+			shared := sharedIndex(indexFlag)
+			given, err := openIndexFlag(ctx, indexFlag)
+			if err != nil {
+				return err
+			}
+			if given != nil {
+				defer given.Close() // after node.Close, deferred below
+				nodeCfg.Index, nodeCfg.Shared = given, shared
+				if shared {
+					nodeCfg.UploadState = uploadState(archive, given, true)
+					runner.Shared, runner.Uploads = true, startSharedUploads
+				}
+			}
 			node, err := serve.Open(ctx, nodeCfg)
 			if err != nil {
 				return err
@@ -110,14 +126,23 @@ func newServeCmd() *cobra.Command {
 					logger.Error("closing the archive", "err", oneline.Of(err))
 				}
 			}()
-			idx := node.Index()
+			var idx openedIndex = given
+			if given == nil {
+				idx = node.Index()
+			}
 			runner.Index = idx
+			// A shared index holds other machines' runs, whose liveness
+			// this one cannot see: they show as they are recorded.
+			runLive := func(id string) bool { return capture.RunLive(archive, id) }
+			if shared {
+				runLive = nil
+			}
 			ui, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("--addr %s: %w", addr, err)
 			}
 			opts := replay.Options{Banner: !noBanner, Logger: logger, UIOrigin: uiOriginFlag,
-				RunLive: func(id string) bool { return capture.RunLive(archive, id) }}
+				RunLive: runLive}
 			if opts.UIOrigin == "" {
 				opts.UIOrigin = listenOrigin(addr, ui.Addr())
 			}
@@ -144,7 +169,7 @@ func newServeCmd() *cobra.Command {
 			runner.ReplayBase = opts.UIOrigin
 			srv := replay.NewServer(idx, node.Store(), opts)
 			var sched *jobs.Scheduler
-			met := newMetrics(idx, archive, func() *jobs.Scheduler { return sched })
+			met := newMetrics(idx, runLive, func() *jobs.Scheduler { return sched })
 			// Not a ServeMux: it would "clean" the "//" of archived URLs in /web/ paths.
 			metricsHandler := met.handler()
 			var pages http.Handler = srv
@@ -214,6 +239,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&noBanner, "no-banner", false, "no capture banner on replayed pages")
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	f.StringVar(&remoteFlag, "remote", "", "also replay from this S3-compatible store, s3://bucket/prefix, and upload pending files to it")
+	addIndexFlag(f, &indexFlag)
 	f.DurationVar(&syncEvery, "sync-interval", syncEvery, "how often to look for new remote CDXJ files and retry pending uploads")
 	f.StringVar(&allowTargets, "allow-targets", "", "CIDR[,CIDR...] that captures asked for through the API or Save Page Now may reach although not public (loopback, private, link-local, CGNAT, multicast and cloud-metadata addresses are refused otherwise); the jobs' captures are not limited")
 	f.StringVar(&jobsFile, "jobs", "", "also run the jobs of this jobs file (YAML) on their schedules")

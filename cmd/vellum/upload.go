@@ -72,11 +72,21 @@ func newUploadCmd() *cobra.Command {
 // startJobUploads is the jobs runner's StartUploads: to the S3-compatible
 // store of the job's remote.
 func startJobUploads(ctx context.Context, c jobs.UploadConfig) (jobs.Uploads, error) {
+	return startUploads(ctx, c, false)
+}
+
+// startSharedUploads is startJobUploads for a runner on a shared index:
+// each machine uploads the files of its own archive (uploadState).
+func startSharedUploads(ctx context.Context, c jobs.UploadConfig) (jobs.Uploads, error) {
+	return startUploads(ctx, c, true)
+}
+
+func startUploads(ctx context.Context, c jobs.UploadConfig, shared bool) (jobs.Uploads, error) {
 	rem, err := parseRemote(c.Remote)
 	if err != nil {
 		return nil, err
 	}
-	s, err := upload.Start(ctx, c.Archive, c.Index, rem, c.KeepLocal, c.Log)
+	s, err := upload.Start(ctx, c.Archive, uploadState(c.Archive, c.Index, shared), rem, c.KeepLocal, c.Log)
 	if err != nil {
 		return nil, err
 	}

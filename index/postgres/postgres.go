@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,22 +21,49 @@ type Index struct {
 	url  string
 }
 
+// defaultConnectTimeout bounds each connection attempt when the URL has
+// no connect_timeout.
+const defaultConnectTimeout = 10 * time.Second
+
+// ErrBadURL is what Open's error wraps when its url is not a connection
+// string at all (rather than one of a server that cannot be reached).
+var ErrBadURL = errors.New("not a PostgreSQL connection string")
+
 // Open connects to the database at url ("postgres://user@host/db", or any
-// connection string pgx takes) and applies the migrations it lacks.
+// connection string pgx takes) and applies the migrations it lacks. Its
+// errors name the url without its password (Redact). A connection attempt
+// is given up after 10 s unless the url's connect_timeout says otherwise.
 func Open(ctx context.Context, url string) (*Index, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+		return nil, fmt.Errorf("index: %s: %w: %s", Redact(url), ErrBadURL, parseReason(err))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A host that drops packets would hold a command for the
+		// system's TCP timeout (minutes) before it said anything.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+		return nil, fmt.Errorf("index: %s: %w", Redact(url), err)
 	}
 	if _, err := migrate(ctx, pool); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("index: %s: %w", redact(url), err)
+		return nil, fmt.Errorf("index: %s: %w", Redact(url), err)
 	}
 	return &Index{pool: pool, url: url}, nil
+}
+
+// parseReason is why pgx could not parse a connection string, without the
+// string itself (pgx quotes it first, its password masked at best effort).
+func parseReason(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "cannot parse `"); ok {
+		if i := strings.LastIndex(rest, "`: "); i >= 0 {
+			return rest[i+3:]
+		}
+	}
+	return msg
 }
 
 // Close closes the connections.
@@ -45,14 +74,47 @@ func (x *Index) Close() error {
 
 // Path is where the index is, for messages: the connection string without
 // its password.
-func (x *Index) Path() string { return redact(x.url) }
+func (x *Index) Path() string { return Redact(x.url) }
 
-// redact hides the password of a connection URL.
-func redact(url string) string {
-	if cfg, err := pgx.ParseConfig(url); err == nil && cfg.Password != "" {
-		return strings.Replace(url, ":"+cfg.Password+"@", ":xxxxx@", 1)
+// Redact returns a connection URL for messages: its password, in the user
+// information or as a password or sslpassword parameter, is replaced by
+// "xxxxx", even when the URL does not parse. A connection string of
+// key=value pairs keeps only its host.
+func Redact(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return redactBroken(s)
 	}
-	return url
+	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// redactBroken masks what may be a password in a string net/url cannot
+// read: all of the user information before the host.
+func redactBroken(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		if cfg, err := pgx.ParseConfig(s); err == nil { // host=… user=… password=…
+			return "host=" + cfg.Host
+		}
+		return "(a connection string)"
+	}
+	rest, query, _ := strings.Cut(rest, "?") // its parameters may hold a password
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		user, _, _ := strings.Cut(rest[:at], ":")
+		rest = user + ":xxxxx" + rest[at:]
+	}
+	if query != "" {
+		rest += "?…"
+	}
+	return scheme + "://" + rest
 }
 
 // Add inserts captures and pages in one transaction. A row whose (filename,

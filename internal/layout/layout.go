@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -43,3 +44,17 @@ const ImportedDir = "imported"
 // in the same place, and files of the same name from different sources do
 // not collide.
 func Imported(sum string) string { return WARCDir + "/" + ImportedDir + "/" + sum[:16] }
+
+// RunBegunIn reports whether the run began in this archive: its lock (left
+// by a crash) or its summary is under RunsDir, or a WARC file of it is
+// there. Where an index is shared by machines, it tells a machine's own
+// runs from the others'.
+func RunBegunIn(archive, id string) bool {
+	for _, name := range []string{id + ".lock", id + ".json"} {
+		if _, err := os.Stat(filepath.Join(Runs(archive), name)); err == nil {
+			return true
+		}
+	}
+	m, _ := filepath.Glob(WARCGlob(archive, id+"-*"))
+	return len(m) > 0
+}

@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -34,6 +35,35 @@ func TestDayIsUTC(t *testing.T) {
 	} {
 		if got := Day(tc.at); got != tc.want {
 			t.Errorf("Day(%v) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
+
+// A run began in an archive when its lock, its summary or a WARC file of
+// it is there; another run's files do not count.
+func TestRunBegunIn(t *testing.T) {
+	archive := t.TempDir()
+	const id = "20240301T100000Z-0a1b"
+	if RunBegunIn(archive, id) {
+		t.Fatal("a run with no file in an empty archive began there")
+	}
+	for _, f := range []string{filepath.Join(Runs(archive), "20240301T100000Z-ffff.json"), filepath.Join(WARCs(archive), "2024", "03", "01", "20240301T100000Z-ffff-00001.warc.gz")} {
+		os.MkdirAll(filepath.Dir(f), 0o755)
+		os.WriteFile(f, nil, 0o644)
+	}
+	if RunBegunIn(archive, id) {
+		t.Error("another run's files count for this one")
+	}
+	for _, name := range []string{id + ".lock", id + ".json", "warc"} {
+		dir := t.TempDir()
+		f := filepath.Join(Runs(dir), name)
+		if name == "warc" {
+			f = filepath.Join(WARCs(dir), "2024", "03", "01", id+"-00002.warc.gz")
+		}
+		os.MkdirAll(filepath.Dir(f), 0o755)
+		os.WriteFile(f, nil, 0o644)
+		if !RunBegunIn(dir, id) {
+			t.Errorf("with %s in the archive the run did not begin there", name)
 		}
 	}
 }
