@@ -98,8 +98,14 @@ func main() {
 	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		log.Fatal(err)
 	}
-	conn.Close(ctx)
 	fmt.Printf("vacuum postgres  VACUUM ANALYZE in %.1f s\n", time.Since(start).Seconds())
+	var table, indexes int64
+	if err := conn.QueryRow(ctx, `SELECT pg_table_size('captures'), pg_indexes_size('captures')`).Scan(&table, &indexes); err != nil {
+		log.Fatal(err)
+	}
+	conn.Close(ctx)
+	fmt.Printf("size   postgres  captures: table %.0f MB, indexes %.0f MB, %.0f bytes a capture\n",
+		float64(table)/1e6, float64(indexes)/1e6, float64(table+indexes)/float64(st.Captures))
 
 	for _, ix := range []struct {
 		name string
