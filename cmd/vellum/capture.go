@@ -84,7 +84,7 @@ func newCaptureCmd() *cobra.Command {
 			if err := checkIndexFlag(indexFlag, rem != nil, true); err != nil {
 				return err
 			}
-			given, err := openIndexFlag(cmd.Context(), indexFlag)
+			given, err := openIndexFlag(cmd.Context(), indexFlag, logger)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -70,8 +71,9 @@ func checkIndexFlag(flag string, haveRemote, needRemote bool) error {
 
 // openIndexFlag opens the index --index names; nil (and no error) without
 // the flag, when the command opens the archive's vellum.db as it always
-// did. The caller closes it. A PostgreSQL index gets its migrations.
-func openIndexFlag(ctx context.Context, flag string) (openedIndex, error) {
+// did. The caller closes it. A PostgreSQL index gets its migrations, and
+// its writes wait for a server that restarts, saying so in log.
+func openIndexFlag(ctx context.Context, flag string, log *slog.Logger) (openedIndex, error) {
 	switch {
 	case flag == "":
 		return nil, nil
@@ -80,6 +82,7 @@ func openIndexFlag(ctx context.Context, flag string) (openedIndex, error) {
 		if err != nil {
 			return nil, err
 		}
+		x.SetRetry(postgres.DefaultRetryFor, log)
 		return x, nil
 	}
 	x, err := index.Open(ctx, flag)

@@ -45,7 +45,7 @@ func newRunCmd() *cobra.Command {
 			if err := checkIndexFlag(indexFlag, r.Remote != "", true); err != nil {
 				return err
 			}
-			given, err := openIndexFlag(cmd.Context(), indexFlag)
+			given, err := openIndexFlag(cmd.Context(), indexFlag, logger)
 			if err != nil {
 				return err
 			}

@@ -105,7 +105,7 @@ func newServeCmd() *cobra.Command {
 				nodeCfg.JobRunning = runner.Running
 			}
 			shared := sharedIndex(indexFlag)
-			given, err := openIndexFlag(ctx, indexFlag)
+			given, err := openIndexFlag(ctx, indexFlag, logger)
 			if err != nil {
 				return err
 			}

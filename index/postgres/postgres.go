@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	neturl "net/url"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ import (
 type Index struct {
 	pool *pgxpool.Pool
 	url  string
+
+	retryFor time.Duration // how long a write waits for an unreachable server (retry.go)
+	log      *slog.Logger
 }
 
 // defaultConnectTimeout bounds each connection attempt when the URL has
@@ -51,7 +55,7 @@ func Open(ctx context.Context, url string) (*Index, error) {
 		pool.Close()
 		return nil, fmt.Errorf("index: %s: %w", Redact(url), err)
 	}
-	return &Index{pool: pool, url: url}, nil
+	return &Index{pool: pool, url: url, retryFor: DefaultRetryFor}, nil
 }
 
 // parseReason is why pgx could not parse a connection string, without the
@@ -150,8 +154,10 @@ func replaceFile(ctx context.Context, tx pgx.Tx, filename string, caps []index.C
 	return settle(ctx, tx, append(gone, groupsOf(caps)...))
 }
 
+// inTx runs fn in a transaction, run again while the server cannot be
+// reached (retry.go).
 func (x *Index) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	if err := pgx.BeginFunc(ctx, x.pool, fn); err != nil {
+	if err := x.retry(ctx, func() error { return pgx.BeginFunc(ctx, x.pool, fn) }); err != nil {
 		return fmt.Errorf("index: write: %w", err)
 	}
 	return nil
