@@ -81,11 +81,15 @@ const settleScript = `(() => {
     const reg = sw.register;
     sw.register = native(function () { workers++; return reg.apply(this, arguments); }, "register");
   }
-  // frame: the start of the next frame (by the original, uncounted), or
-  // 50 ms where frames do not come.
-  const frame = () => new Promise(r => { raf ? raf.call(g, () => r()) : 0; st.call(g, r, 50); });
+  // frame: the start of the next frame (by the original, uncounted). A
+  // busy machine draws frames late, and a late frame must not be taken for
+  // one drawn; where frames do not come at all, a second stands for one.
+  const frame = () => new Promise(r => { raf ? raf.call(g, () => r()) : 0; st.call(g, r, 1000); });
   // pending: why the page may still fetch, "" when nothing says it will.
   const pending = within => {
+    if (document.readyState !== "complete") return "the document loading";
+    if (document.fonts && document.fonts.status === "loading") return "a font loading";
+    for (const i of document.images) if (!i.complete) return "an image loading";
     for (const due of timers.values()) if (due - now() <= within) return "a timer";
     if (intervals.size) return "an interval";
     if (frames.size) return "an animation frame callback";
