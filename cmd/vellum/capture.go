@@ -24,6 +24,7 @@ func newCaptureCmd() *cobra.Command {
 	var include, exclude []string
 	var browserMode string
 	var noProgress bool
+	var ff frontierFlags
 	keepLocal := true
 	cmd := &cobra.Command{
 		Use:   "capture [flags] URL...",
@@ -95,6 +96,18 @@ func newCaptureCmd() *cobra.Command {
 				cfg.OnFileClosed = up.FileClosed
 				cfg.Index = idx
 			}
+			if ff.url != "" {
+				client, err := ff.dial(cmd.Context(), logger)
+				if err != nil {
+					return err
+				}
+				defer client.Close()
+				f, err := ff.join(cmd.Context(), client, captureWork(cfg, seeds), cfg.MaxPages, logger)
+				if err != nil {
+					return err
+				}
+				joined(f)(&cfg)
+			}
 			stopProfiles, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return &exitError{2, err.Error()}
@@ -150,6 +163,7 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&cfg.Operator, "operator", "", "operator named in warcinfo (default: the current user)")
 	f.StringVar(&remoteFlag, "remote", "", "also upload to this S3-compatible store, s3://bucket/prefix (endpoint and keys from AWS_*)")
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
+	ff.add(f)
 	f.StringVar(&replayBase, "replay-url", replayBase, "base URL of vellum serve, for the replay URLs printed")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")

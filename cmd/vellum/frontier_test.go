@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vellumhq/vellum/capture/frontier"
+	"github.com/vellumhq/vellum/internal/redistest"
+	"github.com/vellumhq/vellum/warc"
+)
+
+// clusterSite is a site on two loopback hosts (127.0.0.1 and 127.0.0.2)
+// that logs every request: pages /p/<i> in a binary tree (each links to
+// 2i+1 and 2i+2), each with its own image and the host's one stylesheet
+// (whose background image only the stylesheet names).
+type clusterSite struct {
+	bases [2]string
+	pages int // per host
+
+	mu  sync.Mutex
+	log []siteRequest
+
+	// trap holds the first page request whose User-Agent has trapUA, once
+	// trapAfter page requests were served, until release is closed; the
+	// request is announced on trapped.
+	trapUA    string
+	trapAfter int
+	trapped   chan struct{}
+	release   chan struct{}
+	trapOnce  sync.Once
+	pagesSeen int
+}
+
+type siteRequest struct {
+	host, path, agent string
+	start, end        time.Time
+}
+
+func newClusterSite(t *testing.T, pages int) *clusterSite {
+	s := &clusterSite{pages: pages, trapped: make(chan struct{}), release: make(chan struct{})}
+	for i, ip := range []string{"127.0.0.1", "127.0.0.2"} {
+		l, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(s.serve)}
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Close() })
+		s.bases[i] = "http://" + l.Addr().String()
+	}
+	t.Cleanup(func() { s.open() })
+	return s
+}
+
+// open lets a trapped request go.
+func (s *clusterSite) open() {
+	select {
+	case <-s.release:
+	default:
+		close(s.release)
+	}
+}
+
+func (s *clusterSite) serve(w http.ResponseWriter, r *http.Request) {
+	e := siteRequest{host: r.Host, path: r.URL.Path, agent: r.UserAgent(), start: time.Now()}
+	defer func() {
+		e.end = time.Now()
+		s.mu.Lock()
+		s.log = append(s.log, e)
+		s.mu.Unlock()
+	}()
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/p/"):
+		i, err := strconv.Atoi(strings.TrimPrefix(p, "/p/"))
+		if err != nil || i < 0 || i >= s.pages {
+			http.NotFound(w, r)
+			return
+		}
+		s.mu.Lock()
+		s.pagesSeen++
+		trap := s.trapUA != "" && strings.Contains(e.agent, s.trapUA) && s.pagesSeen > s.trapAfter
+		s.mu.Unlock()
+		if trap {
+			s.trapOnce.Do(func() {
+				close(s.trapped)
+				select {
+				case <-s.release:
+				case <-r.Context().Done():
+				}
+			})
+		}
+		var links strings.Builder
+		for _, k := range []int{2*i + 1, 2*i + 2} {
+			if k < s.pages {
+				fmt.Fprintf(&links, `<a href="/p/%d">page %d</a> `, k, k)
+			}
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Page %d</title><link rel="stylesheet" href="/style.css"></head>
+<body><h1>Page %d of %s</h1><img src="/img/%d.png"><p>%s</p></body></html>`, i, i, r.Host, i, links.String())
+	case strings.HasPrefix(p, "/img/") || p == "/bg.png":
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("\x89PNG\r\n\x1a\n" + p))
+	case p == "/style.css":
+		w.Header().Set("Content-Type", "text/css")
+		w.Write([]byte("body { background: url(/bg.png) }"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// urls is every URL of the site a run from /p/0 captures.
+func (s *clusterSite) urls() []string {
+	var out []string
+	for _, b := range s.bases {
+		for i := range s.pages {
+			out = append(out, fmt.Sprintf("%s/p/%d", b, i), fmt.Sprintf("%s/img/%d.png", b, i))
+		}
+		out = append(out, b+"/style.css", b+"/bg.png")
+	}
+	return out
+}
+
+// requests is the log so far.
+func (s *clusterSite) requests() []siteRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]siteRequest(nil), s.log...)
+}
+
+// checkPolite fails the test when two page requests of one host overlap,
+// or one starts less than delay after the end of the one before. The
+// frontier keeps Redis's clock in milliseconds: a gap may look up to 1 ms
+// short of the delay.
+func (s *clusterSite) checkPolite(t *testing.T, delay time.Duration) {
+	t.Helper()
+	byHost := map[string][]siteRequest{}
+	for _, e := range s.requests() {
+		if strings.HasPrefix(e.path, "/p/") {
+			byHost[e.host] = append(byHost[e.host], e)
+		}
+	}
+	if len(byHost) != 2 {
+		t.Fatalf("page requests on %d hosts, want 2", len(byHost))
+	}
+	for host, rs := range byHost {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].start.Before(rs[j].start) })
+		short := 0
+		for i := 1; i < len(rs); i++ {
+			gap := rs[i].start.Sub(rs[i-1].end)
+			if gap < delay-time.Millisecond {
+				short++
+				if short <= 5 {
+					t.Errorf("%s: %s started %v after %s ended (by %q, then %q), want ≥ %v", host, rs[i].path, gap, rs[i-1].path, rs[i-1].agent, rs[i].agent, delay)
+				}
+			}
+		}
+		if short > 5 {
+			t.Errorf("%s: %d page requests in all too close to the one before", host, short)
+		}
+	}
+}
+
+// captures counts the response and revisit records of each URL in the WARC
+// files under the archives, and says which archive each came from.
+func captures(t *testing.T, archives ...string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, a := range archives {
+		_ = filepath.WalkDir(filepath.Join(a, "warcs"), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if strings.HasSuffix(p, ".open") {
+				t.Errorf("%s is still open", p)
+			}
+			if !strings.HasSuffix(p, ".warc.gz") {
+				return nil
+			}
+			if err := warc.ScanFile(p, filepath.Base(p), func(e warc.Entry) error {
+				if e.Type == "response" || e.Type == "revisit" {
+					out[e.TargetURI] = append(out[e.TargetURI], a)
+				}
+				return nil
+			}); err != nil {
+				t.Errorf("reading %s: %v", p, err)
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+// worker is a `vellum capture` started and not waited for yet.
+type worker struct {
+	name     string
+	archive  string
+	cmd      *exec.Cmd
+	out, err bytes.Buffer
+}
+
+func startWorker(t *testing.T, name string, args ...string) *worker {
+	t.Helper()
+	w := &worker{name: name, archive: filepath.Join(t.TempDir(), name)}
+	verifyWARCsAtEnd(t, w.archive)
+	w.cmd = exec.Command(vellumBin, append([]string{"capture", "--archive", w.archive, "--no-progress",
+		"--user-agent", "vellum-test " + name}, args...)...)
+	w.cmd.Stdout, w.cmd.Stderr = &w.out, &w.err
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if w.cmd.ProcessState == nil {
+			_ = w.cmd.Process.Kill()
+			_ = w.cmd.Wait()
+		}
+	})
+	return w
+}
+
+// wait waits for the worker to exit, at most d, and returns its exit code.
+func (w *worker) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- w.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		_ = w.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines' stacks, for the log
+		<-done
+		t.Fatalf("worker %s still running after %v\nstderr:\n%s", w.name, d, w.err.String())
+	}
+	return w.cmd.ProcessState.ExitCode()
+}
+
+var summaryRun = regexp.MustCompile(`(?m)^run (\S+) `)
+
+// TestFrontierWorkersShareOneRun is the cluster on one machine: three
+// `vellum capture` processes with the same seeds on one Redis are one run
+// over a site on two hosts. One of them is killed with kill -9 while it
+// holds a page (the site keeps that request open): its claims come back
+// to the others when its 2 s lease expires. Then every URL of the site was
+// captured, each exactly once across the workers' WARC files, counting the
+// killed worker's file as `vellum index` repairs it (its complete records
+// count; what it had in flight the others fetched again, so a URL it had
+// written but not reported done may be there twice: no more such URLs than
+// the frontier requeued). And the site's log shows no two page requests of
+// one host overlapping, and every gap at least the delay, across workers.
+func TestFrontierWorkersShareOneRun(t *testing.T) {
+	rd := redistest.Start(t)
+	site := newClusterSite(t, 120)
+	site.trapUA, site.trapAfter = "victim", 30
+	const delay = 50 * time.Millisecond
+	redisURL := "redis://" + rd.Addr + "/0"
+	args := []string{"--frontier", redisURL, "--frontier-lease", "2s", "--delay", delay.String(), "--depth", "10",
+		site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
+	victim := startWorker(t, "victim", args...)
+	a := startWorker(t, "a", args...)
+	b := startWorker(t, "b", args...)
+
+	select {
+	case <-site.trapped:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the victim worker never fetched a page after the first %d\nstderr:\n%s", site.trapAfter, victim.err.String())
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	victim.wait(t, 30*time.Second)
+	site.open()
+
+	for _, w := range []*worker{a, b} {
+		if code := w.wait(t, 3*time.Minute); code != 0 {
+			t.Fatalf("worker %s: exit %d\nstdout:\n%s\nstderr:\n%s", w.name, code, w.out.String(), w.err.String())
+		}
+	}
+	runA, runB := summaryRun.FindStringSubmatch(a.out.String()), summaryRun.FindStringSubmatch(b.out.String())
+	if runA == nil || runB == nil || runA[1] != runB[1] {
+		t.Fatalf("the workers' runs: %q and %q, want one run\n%s\n%s", runA, runB, a.out.String(), b.out.String())
+	}
+	// The killed worker's open file, repaired as `vellum index` does.
+	if r := vellum(t, nil, "index", "--archive", victim.archive); r.code != 0 {
+		t.Fatalf("vellum index of the killed worker's archive: exit %d\n%s", r.code, r.stderr)
+	}
+
+	caps := captures(t, victim.archive, a.archive, b.archive)
+	requeued := frontierCounter(t, rd, runA[1], "requeued")
+	if requeued < 1 {
+		t.Errorf("requeued %d claims, want the killed worker's page at least", requeued)
+	}
+	twice := 0
+	for _, u := range site.urls() {
+		switch got := caps[u]; {
+		case len(got) == 0:
+			t.Errorf("%s: never captured", u)
+		case len(got) == 2 && (got[0] == victim.archive) != (got[1] == victim.archive):
+			twice++ // written by the killed worker, not reported done, fetched again
+		case len(got) > 1:
+			t.Errorf("%s: captured %d times (%v)", u, len(got), got)
+		}
+	}
+	if twice > int(requeued) {
+		t.Errorf("%d URLs captured twice, more than the %d claims requeued", twice, requeued)
+	}
+	for u, got := range caps {
+		if !strings.HasSuffix(u, "/robots.txt") && !slices.Contains(site.urls(), u) {
+			t.Errorf("%s: captured (%d times) but not of the site", u, len(got))
+		}
+	}
+	// Each worker has its own files, named with its run and its name.
+	named := regexp.MustCompile(`^` + regexp.QuoteMeta(runA[1]) + `-[A-Za-z0-9.-]+-\d{5}\.warc\.gz$`)
+	for _, w := range []*worker{victim, a, b} {
+		files, _ := filepath.Glob(filepath.Join(w.archive, "warcs", "*", "*", "*", "*.warc.gz"))
+		if len(files) != 1 || !named.MatchString(filepath.Base(files[0])) {
+			t.Errorf("worker %s: files %v, want one %s-<worker>-<serial>.warc.gz", w.name, files, runA[1])
+		}
+	}
+	site.checkPolite(t, delay)
+	// Both did part of the run.
+	for _, w := range []*worker{a, b} {
+		n := 0
+		for _, e := range site.requests() {
+			if strings.Contains(e.agent, " "+w.name) && strings.HasPrefix(e.path, "/p/") {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("worker %s fetched no page", w.name)
+		}
+	}
+}
+
+// frontierCounter reads one of a run's counters from the shared frontier.
+func frontierCounter(t *testing.T, rd *redistest.Server, runID, name string) int64 {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+	defer c.Close()
+	n, err := c.HGet(context.Background(), frontier.Prefix(runID)+"counters", name).Int64()
+	if err != nil {
+		t.Fatalf("redis: counter %s of run %s: %v", name, runID, err)
+	}
+	return n
+}
+
+// TestFrontierBadURL: a --frontier that is not a Redis URL, or a Redis that
+// does not answer, is one line naming it, without its password.
+func TestFrontierBadURL(t *testing.T) {
+	port := closedPort(t)
+	for _, tc := range []struct {
+		url, want string
+		code      int
+	}{
+		{"http://:s3cret@127.0.0.1:" + port, "vellum: --frontier http://:xxxxx@127.0.0.1:" + port + ": not a Redis URL", 2},
+		{"redis://:s3cret@127.0.0.1:" + port + "/0", "vellum: --frontier redis://:xxxxx@127.0.0.1:" + port + "/0: cannot reach Redis", 1},
+	} {
+		r := vellum(t, []string{"VELLUM_FRONTIER=" + tc.url}, "capture", "--archive", t.TempDir(), "http://127.0.0.1:"+port+"/")
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != tc.code || len(lines) != 1 || !strings.HasPrefix(lines[0], tc.want) || strings.Contains(r.stderr, "s3cret") {
+			t.Errorf("VELLUM_FRONTIER=%s: exit %d, stderr:\n%s\nwant exit %d and one line %q…", tc.url, r.code, r.stderr, tc.code, tc.want)
+		}
+	}
+}
