@@ -217,12 +217,19 @@ type worker struct {
 	out, err bytes.Buffer
 }
 
+// startWorker starts `vellum capture` with args, a User-Agent that names
+// the worker, and an archive of its own.
 func startWorker(t *testing.T, name string, args ...string) *worker {
+	t.Helper()
+	return startVellum(t, name, append([]string{"capture", "--user-agent", "vellum-test " + name}, args...)...)
+}
+
+// startVellum starts vellum with args and an archive of its own.
+func startVellum(t *testing.T, name string, args ...string) *worker {
 	t.Helper()
 	w := &worker{name: name, archive: filepath.Join(t.TempDir(), name)}
 	verifyWARCsAtEnd(t, w.archive)
-	w.cmd = exec.Command(vellumBin, append([]string{"capture", "--archive", w.archive, "--no-progress",
-		"--user-agent", "vellum-test " + name}, args...)...)
+	w.cmd = exec.Command(vellumBin, append(args, "--archive", w.archive, "--no-progress")...)
 	w.cmd.Stdout, w.cmd.Stderr = &w.out, &w.err
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -358,6 +365,44 @@ func frontierCounter(t *testing.T, rd *redistest.Server, runID, name string) int
 		t.Fatalf("redis: counter %s of run %s: %v", name, runID, err)
 	}
 	return n
+}
+
+// TestFrontierRunJob: two `vellum run` workers of one job on one Redis
+// make one run of it (its ID is the job's run going on), every URL of the
+// site captured once across them; a later run of the job is a new run.
+func TestFrontierRunJob(t *testing.T) {
+	rd := redistest.Start(t)
+	site := newClusterSite(t, 20)
+	jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: site\n    seeds: [%s/p/0, %s/p/0]\n    depth: 10\n    delay: 20ms\n", site.bases[0], site.bases[1]))
+	args := []string{"run", "--jobs", jobs, "--frontier", "redis://" + rd.Addr + "/0"}
+	ws := []*worker{startVellum(t, "a", args...), startVellum(t, "b", args...)}
+	var runs []string
+	for _, w := range ws {
+		if code := w.wait(t, 2*time.Minute); code != 0 {
+			t.Fatalf("worker %s: exit %d\nstdout:\n%s\nstderr:\n%s", w.name, code, w.out.String(), w.err.String())
+		}
+		m := summaryRun.FindStringSubmatch(w.out.String())
+		if m == nil {
+			t.Fatalf("worker %s printed no run:\n%s", w.name, w.out.String())
+		}
+		runs = append(runs, m[1])
+	}
+	if runs[0] != runs[1] {
+		t.Fatalf("the workers made runs %v, want one", runs)
+	}
+	caps := captures(t, ws[0].archive, ws[1].archive)
+	for _, u := range site.urls() {
+		if n := len(caps[u]); n != 1 {
+			t.Errorf("%s: captured %d times, want once", u, n)
+		}
+	}
+	again := startVellum(t, "again", args...)
+	if code := again.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("the next run: exit %d\n%s", code, again.err.String())
+	}
+	if m := summaryRun.FindStringSubmatch(again.out.String()); m == nil || m[1] == runs[0] {
+		t.Errorf("the job's next run: %q, want a new run after %s", m, runs[0])
+	}
 }
 
 // TestFrontierBadURL: a --frontier that is not a Redis URL, or a Redis that
