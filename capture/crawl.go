@@ -59,6 +59,7 @@ type crawl struct {
 	prior    record.PriorFunc        // latest capture of a URL by another run
 	front    *index.FrontierWriter   // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
 	flush    func() error            // hands the records written so far to the files (FileWriter.Sync)
+	lease    *lease                  // this worker's on a shared frontier; nil otherwise
 	changes  *syncList[index.Change] // page changes, when there is no frontier to keep them
 	problems *problemLog             // URLs skipped or failed
 	archive  *archived               // a resumed run's own captures; nil otherwise
@@ -106,6 +107,13 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	var held *lease // this worker's lease on a shared frontier
+	if cfg.Frontier != nil {
+		if held, err = keepLease(ctx, cfg.Frontier, cfg.worker()); err != nil {
+			return nil, err
+		}
+		defer held.end() // before the deferred Leave
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -177,6 +185,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 		idx:      idx,
 		front:    book.front,
 		flush:    fw.Sync,
+		lease:    held,
 		changes:  book.changes,
 		problems: book.missed,
 		archive:  book.archive,

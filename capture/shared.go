@@ -82,28 +82,51 @@ func (c Config) warcPrefix() string {
 	return c.RunID + "-" + c.worker()
 }
 
+// lease is a worker's lease on the shared frontier, renewed from the
+// start of its Run (before the archive's repair, which may take long: a
+// run just started must not look abandoned to a worker starting next) to
+// its end, when its files are closed.
+type lease struct {
+	stop context.CancelFunc
+	done chan struct{} // closed when Keepalive returned
+	err  error         // Keepalive's error (the lease lost); read after done
+}
+
+// keepLease joins the worker to the shared frontier and renews its lease
+// until end.
+func keepLease(ctx context.Context, f Frontier, worker string) (*lease, error) {
+	if err := f.Join(ctx, worker); err != nil {
+		return nil, err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	l := &lease{stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.err = f.Keepalive(ctx, worker)
+	}()
+	return l, nil
+}
+
+// end stops the renewals and waits for them.
+func (l *lease) end() {
+	l.stop()
+	<-l.done
+}
+
 // runShared adds the seeds to the shared frontier and fetches what it
 // hands this worker until the run is drained (or stopped), then waits for
-// the pages being parsed. It owns the lease's Keepalive and waits for it.
+// the pages being parsed.
 func (c *crawl) runShared(ctx context.Context, seeds []frontier.Item) {
-	f, w := c.cfg.Frontier, c.cfg.worker()
-	if err := f.Join(ctx, w); err != nil {
-		c.sharedFailed(ctx, err)
-		return
-	}
-	keepCtx, stopKeep := context.WithCancel(ctx)
-	var keep sync.WaitGroup
-	keep.Add(1)
-	go func() {
-		defer keep.Done()
-		if err := f.Keepalive(keepCtx, w); err != nil {
-			c.sharedFailed(ctx, err)
+	w := c.cfg.worker()
+	c.spawn(func() { // a lost lease stops the run
+		select {
+		case <-c.lease.done:
+			if c.lease.err != nil {
+				c.sharedFailed(ctx, c.lease.err)
+			}
+		case <-ctx.Done():
 		}
-	}()
-	defer func() {
-		stopKeep()
-		keep.Wait()
-	}()
+	})
 	// Every worker adds the seeds: the visited set keeps them once, and a
 	// worker that starts first never finds the run drained before them.
 	c.share(ctx, seeds)

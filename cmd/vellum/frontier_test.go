@@ -264,7 +264,7 @@ var summaryRun = regexp.MustCompile(`(?m)^run (\S+) `)
 // `vellum capture` processes with the same seeds on one Redis are one run
 // over a site on two hosts. One of them is killed with kill -9 while it
 // holds a page (the site keeps that request open): its claims come back
-// to the others when its 2 s lease expires. Then every URL of the site was
+// to the others when its 4 s lease expires. Then every URL of the site was
 // captured, each exactly once across the workers' WARC files, counting the
 // killed worker's file as `vellum index` repairs it (its complete records
 // count; what it had in flight the others fetched again, so a URL it had
@@ -277,7 +277,7 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 	site.trapUA, site.trapAfter = "victim", 30
 	const delay = 50 * time.Millisecond
 	redisURL := "redis://" + rd.Addr + "/0"
-	args := []string{"--frontier", redisURL, "--frontier-lease", "2s", "--delay", delay.String(), "--depth", "10",
+	args := []string{"--frontier", redisURL, "--frontier-lease", "4s", "--delay", delay.String(), "--depth", "10",
 		site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
 	victim := startWorker(t, "victim", args...)
 	a := startWorker(t, "a", args...)
