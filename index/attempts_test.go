@@ -249,8 +249,8 @@ func TestRunOfFile(t *testing.T) {
 		runA: "20261206T010000Z-aaaa",
 		"warcs/2026/12/06/20261206T010000Z-aaaa-node-1.example-4242-00003.warc.gz": "20261206T010000Z-aaaa",
 		"warcs/2026/12/06/20261206T010000Z-aaaa-w1-00000.warc":                     "20261206T010000Z-aaaa",
-		"warcs/imported/0123456789abcdef/crawl-00001.warc.gz":                       "",
-		"warcs/2026/12/06/20261206T010000Z-aaaa-w_1-00000.warc.gz":                  "",
+		"warcs/imported/0123456789abcdef/crawl-00001.warc.gz":                      "",
+		"warcs/2026/12/06/20261206T010000Z-aaaa-w_1-00000.warc.gz":                 "",
 	} {
 		if got := RunOfFile(name); got != want {
 			t.Errorf("RunOfFile(%s) = %q, want %q", name, got, want)
