@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
@@ -77,6 +78,13 @@ func newCaptureCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			var shared *redis.Client
+			if ff.url != "" {
+				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
+					return err
+				}
+				defer shared.Close()
+			}
 			rem, err := parseRemote(remoteFlag)
 			if err != nil {
 				return err
@@ -96,21 +104,17 @@ func newCaptureCmd() *cobra.Command {
 				cfg.OnFileClosed = up.FileClosed
 				cfg.Index = idx
 			}
-			if ff.url != "" {
-				client, err := ff.dial(cmd.Context(), logger)
-				if err != nil {
-					return err
-				}
-				defer client.Close()
-				f, err := ff.join(cmd.Context(), client, captureWork(cfg, seeds), cfg.MaxPages, logger)
-				if err != nil {
-					return err
-				}
-				joined(f)(&cfg)
-			}
 			stopProfiles, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return &exitError{2, err.Error()}
+			}
+			if shared != nil { // joined last: a worker that joins the run starts its part at once
+				f, err := ff.join(cmd.Context(), shared, captureWork(cfg, seeds), cfg.MaxPages, logger)
+				if err != nil {
+					stopProfiles()
+					return err
+				}
+				joined(f)(&cfg)
 			}
 			res, err := capture.Run(cmd.Context(), cfg, seeds)
 			prog.finish()
