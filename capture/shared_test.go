@@ -225,3 +225,28 @@ func TestSharedFrontierConfig(t *testing.T) {
 		}
 	}
 }
+
+// leaseLost is a frontier whose worker's lease is lost at once.
+type leaseLost struct{ *frontier.Redis }
+
+func (leaseLost) Keepalive(context.Context, string) error { return frontier.ErrLeaseLost }
+
+// TestSharedFrontierLeaseLost: a worker whose lease expired stops, with
+// one line that says why, its files closed.
+func TestSharedFrontierLeaseLost(t *testing.T) {
+	url := "redis://" + redistest.Start(t).Addr + "/0"
+	srv := sharedSite(t, nil)
+	cfg := sharedConfig(t, url, "20261206T120000Z-abce", "w1", frontier.Options{})
+	cfg.Frontier = leaseLost{cfg.Frontier.(*frontier.Redis)}
+	cfg.Delay = 200 * time.Millisecond // the run outlasts the lease's loss
+	res, err := capture.Run(context.Background(), cfg, []string{srv.URL + "/"})
+	if err == nil || !strings.Contains(err.Error(), "lease on the shared frontier expired") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Run = %v, want the lost lease said in one line", err)
+	}
+	if res == nil {
+		t.Fatal("no result")
+	}
+	if open, _ := filepath.Glob(filepath.Join(cfg.Archive, "warcs", "*", "*", "*", "*.open")); len(open) > 0 {
+		t.Errorf("files left open: %v", open)
+	}
+}
