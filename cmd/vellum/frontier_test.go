@@ -165,6 +165,52 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 	}
 }
 
+// TestFrontierWorkerInterrupted: a worker stopped with Ctrl-C (SIGINT)
+// while it holds a page closes its files and leaves the run at once: its
+// claims go back to the queue without waiting for its lease (10 minutes
+// here, longer than the test waits), and the other worker finishes the
+// run, every URL captured.
+func TestFrontierWorkerInterrupted(t *testing.T) {
+	rd := redistest.Start(t)
+	site := newClusterSite(t, 30)
+	site.trapUA, site.trapAfter = "victim", 5
+	args := []string{"--frontier", "redis://" + rd.Addr + "/0", "--frontier-lease", "10m", "--delay", "20ms", "--depth", "10",
+		site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
+	victim := startWorker(t, "victim", args...)
+	a := startWorker(t, "a", args...)
+	select {
+	case <-site.trapped:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the victim worker never fetched a page after the first %d\nstderr:\n%s", site.trapAfter, victim.err.String())
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := victim.wait(t, time.Minute); code != 130 {
+		t.Errorf("the interrupted worker: exit %d, want 130\n%s", code, victim.err.String())
+	}
+	site.open()
+	if code := a.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("worker a: exit %d\n%s", code, a.err.String())
+	}
+	m := summaryRun.FindStringSubmatch(a.out.String())
+	if m == nil {
+		t.Fatalf("worker a printed no run:\n%s", a.out.String())
+	}
+	if n := frontierCounter(t, rd, m[1], "requeued"); n < 1 {
+		t.Errorf("requeued %d claims, want the interrupted worker's page at least", n)
+	}
+	caps := captures(t, victim.archive, a.archive) // fails on a file left open
+	for _, u := range site.urls() {
+		switch got := caps[u]; {
+		case len(got) == 0:
+			t.Errorf("%s: never captured", u)
+		case len(got) > 2 || len(got) == 2 && (got[0] == victim.archive) == (got[1] == victim.archive):
+			t.Errorf("%s: captured %d times (%v)", u, len(got), got)
+		}
+	}
+}
+
 // frontierCounter reads one of a run's counters from the shared frontier.
 func frontierCounter(t *testing.T, rd *redistest.Server, runID, name string) int64 {
 	t.Helper()
