@@ -18,6 +18,7 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/vellumhq/vellum/capture/extract"
+	"github.com/vellumhq/vellum/capture/frontier"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/internal/pause"
 )
@@ -314,6 +315,10 @@ func (c *crawl) adopt(r *colly.Request) {
 	switch {
 	case parent == nil || !ok:
 		c.log.Warn("not fetched: a collector request outside the callbacks of a page of the run", "url", r.URL.String())
+	case c.cfg.Frontier != nil:
+		if parent.depth < c.cfg.Depth && c.claim(u) {
+			c.share(c.runCtx, []frontier.Item{pageItem(u, parent.scope, parent.depth+1, -1)})
+		}
 	case parent.depth < c.cfg.Depth && c.claimPage(u):
 		c.pushPage(c.runCtx, pageJob{u: u, scope: parent.scope, depth: parent.depth + 1, seed: -1})
 	}
@@ -392,7 +397,7 @@ func (c *crawl) redirect(req *http.Request, via []*http.Request) error {
 		}
 		j.ch.err = fmt.Errorf("redirect loop: %s redirects back to %s", from, next)
 		return j.ch.err
-	case !j.inChain[next.String()] && !c.claim(next):
+	case !j.inChain[next.String()] && !c.claimHop(j.run, next):
 		return http.ErrUseLastResponse
 	}
 	j.inChain[next.String()] = true

@@ -79,6 +79,16 @@ type Config struct {
 	// Browser loads pages in headless Chromium (--browser, --browser=auto).
 	Browser BrowserConfig
 
+	// Frontier, when set, is the run's shared frontier (--frontier): this
+	// process is one worker of a run that many share, RunID being that
+	// run's (frontier.JoinRun agrees on it). Pages and requisites then come
+	// from the frontier rather than from this process's lanes and pool;
+	// without it the engine runs on its own (shared.go).
+	Frontier Frontier
+	// Worker is this worker's name in Frontier, also in its WARC files'
+	// names; "" = DefaultWorker().
+	Worker string
+
 	// RobotsTimeout bounds the fetch of one robots.txt in all (attempts,
 	// pauses and redirects); 0 means DefaultRobotsTimeout. Never more than
 	// Limits.Timeout.
@@ -128,6 +138,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--browser-timeout %s: must be positive", c.Browser.Timeout)
 	case c.MaxFileSize < 1<<20:
 		return fmt.Errorf("WARC file size %d: must be at least 1 MiB", c.MaxFileSize)
+	}
+	if c.Frontier != nil {
+		switch {
+		case c.RunID == "":
+			return errors.New("a shared frontier needs the run ID its workers agreed on")
+		case c.Resume:
+			return errors.New("a run on a shared frontier is carried on by its frontier, not resumed")
+		case c.Browser.Mode == BrowserAuto:
+			return errors.New("--browser=auto is not supported with --frontier yet (--browser is)")
+		}
 	}
 	if _, err := ParseScope(string(c.Scope)); err != nil {
 		return err

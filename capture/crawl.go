@@ -16,6 +16,7 @@ import (
 
 	"github.com/gocolly/colly/v2"
 
+	"github.com/vellumhq/vellum/capture/frontier"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/layout"
@@ -57,6 +58,8 @@ type crawl struct {
 	idx      priorIndex
 	prior    record.PriorFunc        // latest capture of a URL by another run
 	front    *index.FrontierWriter   // the run's claimed and finished URLs, for resuming; nil for an ad-hoc capture
+	flush    func() error            // hands the records written so far to the files (FileWriter.Sync)
+	lease    *lease                  // this worker's on a shared frontier; nil otherwise
 	changes  *syncList[index.Change] // page changes, when there is no frontier to keep them
 	problems *problemLog             // URLs skipped or failed
 	archive  *archived               // a resumed run's own captures; nil otherwise
@@ -94,9 +97,23 @@ type crawl struct {
 // Run captures the seeds (and, by cfg, their requisites and linked pages)
 // into cfg.Archive. Seeds that fail are reported in the Result; the error is
 // for a run that could not happen at all (an unwritable archive, say).
-func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
+func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error) {
+	if cfg.Frontier != nil {
+		// Its files closed (or never opened), the worker leaves the run,
+		// as it joined it, whatever happened.
+		defer func() {
+			err = errors.Join(err, cfg.Frontier.Leave(context.WithoutCancel(ctx), cfg.worker()))
+		}()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	var held *lease // this worker's lease on a shared frontier
+	if cfg.Frontier != nil {
+		if held, err = keepLease(ctx, cfg.Frontier, cfg.worker()); err != nil {
+			return nil, err
+		}
+		defer held.end() // before the deferred Leave
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -114,7 +131,6 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		defer x.Close()
 		idx = x
 	}
-	var err error
 	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx); err != nil {
 		return nil, err
 	}
@@ -141,7 +157,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	fw, err := warc.NewFileWriter(warc.FileWriterConfig{
 		Root:     cfg.Archive,
 		Dir:      layout.Day,
-		Prefix:   cfg.RunID,
+		Prefix:   cfg.warcPrefix(),
 		MaxSize:  cfg.MaxFileSize,
 		Warcinfo: warcinfo(cfg),
 		OnCreate: batch.FileOpened,
@@ -168,6 +184,8 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 		rec:      record.NewRecorder(fw, batchIndex{batch}),
 		idx:      idx,
 		front:    book.front,
+		flush:    fw.Sync,
+		lease:    held,
 		changes:  book.changes,
 		problems: book.missed,
 		archive:  book.archive,
@@ -214,6 +232,7 @@ func Run(ctx context.Context, cfg Config, seeds []string) (*Result, error) {
 	c.pageT.CloseIdleConnections()
 	c.reqT.CloseIdleConnections()
 	closeErr := errors.Join(c.stoppedBy(), fw.Close(), batch.Close())
+	c.markElsewhere()
 	res.Seeds = c.seeds
 	res.Stats = c.stats.snapshot()
 	if err := book.finish(context.WithoutCancel(ctx), res, ctx.Err() != nil, closeErr); err != nil {
@@ -236,6 +255,7 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 	c.failMu.Unlock()
 	c.runCtx = ctx
 	c.seeds = make([]SeedResult, len(seeds))
+	var shared []frontier.Item // the seeds, for a shared frontier
 	for i, s := range seeds {
 		c.seeds[i].Seed = s
 		u, err := ParseSeed(s)
@@ -248,6 +268,10 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 		if !c.claim(u) {
 			continue // listed twice: it shares the first listing's result
 		}
+		if c.cfg.Frontier != nil {
+			shared = append(shared, pageItem(u, u, 0, i))
+			continue
+		}
 		c.seenMu.Lock()
 		c.pages++ // seeds count toward MaxPages (and are always captured)
 		c.seenMu.Unlock()
@@ -257,19 +281,23 @@ func (c *crawl) run(ctx context.Context, seeds []string, resume []index.Frontier
 	for range c.cfg.Parsers {
 		c.spawn(func() { c.parseLoop(ctx) })
 	}
-	for range c.cfg.Workers {
-		c.spawn(func() { c.requisiteLoop(ctx) })
-	}
 	if c.cfg.OnProgress != nil {
 		c.spawn(func() { c.progressLoop(ctx) })
 	}
-	go func() {
-		c.work.Wait()
-		close(c.done)
-	}()
-	select {
-	case <-c.done:
-	case <-ctx.Done():
+	if c.cfg.Frontier != nil {
+		c.runShared(ctx, shared)
+	} else {
+		for range c.cfg.Workers {
+			c.spawn(func() { c.requisiteLoop(ctx) })
+		}
+		go func() {
+			c.work.Wait()
+			close(c.done)
+		}()
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+		}
 	}
 	cancel()
 	c.workers.Wait()
@@ -404,6 +432,9 @@ func warcinfo(cfg Config) warc.Header {
 		h.Add("operator", cfg.Operator)
 	}
 	h.Add("hostname", host)
+	if cfg.Frontier != nil {
+		h.Add("worker", cfg.worker())
+	}
 	h.Add("robots", robots)
 	h.Add("http-header-user-agent", cfg.UserAgent)
 	return h

@@ -97,7 +97,9 @@ func startRun(ctx context.Context, idx runIndex, cfg Config, seeds []string) (_ 
 	}
 	// Only a job's runs can be resumed (`vellum run` finds them by job):
 	// an ad-hoc capture keeps no frontier, only its page changes.
-	if cfg.Job != "" {
+	// A run on a shared frontier has its frontier there, and keeps its
+	// changes as an ad-hoc capture does.
+	if cfg.Job != "" && cfg.Frontier == nil {
 		b.front = idx.NewFrontierWriter(b.run.ID, seq)
 	} else {
 		b.changes = &syncList[index.Change]{}

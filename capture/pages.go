@@ -13,6 +13,7 @@ import (
 
 	"github.com/vellumhq/vellum/capture/browser"
 	"github.com/vellumhq/vellum/capture/extract"
+	"github.com/vellumhq/vellum/capture/frontier"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 	"github.com/vellumhq/vellum/internal/pause"
@@ -32,6 +33,7 @@ type pageJob struct {
 	// staticMeta is the metadata of the page's static capture, written only
 	// when the browser fails it: one metadata record a page.
 	staticMeta *pendingMeta
+	claim      *frontier.Claim // the page's claim on a shared frontier; nil otherwise
 }
 
 // pendingMeta is a metadata record not written yet: the browser's capture
@@ -214,6 +216,7 @@ func (c *crawl) finishPageJob(ctx context.Context, j pageJob) {
 		c.finish()
 		return
 	}
+	c.doneShared(ctx, j.claim)
 	c.finishPage()
 }
 
@@ -270,13 +273,23 @@ func (c *crawl) parsePage(ctx context.Context, p parseItem) *index.Change {
 	links := page.Links()
 	c.queueRequisites(ctx, links.Requisites, pageURL)
 	if p.job.depth < c.cfg.Depth && !p.job.again {
+		var found []frontier.Item // for a shared frontier, added at once
 		for _, s := range links.Outlinks {
 			u, ok := parseLink(s)
-			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.follows(u) || !c.claimPage(u) {
+			if !ok || !c.cfg.Scope.Contains(p.job.scope, u) || !c.follows(u) {
 				continue
 			}
-			c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
+			if c.cfg.Frontier != nil { // its visited set and budget decide; ours only saves asking twice
+				if c.claim(u) {
+					found = append(found, pageItem(u, p.job.scope, p.job.depth+1, -1))
+				}
+				continue
+			}
+			if c.claimPage(u) {
+				c.pushPage(ctx, pageJob{u: u, scope: p.job.scope, depth: p.job.depth + 1, seed: -1})
+			}
 		}
+		c.share(ctx, found)
 	}
 	if !fresh {
 		return c.classify(ctx, p.ch, nil)

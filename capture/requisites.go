@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vellumhq/vellum/capture/extract"
+	"github.com/vellumhq/vellum/capture/frontier"
 	"github.com/vellumhq/vellum/capture/record"
 	"github.com/vellumhq/vellum/index"
 )
@@ -21,9 +22,14 @@ type reqJob struct {
 
 // queueRequisites queues the URLs a page or stylesheet needs, each once per run.
 func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url.URL) {
+	var shared []frontier.Item // for a shared frontier, added at once
 	for _, s := range urls {
 		u, ok := parseLink(s)
 		if !ok || c.excluded(u) || !c.claim(u) {
+			continue
+		}
+		if c.cfg.Frontier != nil {
+			shared = append(shared, frontier.Item{URL: u.String(), Kind: frontier.Requisite, Seed: -1, Referer: referer.String()})
 			continue
 		}
 		if c.front != nil {
@@ -33,6 +39,7 @@ func (c *crawl) queueRequisites(ctx context.Context, urls []string, referer *url
 		c.stats.queued.Add(1)
 		c.reqs.push(reqJob{u: u, referer: referer.String()})
 	}
+	c.share(ctx, shared)
 }
 
 // requisiteLoop fetches requisites; their transport keeps each host to

@@ -71,6 +71,7 @@ type SeedResult struct {
 	Redirects  int
 	BytesTotal int64
 	Browser    string // why the seed was loaded in the browser ("asked" with --browser); "" when it was not
+	Elsewhere  bool   // on a shared frontier: another worker of the run fetched it (this one has no result)
 }
 
 // OK reports whether the seed was archived whole with a non-error status.
@@ -99,6 +100,9 @@ func (r SeedResult) LineAt(replayBase string) string {
 	}
 	if errors.Is(r.Err, ErrExcluded) {
 		return fmt.Sprintf("SKIPPED %s: %v", r.Seed, r.Err)
+	}
+	if r.Elsewhere {
+		return fmt.Sprintf("ok     %s  captured by another worker of the run", r.Seed)
 	}
 	if r.Err != nil {
 		if r.Timestamp != "" {

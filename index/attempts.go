@@ -28,8 +28,10 @@ import (
 // they are: their repeated captures of a URL may be days apart.
 
 // vellumFile matches the name of a WARC file Vellum wrote; its group is the
-// run ID (capture.NewRunID).
-var vellumFile = regexp.MustCompile(`^(\d{8}T\d{6}Z-[0-9a-f]+)-\d{5}\.warc(?:\.gz)?$`)
+// run ID (capture.NewRunID). A worker of a run on a shared frontier puts
+// its name (letters, digits, dots, dashes) between the run ID and the
+// serial.
+var vellumFile = regexp.MustCompile(`^(\d{8}T\d{6}Z-[0-9a-f]+)(?:-[A-Za-z0-9.-]+)?-\d{5}\.warc(?:\.gz)?$`)
 
 // runOfFile is the ID of the run that wrote a WARC file (a path relative to
 // the archive), or "" for a file not named by Vellum.

@@ -240,3 +240,20 @@ func TestCapturesOfRunAreTheFinalAttempts(t *testing.T) {
 		t.Errorf("captures of the run: %+v, want the whole 503 alone", caps)
 	}
 }
+
+// TestRunOfFile: the run ID is read out of Vellum's file names, with or
+// without a worker's name (a run on a shared frontier); other names have
+// none.
+func TestRunOfFile(t *testing.T) {
+	for name, want := range map[string]string{
+		runA: "20261206T010000Z-aaaa",
+		"warcs/2026/12/06/20261206T010000Z-aaaa-node-1.example-4242-00003.warc.gz": "20261206T010000Z-aaaa",
+		"warcs/2026/12/06/20261206T010000Z-aaaa-w1-00000.warc":                     "20261206T010000Z-aaaa",
+		"warcs/imported/0123456789abcdef/crawl-00001.warc.gz":                      "",
+		"warcs/2026/12/06/20261206T010000Z-aaaa-w_1-00000.warc.gz":                 "",
+	} {
+		if got := RunOfFile(name); got != want {
+			t.Errorf("RunOfFile(%s) = %q, want %q", name, got, want)
+		}
+	}
+}

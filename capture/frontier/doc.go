@@ -12,6 +12,9 @@
 // says Ended: nothing queued, nothing claimed, every worker has Left (its
 // WARC files closed).
 //
+// JoinRun is how workers agree on the run: the first to start a piece of
+// work (a job, a capture's seeds) records a run ID, the others join it.
+//
 // Redis (NewRedis, go-redis) is the implementation for a cluster: every
 // step is one Lua script, so the state is Redis's alone and workers hold no
 // coordination of their own. Its CollyStorage is Colly's storage interface

@@ -52,6 +52,7 @@ func (o Options) withDefaults() Options {
 // Redis is a run's frontier in Redis, shared by every worker of the run.
 type Redis struct {
 	c      redis.UniversalClient
+	runID  string
 	prefix string
 	opts   Options
 	log    *slog.Logger
@@ -62,7 +63,7 @@ type Redis struct {
 // workers (processes) each make their own for the same run.
 func NewRedis(c redis.UniversalClient, runID string, opts Options) *Redis {
 	opts = opts.withDefaults()
-	return &Redis{c: c, prefix: Prefix(runID), opts: opts, log: opts.Log.With("component", "frontier", "run", runID)}
+	return &Redis{c: c, runID: runID, prefix: Prefix(runID), opts: opts, log: opts.Log.With("component", "frontier", "run", runID)}
 }
 
 // Prefix is the start of every key of runID's frontier. The braces make

@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
@@ -25,6 +26,7 @@ func newCaptureCmd() *cobra.Command {
 	var include, exclude []string
 	var browserMode string
 	var noProgress bool
+	var ff frontierFlags
 	keepLocal := true
 	cmd := &cobra.Command{
 		Use:   "capture [flags] URL...",
@@ -77,6 +79,13 @@ func newCaptureCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			var shared *redis.Client
+			if ff.url != "" {
+				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
+					return err
+				}
+				defer shared.Close()
+			}
 			rem, err := parseRemote(remoteFlag)
 			if err != nil {
 				return err
@@ -115,6 +124,14 @@ func newCaptureCmd() *cobra.Command {
 			stopProfiles, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
 				return &exitError{2, err.Error()}
+			}
+			if shared != nil { // joined last: a worker that joins the run starts its part at once
+				f, err := ff.join(cmd.Context(), shared, captureWork(cfg, seeds), cfg.MaxPages, logger)
+				if err != nil {
+					stopProfiles()
+					return err
+				}
+				joined(f)(&cfg)
 			}
 			res, err := capture.Run(cmd.Context(), cfg, seeds)
 			prog.finish()
@@ -168,6 +185,7 @@ func newCaptureCmd() *cobra.Command {
 	f.StringVar(&remoteFlag, "remote", "", "also upload to this S3-compatible store, s3://bucket/prefix (endpoint and keys from AWS_*)")
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	addIndexFlag(f, &indexFlag)
+	ff.add(f)
 	f.StringVar(&replayBase, "replay-url", replayBase, "base URL of vellum serve, for the replay URLs printed")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")

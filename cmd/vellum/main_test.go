@@ -97,8 +97,9 @@ func independentVerify(t *testing.T, path string) (valid bool, output string) {
 	return res.Valid() && res.Records > 0, res.String()
 }
 
-// cliWARC is the name of a WARC file the CLI writes: <run id>-<serial>.warc.gz.
-var cliWARC = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{4}-\d{5}\.warc\.gz$`)
+// cliWARC is the name of a WARC file the CLI writes: <run id>-<serial>.warc.gz
+// (<run id>-<worker>-<serial>.warc.gz on a shared frontier).
+var cliWARC = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{4}(?:-[A-Za-z0-9.-]+)?-\d{5}\.warc\.gz$`)
 
 var verifiedAtEnd sync.Map // test name and archive → the check is registered
 

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/vellumhq/vellum/capture"
@@ -17,6 +20,7 @@ func newRunCmd() *cobra.Command {
 	var jobsFile, logLevel, indexFlag string
 	r := &jobs.Runner{Archive: "archive", ReplayBase: "http://127.0.0.1:8080", KeepLocal: true, Uploads: startJobUploads}
 	var noProgress bool
+	var ff frontierFlags
 	cmd := &cobra.Command{
 		Use:   "run --jobs FILE [JOB...]",
 		Short: "Run the named jobs of a jobs file (all when none is named) once, now",
@@ -59,9 +63,16 @@ func newRunCmd() *cobra.Command {
 			r.Log, r.Out = logger, cmd.OutOrStdout()
 			r.Report = func(res *capture.Result) { printRun(cmd.OutOrStdout(), r.ReplayBase, res) }
 			r.Progress = func() jobs.Progress { return runProgress{newProgress(con, logger)} }
+			var shared *redis.Client
+			if ff.url != "" {
+				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
+					return err
+				}
+				defer shared.Close()
+			}
 			failed := 0
 			for _, j := range jobList {
-				res, err := r.Run(cmd.Context(), j)
+				res, err := runJob(cmd.Context(), r, j, &ff, shared, logger)
 				if cmd.Context().Err() != nil {
 					return &exitError{130, "run interrupted; its WARC files are closed and valid, and `vellum run --resume` carries it on"}
 				}
@@ -86,10 +97,24 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&r.Remote, "remote", "", "upload to this S3-compatible store, s3://bucket/prefix (overrides the jobs' remote)")
 	f.BoolVar(&r.KeepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	addIndexFlag(f, &indexFlag)
+	ff.add(f)
 	f.StringVar(&r.ReplayBase, "replay-url", r.ReplayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")
 	return cmd
+}
+
+// runJob runs one job: here alone, or with --frontier as a worker of the
+// job's run that is going on across the cluster (or a new one).
+func runJob(ctx context.Context, r *jobs.Runner, j jobs.Job, ff *frontierFlags, shared *redis.Client, log *slog.Logger) (*capture.Result, error) {
+	if shared == nil {
+		return r.Run(ctx, j)
+	}
+	f, err := ff.join(ctx, shared, "job:"+j.Name, j.MaxPages, log.With("job", j.Name))
+	if err != nil {
+		return nil, err
+	}
+	return r.RunWith(ctx, j, joined(f))
 }
 
 // runProgress shows a job's run on the console.
