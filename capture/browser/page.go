@@ -352,7 +352,10 @@ func (t *tab) screenshot(ctx context.Context) ([]byte, error) {
 // before the load event hold that event back, and the quiet period runs
 // from the last of them either way.
 const scrollScript = `(async () => {
-  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  // Timers of Vellum's own where settleScript runs: the page's pending
+  // timers are what tells a settled page (settle.go).
+  const hook = globalThis.` + settleHook + `;
+  const sleep = hook ? hook.sleep : ms => new Promise(r => setTimeout(r, ms));
   // The start of the next frame, or 50 ms where frames do not come.
   const frame = () => Promise.race([new Promise(r => requestAnimationFrame(() => r())), sleep(50)]);
   const height = () => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);

@@ -85,6 +85,8 @@ const settleScript = `(() => {
   // busy machine draws frames late, and a late frame must not be taken for
   // one drawn; where frames do not come at all, a second stands for one.
   const frame = () => new Promise(r => { raf ? raf.call(g, () => r()) : 0; st.call(g, r, 1000); });
+  // sleep: a timer of Vellum's own (scrollScript's), not counted as the page's.
+  const sleep = ms => new Promise(r => st.call(g, r, ms));
   // pending: why the page may still fetch, "" when nothing says it will.
   const pending = within => {
     if (document.readyState !== "complete") return "the document loading";
@@ -99,7 +101,7 @@ const settleScript = `(() => {
     for (const m of document.querySelectorAll("video, audio")) if (!m.paused) return "playing media";
     return "";
   };
-  Object.defineProperty(g, "` + settleHook + `", {value: {frame, pending}});
+  Object.defineProperty(g, "` + settleHook + `", {value: {frame, sleep, pending}});
 })()`
 
 // settleCheck (a format: %d is Options.Quiet in ms) waits three frames and
