@@ -356,8 +356,10 @@ const scrollScript = `(async () => {
   // timers are what tells a settled page (settle.go).
   const hook = globalThis.` + settleHook + `;
   const sleep = hook ? hook.sleep : ms => new Promise(r => setTimeout(r, ms));
-  // The start of the next frame, or 50 ms where frames do not come.
-  const frame = () => Promise.race([new Promise(r => requestAnimationFrame(() => r())), sleep(50)]);
+  // The start of the next frame drawn (a busy machine draws late, and a
+  // step taken before its frame is skipped by the page's observers), or a
+  // while where frames do not come.
+  const frame = hook ? hook.frame : () => Promise.race([new Promise(r => requestAnimationFrame(() => r())), sleep(50)]);
   const height = () => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
   await frame();
   for (let i = 0, y = 0; i < 200 && y < height() - innerHeight; i++) {
