@@ -44,6 +44,12 @@ type Runner struct {
 	// would write WARC files of the same names.
 	Shared bool
 
+	// Join, when set, makes each scheduled run of a job (RunAndLog) this
+	// machine's part of the job's one run across a cluster: it is called
+	// as the run starts, and what it returns sets the run's capture
+	// settings (the shared frontier's run and worker).
+	Join func(ctx context.Context, j Job) (func(*capture.Config), error)
+
 	Log *slog.Logger // nil = no log
 
 	// Uploads starts the upload of a run's files when the run has a remote;
@@ -294,7 +300,16 @@ func (r *Runner) RunAndLog(ctx context.Context, j Job) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	res, err := r.Run(ctx, j)
+	var res *capture.Result
+	var err error
+	if r.Join == nil {
+		res, err = r.Run(ctx, j)
+	} else {
+		var set func(*capture.Config)
+		if set, err = r.Join(ctx, j); err == nil {
+			res, err = r.RunWith(ctx, j, set)
+		}
+	}
 	switch {
 	case err != nil:
 		log.Error("run failed", "job", j.Name, "err", oneline.Of(err))

@@ -18,7 +18,8 @@ import (
 	"github.com/vellumhq/vellum/internal/oneline"
 )
 
-// frontierFlags are --frontier and its hidden lease, on capture and run.
+// frontierFlags are --frontier and its hidden lease, on capture, run and
+// serve (whose scheduled runs it shares).
 type frontierFlags struct {
 	url   string
 	lease time.Duration

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -33,6 +34,7 @@ func newServeCmd() *cobra.Command {
 	private := false
 	captureWorkers, captureQueue := 2, 100
 	captureDelay := capture.DefaultConfig().Delay
+	var ff frontierFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Replay the archive in a browser at Wayback-style URLs",
@@ -91,6 +93,16 @@ func newServeCmd() *cobra.Command {
 			}
 			if err := checkIndexFlag(indexFlag, rem != nil, true); err != nil {
 				return err
+			}
+			var frontierClient *redis.Client
+			if ff.url != "" {
+				if len(jobList) == 0 {
+					return &exitError{2, "--frontier: serve shares the runs of its --jobs; give --jobs FILE"}
+				}
+				if frontierClient, err = ff.dial(ctx, logger); err != nil {
+					return err
+				}
+				defer frontierClient.Close()
 			}
 			browserCfg.Flags = chromiumFlags()
 			// One runner for the scheduled jobs and the captures asked for
@@ -203,6 +215,18 @@ func newServeCmd() *cobra.Command {
 					ui.Close()
 					return &exitError{2, err.Error()}
 				}
+				if frontierClient != nil {
+					// Each turn fires on one scheduler node of the cluster,
+					// whose run the workers of the job join.
+					sched.TurnLock = jobs.NewRedisTurnLock(frontierClient)
+					runner.Join = func(ctx context.Context, j jobs.Job) (func(*capture.Config), error) {
+						f, err := ff.join(ctx, frontierClient, "job:"+j.Name, j.MaxPages, logger.With("job", j.Name))
+						if err != nil {
+							return nil, err
+						}
+						return joined(f), nil
+					}
+				}
 				node.Schedule(sched) // node.Close shuts it down
 				for _, name := range sched.Jobs() {
 					logger.Info("job scheduled", "job", name, "next", sched.NextRun(name))
@@ -230,6 +254,7 @@ func newServeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	addBrowserFlags(f, &browserCfg, nil)
+	ff.add(f)
 	f.StringVar(&archive, "archive", archive, "archive directory")
 	f.StringVar(&addr, "addr", addr, "address of the UI (and of content, with --unsafe-single-origin)")
 	f.StringVar(&contentAddr, "content-addr", "", "address archived content is served from, its own origin (default: --addr's host, next port)")
