@@ -59,6 +59,14 @@ func newClusterSite(t *testing.T, pages int) *clusterSite {
 	return s
 }
 
+// setTrap sets the trap (under the lock its reads take: the site's
+// handlers are running already).
+func (s *clusterSite) setTrap(ua string, after int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trapUA, s.trapAfter = ua, after
+}
+
 // open lets a trapped request go.
 func (s *clusterSite) open() {
 	select {

@@ -84,7 +84,7 @@ var summaryRun = regexp.MustCompile(`(?m)^run (\S+) `)
 func TestFrontierWorkersShareOneRun(t *testing.T) {
 	rd := redistest.Start(t)
 	site := newClusterSite(t, 120)
-	site.trapUA, site.trapAfter = "victim", 30
+	site.setTrap("victim", 30)
 	const delay = 50 * time.Millisecond
 	redisURL := "redis://" + rd.Addr + "/0"
 	args := []string{"--frontier", redisURL, "--frontier-lease", "4s", "--delay", delay.String(), "--depth", "10",
@@ -96,7 +96,7 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 	select {
 	case <-site.trapped:
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("the victim worker never fetched a page after the first %d\nstderr:\n%s", site.trapAfter, victim.err.String())
+		t.Fatalf("the victim worker never fetched a page after the first ones\nstderr:\n%s", victim.err.String())
 	}
 	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 func TestFrontierWorkerInterrupted(t *testing.T) {
 	rd := redistest.Start(t)
 	site := newClusterSite(t, 30)
-	site.trapUA, site.trapAfter = "victim", 5
+	site.setTrap("victim", 5)
 	args := []string{"--frontier", "redis://" + rd.Addr + "/0", "--frontier-lease", "10m", "--delay", "20ms", "--depth", "10",
 		site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
 	victim := startWorker(t, "victim", args...)
@@ -181,7 +181,7 @@ func TestFrontierWorkerInterrupted(t *testing.T) {
 	select {
 	case <-site.trapped:
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("the victim worker never fetched a page after the first %d\nstderr:\n%s", site.trapAfter, victim.err.String())
+		t.Fatalf("the victim worker never fetched a page after the first ones\nstderr:\n%s", victim.err.String())
 	}
 	if err := victim.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# The workers part of bench/scale.sh (sourced by it, after the set-up): the same site, PAGES articles,
+# served by nginx on HOSTS loopback addresses (127.0.0.1 … 127.0.0.HOSTS, one port), captured at --depth 1
+# --delay DELAY by 1, 2 and 3 `vellum capture --frontier` workers at once, each set of workers one run on a
+# private redis-server emptied between the sets. URLs/s: requests nginx served over the wall time from the
+# first worker's start to the last one's exit; CPU: the workers' user + system time (GNU time).
+
+say "building .bin/benchsite; writing the site"
+go build -o .bin/benchsite ./bench/benchsite
+.bin/benchsite -write "$tmp/www" -pages "$PAGES" >/dev/null
+
+# start_nginx_hosts: nginx serving $tmp/www on 127.0.0.1..HOSTS at one free port. Sets nginx_pid,
+# nginx_port and nginx_log.
+start_nginx_hosts() {
+	local ng=$tmp/nginx-hosts listens i
+	mkdir -p "$ng"
+	nginx_log=$ng/access.log
+	local -a as=()
+	if [[ $(id -u) == 0 ]]; then
+		chown -R nobody:nogroup "$ng"
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	fi
+	for _ in $(seq 20); do
+		nginx_port=$(free_port)
+		listens=
+		for ((i = 1; i <= HOSTS; i++)); do listens+="listen 127.0.0.$i:$nginx_port; "; done
+		cat >"$ng/nginx.conf" <<-EOF
+			daemon off;
+			worker_processes 2;
+			pid $ng/nginx.pid;
+			error_log $ng/error.log warn;
+			events { worker_connections 4096; }
+			http {
+			    include /etc/nginx/mime.types;
+			    default_type application/octet-stream;
+			    log_format scale '\$status \$host \$request_uri';
+			    access_log $nginx_log scale;
+			    sendfile on;
+			    keepalive_requests 100000000;
+			    gzip on;
+			    gzip_types text/css text/plain application/javascript application/json;
+			    client_body_temp_path $ng/tmp-body;
+			    proxy_temp_path $ng/tmp-proxy;
+			    fastcgi_temp_path $ng/tmp-fastcgi;
+			    uwsgi_temp_path $ng/tmp-uwsgi;
+			    scgi_temp_path $ng/tmp-scgi;
+			    server { $listens root $tmp/www; index index.html; }
+			}
+		EOF
+		"${as[@]}" /usr/sbin/nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >"$ng/stdout" 2>&1 &
+		nginx_pid=$!
+		for _ in $(seq 50); do
+			if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.$HOSTS:$nginx_port/robots.txt" 2>/dev/null; then
+				return 0
+			fi
+			kill -0 "$nginx_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_pid "$nginx_pid"
+		nginx_pid=
+		grep -q 'Address already in use' "$ng/error.log" "$ng/stdout" 2>/dev/null || {
+			cat "$ng/error.log" "$ng/stdout" >&2 2>/dev/null || true
+			die "nginx did not start"
+		}
+	done
+	die "nginx found no free port in 20 tries"
+}
+
+# start_redis: a private redis-server on a free loopback port, no persistence. Sets redis_pid, redis_url.
+start_redis() {
+	local port
+	for _ in $(seq 10); do
+		port=$(free_port)
+		redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$tmp" >"$tmp/redis.log" 2>&1 &
+		redis_pid=$!
+		for _ in $(seq 50); do
+			if [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]]; then
+				redis_url=redis://127.0.0.1:$port/0
+				return 0
+			fi
+			kill -0 "$redis_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_pid "$redis_pid"
+		redis_pid=
+	done
+	die "redis-server did not start: $(tail -3 "$tmp/redis.log")"
+}
+
+start_nginx_hosts
+start_redis
+seeds=()
+for ((i = 1; i <= HOSTS; i++)); do seeds+=("http://127.0.0.$i:$nginx_port/"); done
+out ""
+out "workers: bench/benchsite, $PAGES articles on each of $HOSTS hosts (127.0.0.1-$HOSTS:$nginx_port, nginx, gzip), vellum capture --depth 1 --delay $DELAY --frontier (a private redis-server) at $(git rev-parse --short HEAD)"
+out "$(printf '%-8s %8s %8s %9s %10s %12s  %s' workers URLs 'wall s' 'URLs/s' 'x 1 worker' 'CPU ms/URL' 'exit codes')"
+one=
+for n in 1 2 3; do
+	redis-cli -u "$redis_url" flushall >/dev/null
+	: >"$nginx_log"
+	pids=() codes=()
+	t0=$EPOCHREALTIME
+	for ((w = 1; w <= n; w++)); do
+		/usr/bin/time -f '%U %S' -o "$tmp/time-$n-$w" .bin/vellum capture --archive "$tmp/w$n-$w" --depth 1 --delay "$DELAY" \
+			--frontier "$redis_url" --no-progress --log-level warn "${seeds[@]}" >"$tmp/out-$n-$w" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		code=0
+		wait "$p" || code=$?
+		codes+=("$code")
+	done
+	t1=$EPOCHREALTIME
+	urls=$(wc -l <"$nginx_log")
+	cpu=$(cat "$tmp"/time-$n-* | awk '{s += $1 + $2} END {print s}')
+	rate=$(awk -v u="$urls" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", u / (b - a)}')
+	[[ -n $one ]] || one=$rate
+	out "$(printf '%-8s %8d %8.2f %9s %10s %12s  %s' "$n" "$urls" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$rate" \
+		"$(awk -v r="$rate" -v o="$one" 'BEGIN {printf "%.2f", r / o}')" "$(awk -v c="$cpu" -v u="$urls" 'BEGIN {printf "%.3f", 1000 * c / u}')" "${codes[*]}")"
+done
+out "$(awk -v r="$rate" -v o="$one" 'BEGIN {printf "3 workers / 1 worker URLs/s  %.2f   target: >= 2.50 (%s)", r / o, (r / o >= 2.5 ? "met" : "NOT met")}')"
+out "ceiling of politeness: $HOSTS hosts at one page per ${DELAY}s each = $(awk -v h="$HOSTS" -v d="$DELAY" 'BEGIN {printf "%.0f", h / d}') pages/s across the cluster, however many workers"
+stop_pid "$nginx_pid"
+nginx_pid=
+stop_pid "$redis_pid"
+redis_pid=
