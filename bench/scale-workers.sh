@@ -101,14 +101,18 @@ for n in 1 2 3; do
 	pids=() codes=()
 	t0=$EPOCHREALTIME
 	for ((w = 1; w <= n; w++)); do
-		/usr/bin/time -f '%U %S' -o "$tmp/time-$n-$w" .bin/vellum capture --archive "$tmp/w$n-$w" --depth 1 --delay "$DELAY" \
+		/usr/bin/time -f '%U %S' -o "$tmp/time-$n-$w" .bin/vellum capture --archive "$tmp/w$n-$w" --depth 1 --delay "${DELAY}s" \
 			--frontier "$redis_url" --no-progress --log-level warn "${seeds[@]}" >"$tmp/out-$n-$w" 2>&1 &
+		sleep 0.2 # the first worker starts the run; the others join it
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do
 		code=0
 		wait "$p" || code=$?
 		codes+=("$code")
+	done
+	for f in "$tmp"/out-$n-*; do
+		[[ $(tail -c 2000 "$f") != *"vellum: "* ]] || say "$(basename "$f"): $(grep 'vellum: ' "$f" | tail -1)"
 	done
 	t1=$EPOCHREALTIME
 	urls=$(wc -l <"$nginx_log")
@@ -118,7 +122,7 @@ for n in 1 2 3; do
 	out "$(printf '%-8s %8d %8.2f %9s %10s %12s  %s' "$n" "$urls" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$rate" \
 		"$(awk -v r="$rate" -v o="$one" 'BEGIN {printf "%.2f", r / o}')" "$(awk -v c="$cpu" -v u="$urls" 'BEGIN {printf "%.3f", 1000 * c / u}')" "${codes[*]}")"
 done
-out "$(awk -v r="$rate" -v o="$one" 'BEGIN {printf "3 workers / 1 worker URLs/s  %.2f   target: >= 2.50 (%s)", r / o, (r / o >= 2.5 ? "met" : "NOT met")}')"
+out "$(awk -v r="$rate" -v o="$one" 'BEGIN {if (o <= 0) {print "3 workers / 1 worker URLs/s  -   target: >= 2.50 (NOT measured: no URLs)"; exit} printf "3 workers / 1 worker URLs/s  %.2f   target: >= 2.50 (%s)", r / o, (r / o >= 2.5 ? "met" : "NOT met")}')"
 out "ceiling of politeness: $HOSTS hosts at one page per ${DELAY}s each = $(awk -v h="$HOSTS" -v d="$DELAY" 'BEGIN {printf "%.0f", h / d}') pages/s across the cluster, however many workers"
 stop_pid "$nginx_pid"
 nginx_pid=

@@ -60,13 +60,13 @@ stop_postgres() {
 	pg_pid=
 }
 
-# as_nobody CMD...: runs CMD as nobody when we are root (PostgreSQL refuses root).
+# as_nobody CMD...: execs CMD as nobody when we are root (PostgreSQL refuses root). Call it in a
+# subshell, ( as_nobody … ) or ( as_nobody … ) &: then $! is the server itself, which a signal reaches.
 as_nobody() {
 	if [[ $(id -u) == 0 ]]; then
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
-	else
-		"$@"
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 	fi
+	exec "$@"
 }
 
 # start_postgres: a private server in $tmp/pg on a free loopback port, with
@@ -78,12 +78,12 @@ start_postgres() {
 	bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1)")
 	mkdir -p "$tmp/pg"
 	[[ $(id -u) == 0 ]] && chown nobody:nogroup "$tmp/pg"
-	as_nobody "$bin/initdb" -D "$tmp/pg/data" -U postgres --auth=trust -E UTF8 --locale=C >"$tmp/pg/initdb.log" 2>&1 ||
+	(as_nobody "$bin/initdb" -D "$tmp/pg/data" -U postgres --auth=trust -E UTF8 --locale=C) >"$tmp/pg/initdb.log" 2>&1 ||
 		die "initdb failed: $(tail -5 "$tmp/pg/initdb.log")"
 	for _ in $(seq 10); do
 		port=$(free_port)
-		as_nobody "$bin/postgres" -D "$tmp/pg/data" -p "$port" -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
-			-c synchronous_commit=off -c shared_buffers=256MB >"$tmp/pg/postgres.log" 2>&1 &
+		(as_nobody "$bin/postgres" -D "$tmp/pg/data" -p "$port" -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
+			-c synchronous_commit=off -c shared_buffers=256MB) >"$tmp/pg/postgres.log" 2>&1 &
 		pg_pid=$!
 		for _ in $(seq 100); do
 			if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
@@ -109,7 +109,7 @@ if has_part index; then
 	start_postgres
 	say "PostgreSQL on ${pg_url%%/bench*}; loading and measuring"
 	out ""
-	out "index: $N captures (bench/synthindex -n $N), $(as_nobody "$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sort -V | tail -1)")/postgres" --version) on loopback (synchronous_commit=off, shared_buffers=256MB), SQLite (WAL, synchronous=NORMAL) in a copy of the same vellum.db"
+	out "index: $N captures (bench/synthindex -n $N), $("$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sort -V | tail -1)")/postgres" --version) on loopback (synchronous_commit=off, shared_buffers=256MB), SQLite (WAL, synchronous=NORMAL) in a copy of the same vellum.db"
 	.bin/scaleindex -archive "$dir" -urls "$dir/urls.txt" -pg "$pg_url" | tee -a "$report"
 	read -r lw ll < <(awk '$1=="index" && $2=="sqlite" {print $6, $8}' "$report")
 	read -r pw pl < <(awk '$1=="index" && $2=="postgres" {print $6, $8}' "$report")
