@@ -87,7 +87,7 @@ field() { sed -n "s/.*\"$1\":\([0-9.eE+-]*\).*/\1/p" <<<"$2"; }
 # serving the same bytes. As nobody via setpriv when we are root.
 # Sets nginx_pid, nginx_addr and nginx_log.
 start_nginx_site() {
-	local www=$1 probe=${2:-/robots.txt} ng=$tmp/nginx port gzip=on
+	local www=$1 probe=${2:-/robots.txt} ng=$tmp/nginx port gzip=on listens i
 	mkdir -p "$ng"
 	nginx_log=$ng/access.log
 	local log="access_log $nginx_log bench;"
@@ -101,12 +101,15 @@ start_nginx_site() {
 	fi
 	for _ in $(seq 20); do
 		port=$((20000 + RANDOM % 40000))
+		# NGINX_HOSTS=N: the site on 127.0.0.1 to 127.0.0.N, one port (bench/scale.sh).
+		listens=
+		for ((i = 1; i <= ${NGINX_HOSTS:-1}; i++)); do listens+="listen 127.0.0.$i:$port; "; done
 		cat >"$ng/nginx.conf" <<-EOF
 			daemon off;
 			worker_processes 2;
 			pid $ng/nginx.pid;
 			error_log $ng/error.log warn;
-			events { worker_connections 1024; }
+			events { worker_connections 4096; }
 			http {
 			    include /etc/nginx/mime.types;
 			    default_type application/octet-stream;
@@ -127,7 +130,7 @@ start_nginx_site() {
 			    uwsgi_temp_path $ng/tmp-uwsgi;
 			    scgi_temp_path $ng/tmp-scgi;
 			    server {
-			        listen 127.0.0.1:$port;
+			        $listens
 			        root $www;
 			        index index.html;
 			    }

@@ -9,63 +9,6 @@ say "building .bin/benchsite; writing the site"
 go build -o .bin/benchsite ./bench/benchsite
 .bin/benchsite -write "$tmp/www" -pages "$PAGES" >/dev/null
 
-# start_nginx_hosts: nginx serving $tmp/www on 127.0.0.1..HOSTS at one free port. Sets nginx_pid,
-# nginx_port and nginx_log.
-start_nginx_hosts() {
-	local ng=$tmp/nginx-hosts listens i
-	mkdir -p "$ng"
-	nginx_log=$ng/access.log
-	local -a as=()
-	if [[ $(id -u) == 0 ]]; then
-		chown -R nobody:nogroup "$ng"
-		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-	fi
-	for _ in $(seq 20); do
-		nginx_port=$(free_port)
-		listens=
-		for ((i = 1; i <= HOSTS; i++)); do listens+="listen 127.0.0.$i:$nginx_port; "; done
-		cat >"$ng/nginx.conf" <<-EOF
-			daemon off;
-			worker_processes 2;
-			pid $ng/nginx.pid;
-			error_log $ng/error.log warn;
-			events { worker_connections 4096; }
-			http {
-			    include /etc/nginx/mime.types;
-			    default_type application/octet-stream;
-			    log_format scale '\$status \$host \$request_uri';
-			    access_log $nginx_log scale;
-			    sendfile on;
-			    keepalive_requests 100000000;
-			    gzip on;
-			    gzip_types text/css text/plain application/javascript application/json;
-			    client_body_temp_path $ng/tmp-body;
-			    proxy_temp_path $ng/tmp-proxy;
-			    fastcgi_temp_path $ng/tmp-fastcgi;
-			    uwsgi_temp_path $ng/tmp-uwsgi;
-			    scgi_temp_path $ng/tmp-scgi;
-			    server { $listens root $tmp/www; index index.html; }
-			}
-		EOF
-		"${as[@]}" /usr/sbin/nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >"$ng/stdout" 2>&1 &
-		nginx_pid=$!
-		for _ in $(seq 50); do
-			if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.$HOSTS:$nginx_port/robots.txt" 2>/dev/null; then
-				return 0
-			fi
-			kill -0 "$nginx_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop_pid "$nginx_pid"
-		nginx_pid=
-		grep -q 'Address already in use' "$ng/error.log" "$ng/stdout" 2>/dev/null || {
-			cat "$ng/error.log" "$ng/stdout" >&2 2>/dev/null || true
-			die "nginx did not start"
-		}
-	done
-	die "nginx found no free port in 20 tries"
-}
-
 # start_redis: a private redis-server on a free loopback port, no persistence. Sets redis_pid, redis_url.
 start_redis() {
 	local port
@@ -87,7 +30,8 @@ start_redis() {
 	die "redis-server did not start: $(tail -3 "$tmp/redis.log")"
 }
 
-start_nginx_hosts
+NGINX_HOSTS=$HOSTS start_nginx_site "$tmp/www"
+nginx_port=${nginx_addr##*:}
 start_redis
 seeds=()
 for ((i = 1; i <= HOSTS; i++)); do seeds+=("http://127.0.0.$i:$nginx_port/"); done
