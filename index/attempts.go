@@ -31,13 +31,23 @@ import (
 // run ID (capture.NewRunID). A worker of a run on a shared frontier puts
 // its name (letters, digits, dots, dashes) between the run ID and the
 // serial.
-var vellumFile = regexp.MustCompile(`^(\d{8}T\d{6}Z-[0-9a-f]+)(?:-[A-Za-z0-9.-]+)?-\d{5}\.warc(?:\.gz)?$`)
+var vellumFile = regexp.MustCompile(`^(\d{8}T\d{6}Z-[0-9a-f]+)(?:-([A-Za-z0-9.-]+))?-\d{5}\.warc(?:\.gz)?$`)
 
 // runOfFile is the ID of the run that wrote a WARC file (a path relative to
 // the archive), or "" for a file not named by Vellum.
 func runOfFile(name string) string {
 	if m := vellumFile.FindStringSubmatch(path.Base(name)); m != nil {
 		return m[1]
+	}
+	return ""
+}
+
+// WorkerOfFile is the worker of a run on a shared frontier that wrote a
+// WARC file (a path relative to the archive), or "" for a file a run on one
+// machine wrote, or one not named by Vellum.
+func WorkerOfFile(name string) string {
+	if m := vellumFile.FindStringSubmatch(path.Base(name)); m != nil {
+		return m[2]
 	}
 	return ""
 }

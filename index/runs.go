@@ -197,6 +197,36 @@ func (x *Index) CapturesOfRun(ctx context.Context, runID string) ([]Capture, err
 		AND superseded = 0 ORDER BY filename, offset`, runFilesFrom(runID), runFiles(runID))
 }
 
+// RunFile is a WARC file of a run, the worker that wrote it ("" on a
+// single machine) and how many of the run's captures it holds.
+type RunFile struct {
+	Name     string
+	Worker   string
+	Captures int64
+}
+
+// RunFiles returns the WARC files a run wrote that the index holds
+// captures of, in name order: on a shared frontier, which worker captured
+// what.
+func (x *Index) RunFiles(ctx context.Context, runID string) ([]RunFile, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT filename, count(*) FROM captures WHERE filename >= ? AND filename LIKE ? ESCAPE '\'
+		AND superseded = 0 GROUP BY filename ORDER BY filename`, runFilesFrom(runID), runFiles(runID))
+	if err != nil {
+		return nil, fmt.Errorf("index: files of run %s: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []RunFile
+	for rows.Next() {
+		var f RunFile
+		if err := rows.Scan(&f.Name, &f.Captures); err != nil {
+			return nil, fmt.Errorf("index: files of run %s: %w", runID, err)
+		}
+		f.Worker = WorkerOfFile(f.Name)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
 // ResponsesWithMetadata returns the record IDs of the responses a run wrote
 // a metadata record for.
 func (x *Index) ResponsesWithMetadata(ctx context.Context, runID string) (map[string]bool, error) {

@@ -92,6 +92,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	files, err := s.idx.RunFiles(r.Context(), id)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	order := map[string]int{index.ChangeChanged: 0, index.ChangeNew: 1, index.ChangeUnchanged: 2}
 	rows := make([]changeRow, 0, len(changes))
 	for _, c := range changes {
@@ -109,7 +114,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	slices.SortStableFunc(rows, func(a, b changeRow) int { return cmp.Compare(order[a.Change], order[b.Change]) })
 	s.render(w, http.StatusOK, "run.html", map[string]any{
 		"Title": "Run " + id, "Run": s.newRunRow(run), "Seeds": run.Seeds, "Error": run.Error, "Changes": rows,
-		"Resumes": run.Resumes, "Problems": problems,
+		"Resumes": run.Resumes, "Problems": problems, "Files": files, "Workers": slices.ContainsFunc(files, func(f index.RunFile) bool { return f.Worker != "" }),
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vellumhq/vellum/index"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // stripTags reduces a page to its text, one space between words.
@@ -55,5 +56,37 @@ func TestRunPageListsWhatItCounts(t *testing.T) {
 	runs := body(t, f.get(t, "/runs"))
 	if !strings.Contains(runs, "<th>Skipped</th>") || !strings.Contains(stripTags(runs), "4 0 0 B 1 2") {
 		t.Errorf("/runs does not show errors and skipped apart:\n%s", stripTags(runs))
+	}
+}
+
+// A run shared by workers (--frontier) shows which worker captured what:
+// each of its files with the worker that wrote it and its captures.
+func TestRunPageShowsWorkers(t *testing.T) {
+	f := newFixture(t, nil, Options{})
+	ctx := context.Background()
+	start := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	run := index.Run{ID: "20261125T080000Z-ab12", Seeds: []string{"http://news.example/"}, Started: start, Ended: start.Add(time.Minute), Status: index.RunOK}
+	if err := f.idx.SaveRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	var caps []index.Capture
+	for i, w := range []string{"alpha-1", "alpha-1", "beta-2"} {
+		u := "http://news.example/" + string(rune('a'+i)) + ".html"
+		key, _ := warc.SURT(u)
+		caps = append(caps, index.Capture{URLKey: key, Timestamp: "20261125080000", URL: u, Type: "response", MIME: "text/html",
+			Status: 200, Digest: "sha1:x", Length: 10, Offset: int64(i) * 100, Filename: "warcs/2026/11/25/" + run.ID + "-" + w + "-00000.warc.gz"})
+	}
+	if err := f.idx.Add(ctx, caps, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := stripTags(body(t, f.get(t, "/runs/"+run.ID)))
+	for _, want := range []string{
+		"Workers",
+		"alpha-1 warcs/2026/11/25/" + run.ID + "-alpha-1-00000.warc.gz 2",
+		"beta-2 warcs/2026/11/25/" + run.ID + "-beta-2-00000.warc.gz 1",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("run page lacks %q:\n%s", want, page)
+		}
 	}
 }

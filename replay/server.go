@@ -60,6 +60,7 @@ type Index interface {
 	Changes(ctx context.Context, runID, kind string) ([]index.Change, error)
 	FrontierChanges(ctx context.Context, runID string) ([]index.Change, error)
 	Problems(ctx context.Context, runID string) ([]index.Problem, error)
+	RunFiles(ctx context.Context, runID string) ([]index.RunFile, error)
 }
 
 var _ Index = (*index.Index)(nil)

@@ -347,3 +347,26 @@ func capturesOfRun(t *testing.T, x Index) {
 		t.Errorf("another run's capture is in CapturesOfRun")
 	}
 }
+
+// runFilesByWorker: the files of a run, each with the worker of a shared
+// frontier that wrote it (from its name) and the run's captures in it.
+func runFilesByWorker(t *testing.T, x Index) {
+	w1 := "warcs/2024/01/01/" + runA + "-host-a-12-00000.warc.gz"
+	w2 := "warcs/2024/01/02/" + runA + "-host-b.lan-7-00000.warc.gz"
+	add(t, x, []index.Capture{
+		capture(t, "http://example.com/a", "20240101100000", w1, 10),
+		capture(t, "http://example.com/b", "20240101100001", w1, 20),
+		capture(t, "http://example.com/c", "20240102100000", w2, 10),
+		capture(t, "http://example.com/d", "20240101100002", fileA, 10),
+		capture(t, "http://example.com/e", "20240601100000", fileB, 10),
+	}, nil)
+	files, err := x.RunFiles(ctx, runA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		got = append(got, fmt.Sprintf("%s %q %d", f.Name, f.Worker, f.Captures))
+	}
+	want(t, "RunFiles", strings.Join(got, "; "), fmt.Sprintf("%s \"\" 1; %s \"host-a-12\" 2; %s \"host-b.lan-7\" 1", fileA, w1, w2))
+}

@@ -23,6 +23,7 @@ type Index interface {
 	Latest(ctx context.Context, urlkey, url, notRun string) (index.Capture, bool, error)
 	ResponseWithDigest(ctx context.Context, digest, url string) (index.Capture, error)
 	CapturesOfRun(ctx context.Context, runID string) ([]index.Capture, error)
+	RunFiles(ctx context.Context, runID string) ([]index.RunFile, error)
 	HasCapturesUnder(ctx context.Context, prefix, notRun string) (bool, error)
 
 	// Pages.
@@ -78,6 +79,7 @@ func Run(t *testing.T, newIndex func(t *testing.T) Index) {
 		{"RetriedAttemptsShowTheFinalOne", attempts},
 		{"LatestForDeduplication", latest},
 		{"CapturesOfARun", capturesOfRun},
+		{"FilesOfARunByWorker", runFilesByWorker},
 		{"Pages", pages},
 		{"SearchNeedsEveryWord", searchWords},
 		{"SearchFiltersAndPaging", searchFilters},

@@ -213,6 +213,26 @@ func (x *Index) CapturesOfRun(ctx context.Context, runID string) ([]index.Captur
 		ORDER BY filename, "offset"`, runID)
 }
 
+// RunFiles returns the WARC files a run wrote that the index holds
+// captures of, in name order, with the worker that wrote each.
+func (x *Index) RunFiles(ctx context.Context, runID string) ([]index.RunFile, error) {
+	rows, err := x.pool.Query(ctx, `SELECT filename, count(*) FROM captures WHERE run = $1 AND NOT superseded
+		GROUP BY filename ORDER BY filename`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("index: files of run %s: %w", runID, err)
+	}
+	files, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index.RunFile, error) {
+		var f index.RunFile
+		err := r.Scan(&f.Name, &f.Captures)
+		f.Worker = index.WorkerOfFile(f.Name)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index: files of run %s: %w", runID, err)
+	}
+	return files, nil
+}
+
 // HasCapturesUnder reports whether any run but notRun captured a URL whose
 // key starts with prefix (a host's "com,example)/").
 func (x *Index) HasCapturesUnder(ctx context.Context, prefix, notRun string) (bool, error) {
