@@ -118,7 +118,11 @@ func ParseCDXJ(line string) (CDXJLine, error) {
 			}
 		case string(v) == "null":
 		default:
-			s = string(v)
+			// A number, a boolean, or an object or array kept as its JSON
+			// text, whose bytes are made valid UTF-8 as a string's are
+			// (encoding/json puts U+FFFD for an invalid byte): the line
+			// written again says the same.
+			s = strings.ToValidUTF8(string(v), "\uFFFD")
 		}
 		c.Fields[k] = s
 	}

@@ -166,6 +166,7 @@ func TestLoad(t *testing.T) {
 			{"/clock", false},  // an interval
 			{"/late", false},   // a timer due within the window, which fetches
 			{"/markers", true}, // observers, but nothing scheduled
+			{"/cleared", true}, // an interval cleared by clearTimeout
 		} {
 			p, err, _ := loadWithin(t, b, s.srv.URL+c.path, limit)
 			if err != nil {

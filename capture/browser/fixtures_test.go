@@ -232,6 +232,12 @@ addEventListener("load", () => setTimeout(async () => {
 	mux.HandleFunc("/later", servePage(`<!doctype html><title>later</title><link rel="icon" href="data:,"><p>Later</p><script>
 setTimeout(() => fetch("/api/late.json"), 60000);
 </script>`))
+	// An interval cleared with clearTimeout (they share their IDs): nothing
+	// is left pending.
+	mux.HandleFunc("/cleared", servePage(`<!doctype html><title>cleared</title><link rel="icon" href="data:,"><p>Cleared</p><script>
+const tick = setInterval(() => {}, 30);
+clearTimeout(tick);
+</script>`))
 	mux.HandleFunc("/simple", servePage(`<!doctype html><title>simple</title><link rel="icon" href="data:,"><h1>Simple page</h1><p>Text.</p>`))
 	mux.HandleFunc("/hang", servePage(`<!doctype html><title>hang</title><p>before</p><script>for (;;) {}</script><p>after</p>`))
 	mux.HandleFunc("/popups", servePage(`<!doctype html><title>popups</title><p>popups</p><script>

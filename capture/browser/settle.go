@@ -47,13 +47,15 @@ const settleScript = `(() => {
     timers.set(id, now() + Math.max(0, Number(ms) || 0));
     return id;
   }, "setTimeout");
-  g.clearTimeout = native(function (id) { timers.delete(id); return ct.call(g, id); }, "clearTimeout");
+  // Timeouts and intervals share their IDs: either clear function clears either.
+  const forget = id => { timers.delete(id); intervals.delete(id); };
+  g.clearTimeout = native(function (id) { forget(id); return ct.call(g, id); }, "clearTimeout");
   g.setInterval = native(function (fn, ms, ...args) {
     const id = si.call(g, code(fn), ms, ...args);
     intervals.add(id);
     return id;
   }, "setInterval");
-  g.clearInterval = native(function (id) { intervals.delete(id); return ci.call(g, id); }, "clearInterval");
+  g.clearInterval = native(function (id) { forget(id); return ci.call(g, id); }, "clearInterval");
   const raf = g.requestAnimationFrame, caf = g.cancelAnimationFrame;
   if (raf) {
     g.requestAnimationFrame = native(function (cb) {
