@@ -1,20 +1,18 @@
 package miniotest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vellumhq/vellum/internal/testproc"
 )
 
 // Version is the MinIO server release the tests run against.
@@ -45,8 +43,8 @@ func Start(t testing.TB) *Server {
 	bin := binary(t)
 	s := &Server{
 		bin:       bin,
-		AccessKey: "vellum-" + randomHex(6),
-		SecretKey: randomHex(20),
+		AccessKey: "vellum-" + testproc.RandomHex(6),
+		SecretKey: testproc.RandomHex(20),
 		Dir:       t.TempDir(),
 		logPath:   filepath.Join(t.TempDir(), "minio.log"),
 	}
@@ -128,7 +126,7 @@ func (s *Server) start() error {
 	if err := waitReady(s.Endpoint, done); err != nil {
 		_ = cmd.Process.Kill()
 		<-done
-		return fmt.Errorf("MinIO on %s: %w\n%s", s.addr, err, tail(s.logPath, 20))
+		return fmt.Errorf("MinIO on %s: %w\n%s", s.addr, err, testproc.Tail(s.logPath, 20))
 	}
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
@@ -224,26 +222,9 @@ func moduleRoot() (string, error) {
 // freeAddr returns a loopback address with a port that was free just now.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testproc.FreeAddr()
 	if err != nil {
 		t.Fatalf("miniotest: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// tail returns the last n lines of a log file, for error messages.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return addr
 }

@@ -2,8 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -13,13 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/vellumhq/vellum/internal/testproc"
 )
 
 // readyTimeout bounds how long a starting server may take to accept connections.
@@ -97,7 +96,7 @@ func (s *Server) URL(db string) string {
 func Database(t testing.TB) string {
 	t.Helper()
 	s := Shared(t)
-	name := "t_" + randomHex(8)
+	name := "t_" + testproc.RandomHex(8)
 	if err := s.exec(context.Background(), "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
@@ -232,7 +231,7 @@ func (s *Server) run() error {
 	s.mu.Unlock()
 	if err := s.waitReady(); err != nil {
 		s.kill()
-		return fmt.Errorf("PostgreSQL on %s: %w\n%s", s.Addr, err, tail(logPath, 20))
+		return fmt.Errorf("PostgreSQL on %s: %w\n%s", s.Addr, err, testproc.Tail(logPath, 20))
 	}
 	return nil
 }
@@ -354,28 +353,9 @@ func (s *Server) stop() {
 	os.RemoveAll(s.Dir)
 }
 
-// freeAddr returns a loopback address with a port that was free just now.
+// freeAddr returns a loopback address with a port that was free just now,
+// or "" when there is none.
 func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return ""
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// tail returns the last n lines of a log file, for error messages.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	addr, _ := testproc.FreeAddr()
+	return addr
 }

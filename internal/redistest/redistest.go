@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vellumhq/vellum/internal/testproc"
 )
 
 // readyTimeout bounds how long a starting server may take to answer PING.
@@ -146,7 +148,7 @@ func start(bin, dir string) (*Server, error) {
 	s := &Server{bin: bin, Dir: dir}
 	var err error
 	for range 3 {
-		if s.Addr, err = freeAddr(); err != nil {
+		if s.Addr, err = testproc.FreeAddr(); err != nil {
 			return nil, err
 		}
 		if err = s.launch(); err == nil {
@@ -176,7 +178,7 @@ func (s *Server) launch() error {
 	if err := waitReady(s, done); err != nil {
 		_ = cmd.Process.Kill()
 		<-done
-		return fmt.Errorf("redis-server on %s: %w\n%s", s.Addr, err, tail(logPath, 20))
+		return fmt.Errorf("redis-server on %s: %w\n%s", s.Addr, err, testproc.Tail(logPath, 20))
 	}
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
@@ -291,24 +293,4 @@ func binary(t testing.TB) string {
 	}
 	t.Skip("redis-server not installed; `make test` installs Debian's redis-server")
 	return ""
-}
-
-// freeAddr returns a loopback address with a port that was free just now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// tail returns the last n lines of a log file, for error messages.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
