@@ -88,6 +88,10 @@ type Config struct {
 	// Worker is this worker's name in Frontier, also in its WARC files'
 	// names; "" = DefaultWorker().
 	Worker string
+	// Abandon, with a shared frontier, is how the repair of a dead worker's
+	// file (left open by a crash of this archive's last capture) gives its
+	// claims back and leaves their records out (RepairArchive).
+	Abandon Abandon
 
 	// RobotsTimeout bounds the fetch of one robots.txt in all (attempts,
 	// pauses and redirects); 0 means DefaultRobotsTimeout. Never more than

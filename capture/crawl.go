@@ -131,11 +131,12 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 		defer x.Close()
 		idx = x
 	}
-	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx); err != nil {
+	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx, cfg.Abandon); err != nil {
 		return nil, err
 	}
 	for _, r := range res.Repaired {
-		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes)
+		cfg.Logger.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes, "left_to_other_workers", r.Dropped)
+		repairedClosed(cfg, r)
 	}
 	// A setting that cannot work (a bad --ca-file) fails before the run starts.
 	pageConns := 1

@@ -39,9 +39,9 @@ type Frontier interface {
 	Fetched(ctx context.Context, c frontier.Claim, delay time.Duration) error
 	// Done finishes a claim, after what it led to was added.
 	Done(ctx context.Context, c frontier.Claim) error
-	// Visit marks a URL seen without queueing it (a redirect's hop);
-	// false: the run has it already.
-	Visit(ctx context.Context, u string) (bool, error)
+	// Visit marks a URL seen without queueing it (a redirect's hop in the
+	// fetch of claim claimID, "" for none); false: the run has it already.
+	Visit(ctx context.Context, claimID, u string) (bool, error)
 	// Leave unregisters the worker once its files are closed.
 	Leave(ctx context.Context, worker string) error
 }
@@ -167,6 +167,7 @@ func (c *crawl) claimLoop(ctx context.Context, w string) {
 		}
 		c.work.Add(1)
 		c.stats.queued.Add(1)
+		ctx := context.WithValue(ctx, claimKey{}, cl.ID) // for the hops of its fetch (claimHop)
 		u, uerr := url.Parse(cl.Item.URL)
 		if uerr != nil { // added by this engine, parsed before: not expected
 			c.log.Error("a URL of the frontier does not parse", "url", cl.Item.URL, "err", uerr)
@@ -236,6 +237,11 @@ func (c *crawl) doneShared(ctx context.Context, cl *frontier.Claim) {
 	}
 }
 
+// claimKey is the context key of the ID of the claim a fetch is for: a
+// claim given back (its worker died) unvisits the hops its fetch marked,
+// for the next fetch of it to follow them again.
+type claimKey struct{}
+
 // claimHop claims a redirect's hop: in this run, and on a shared frontier
 // for the whole run.
 func (c *crawl) claimHop(ctx context.Context, u *url.URL) bool {
@@ -245,7 +251,8 @@ func (c *crawl) claimHop(ctx context.Context, u *url.URL) bool {
 	if c.cfg.Frontier == nil {
 		return true
 	}
-	ok, err := c.cfg.Frontier.Visit(ctx, u.String())
+	claimID, _ := ctx.Value(claimKey{}).(string)
+	ok, err := c.cfg.Frontier.Visit(ctx, claimID, u.String())
 	if err != nil {
 		c.sharedFailed(ctx, err)
 		return false

@@ -16,9 +16,22 @@ type Repaired struct {
 	Filename     string // relative to the archive root, slash-separated
 	KeptRecords  int
 	TrimmedBytes int64
+	// Dropped counts the whole records left out at RepairOptions.Leave's
+	// word (their URLs are in another file).
+	Dropped int
 	// Removed says the file held no whole record (a write failed before its
 	// warcinfo reached the disk): it was deleted rather than left empty.
 	Removed bool
+}
+
+// RepairOptions tune a repair.
+type RepairOptions struct {
+	// Leave, when set, is asked about each file once no live writer holds
+	// it (its writer is dead), with the file's final name relative to the
+	// root: the target URIs whose records are to be left out of it, because
+	// another file has them too (a shared run's worker killed before it
+	// reported them done). Its error fails the file's repair.
+	Leave func(filename string) (map[string]bool, error)
 }
 
 // RepairOpenFiles repairs every ".open" file under dir, a folder inside the
@@ -26,6 +39,11 @@ type Repaired struct {
 // writer holds (see Repair). Files locked by a live writer are left alone. It
 // returns what it repaired and the errors of the files it could not repair.
 func RepairOpenFiles(root, dir string) ([]Repaired, error) {
+	return RepairOpenFilesWith(root, dir, RepairOptions{})
+}
+
+// RepairOpenFilesWith is RepairOpenFiles with options.
+func RepairOpenFilesWith(root, dir string, opts RepairOptions) ([]Repaired, error) {
 	var out []Repaired
 	var errs []error
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -46,7 +64,7 @@ func RepairOpenFiles(root, dir string) ([]Repaired, error) {
 			}
 			return nil // else Repair of its WARC replaces it
 		}
-		r, err := Repair(root, path)
+		r, err := RepairWith(root, path, opts)
 		switch {
 		case errors.Is(err, ErrLocked), errors.Is(err, fs.ErrNotExist): // live, or closed since listed
 		case err != nil:
@@ -84,6 +102,13 @@ func orphanSpool(base string) bool {
 // instead (Removed): an empty WARC file is not a WARC. root is the archive
 // root, for the Filename of the CDXJ lines.
 func Repair(root, openPath string) (Repaired, error) {
+	return RepairWith(root, openPath, RepairOptions{})
+}
+
+// RepairWith is Repair with options: records opts.Leave names are left out,
+// the kept ones written to a new file that replaces the ".open" one before
+// it is renamed (a crash in between leaves an ".open" file of whole records).
+func RepairWith(root, openPath string, opts RepairOptions) (Repaired, error) {
 	fail := func(err error) (Repaired, error) {
 		return Repaired{}, fmt.Errorf("warc: repair %s: %w", openPath, err)
 	}
@@ -120,9 +145,19 @@ func Repair(root, openPath string) (Repaired, error) {
 		return Repaired{}, err
 	}
 	defer spool.discard()
-	keep, kept, err := wholeRecords(f, rel, spool)
+	var leave map[string]bool
+	if opts.Leave != nil {
+		if leave, err = opts.Leave(rel); err != nil {
+			return fail(err)
+		}
+	}
+	keep, kept, spans, err := wholeRecords(f, rel, spool, leave)
 	if err != nil {
 		return fail(err)
+	}
+	dropped := 0
+	if spans != nil {
+		dropped = len(spans.left)
 	}
 	abs, err := filepath.Abs(finalPath)
 	if err != nil {
@@ -134,11 +169,17 @@ func Repair(root, openPath string) (Repaired, error) {
 		}
 		return Repaired{Path: abs, Filename: rel, TrimmedBytes: info.Size(), Removed: true}, nil
 	}
-	if err := f.Truncate(keep); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+	if dropped > 0 {
+		if err := rewrite(f, openPath, spans.kept); err != nil {
+			return fail(err)
+		}
+	} else {
+		if err := f.Truncate(keep); err != nil {
+			return fail(err)
+		}
+		if err := f.Sync(); err != nil {
+			return fail(err)
+		}
 	}
 	if err := spool.commit(cdxjPath(finalPath)); err != nil {
 		return Repaired{}, err
@@ -149,35 +190,86 @@ func Repair(root, openPath string) (Repaired, error) {
 	if err := syncDir(filepath.Dir(finalPath)); err != nil {
 		return Repaired{}, err
 	}
-	return Repaired{Path: abs, Filename: rel, KeptRecords: kept, TrimmedBytes: info.Size() - keep}, nil
+	return Repaired{Path: abs, Filename: rel, KeptRecords: kept, TrimmedBytes: info.Size() - keep, Dropped: dropped}, nil
 }
+
+// span is a record's place in a file.
+type span struct{ off, n int64 }
+
+// spans are the whole records a repair keeps and those it leaves out.
+type spans struct{ kept, left []span }
 
 // wholeRecords reads the valid records at the start of f, adds their CDXJ
 // lines to spool and returns where the last of them ends and how many there
 // are. Only an I/O error is returned; damage just ends the run of valid records.
-func wholeRecords(f *os.File, rel string, spool *cdxjSpool) (end int64, n int, err error) {
+// Records whose target URI leave names are not counted nor listed; when
+// leave is given, the records' places are returned, and the CDXJ lines
+// hold the offsets the kept records have once the others are cut out.
+func wholeRecords(f *os.File, rel string, spool *cdxjSpool, leave map[string]bool) (end int64, n int, sp *spans, err error) {
 	rd, err := NewReader(f)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
+	if len(leave) > 0 {
+		sp = &spans{}
+	}
+	var out int64 // where the next kept record starts once the left ones are cut out
 	for {
 		rec, err := rd.Next()
 		if err != nil {
 			if err == io.EOF || errors.Is(err, ErrTruncated) || errors.Is(err, ErrMalformed) {
-				return end, n, nil
+				return end, n, sp, nil
 			}
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		if msgs, _ := checkRecord(rec, rd.ms != nil); rec.Offset != end || len(msgs) > 0 || rec.Length == 0 {
-			return end, n, nil
+			return end, n, sp, nil
 		}
 		e, err := EntryOf(rec, rel)
 		if err != nil {
-			return end, n, nil
+			return end, n, sp, nil
 		}
-		end, n = rec.Offset+rec.Length, n+1
+		end = rec.Offset + rec.Length
+		if sp != nil {
+			s := span{rec.Offset, rec.Length}
+			if e.TargetURI != "" && leave[e.TargetURI] {
+				sp.left = append(sp.left, s)
+				continue
+			}
+			sp.kept = append(sp.kept, s)
+			e.Offset = out
+			out += rec.Length
+		}
+		n++
 		spool.add(e)
 	}
+}
+
+// rewrite replaces the file at openPath (open as f) with one of the given
+// records of f only, whole and synced before it takes the name.
+func rewrite(f *os.File, openPath string, kept []span) error {
+	tmpPath := openPath + ".tmp"
+	tmp, err := os.OpenFile(tmpPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	for _, s := range kept {
+		if _, err := io.Copy(tmp, io.NewSectionReader(f, s.off, s.n)); err != nil {
+			tmp.Close()
+			os.Remove(tmpPath)
+			return err
+		}
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(tmpPath)
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmpPath)
+		return err
+	}
+	return os.Rename(tmpPath, openPath)
 }
 
 // OpenFileLive reports whether a live writer holds the ".open" file at path

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -224,5 +226,95 @@ func TestRepairBesideLiveWriters(t *testing.T) {
 	}
 	if open := findFiles(t, root, ".open"); len(open) > 0 {
 		t.Errorf(".open files left: %v", open)
+	}
+}
+
+// TestRepairLeavesOut: a repair told to leave a URL's records out (a
+// shared run's dead worker, whose claims others fetched again) writes a
+// file of the other whole records only, valid, whose CDXJ lines point at
+// them in the new file; a cut record at the end is trimmed as always.
+func TestRepairLeavesOut(t *testing.T) {
+	live := t.TempDir()
+	fw, err := NewFileWriter(FileWriterConfig{Root: live, Dir: dated, Prefix: "crash", Now: fixedClock(), Warcinfo: warcinfoFields()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fw.Close()
+	const story = "https://www.example.com/2024/03/story.html?b=2&a=1" // everyType's request, response, metadata and revisit
+	for range 3 {
+		if _, err := fw.Write(everyType(t)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flushOpen(fw)
+	data, err := os.ReadFile(findFiles(t, live, ".warc.gz.open")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "warcs", "2024", "03", "01")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(dir, "crash-00000.warc.gz.open")
+	if err := os.WriteFile(open, cat(data, data[len(data)-100:]), 0o644); err != nil { // and a cut member
+		t.Fatal(err)
+	}
+	var asked []string
+	rs, err := RepairOpenFilesWith(root, filepath.Join(root, "warcs"), RepairOptions{Leave: func(name string) (map[string]bool, error) {
+		asked = append(asked, name)
+		return map[string]bool{story: true}, nil
+	}})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("RepairOpenFilesWith: %+v, %v", rs, err)
+	}
+	if want := []string{"warcs/2024/03/01/crash-00000.warc.gz"}; !slices.Equal(asked, want) {
+		t.Errorf("Leave asked about %v, want %v", asked, want)
+	}
+	if r := rs[0]; r.KeptRecords != 1+3*4 || r.Dropped != 3*4 {
+		t.Errorf("Repaired = %+v, want 13 records kept (warcinfo and 4 of each 8) and 12 left out", r)
+	}
+	final := filepath.Join(dir, "crash-00000.warc.gz")
+	if st := mustVerify(t, final); st.Records != 13 {
+		t.Errorf("repaired file has %d records, want 13", st.Records)
+	}
+	if left := findFiles(t, root, ".open"); len(left) > 0 {
+		t.Errorf(".open files still there: %v", left)
+	}
+	if left := findFiles(t, root, ".tmp"); len(left) > 0 {
+		t.Errorf("temporary files still there: %v", left)
+	}
+	err = ScanFile(final, "x", func(e Entry) error {
+		if e.TargetURI == story {
+			t.Errorf("a %s record of the URL left out is still there", e.Type)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines := readLines(t, filepath.Join(dir, "crash-00000.cdxj"))
+	if len(lines) == 0 {
+		t.Fatal("no CDXJ lines")
+	}
+	for _, l := range lines {
+		c, err := ParseCDXJ(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, _ := strconv.ParseInt(c.Fields["offset"], 10, 64)
+		n, _ := strconv.ParseInt(c.Fields["length"], 10, 64)
+		rec, err := ReadRecordAt(f, off, n)
+		if err != nil {
+			t.Fatalf("CDXJ line %q: %v", l, err)
+		}
+		if got := stripAngles(rec.Header.Get("WARC-Target-URI")); got != c.Fields["url"] {
+			t.Errorf("CDXJ line for %s points at a record of %s", c.Fields["url"], got)
+		}
 	}
 }

@@ -42,14 +42,15 @@ func JoinRun(ctx context.Context, c redis.UniversalClient, work, candidate, work
 // RunID is the ID of the run r is the frontier of.
 func (r *Redis) RunID() string { return r.runID }
 
-// Visit marks u as seen by the run without queueing it (a redirect's hop,
-// fetched in the chain that led to it), and reports whether it was new:
-// false means some worker has it already.
-func (r *Redis) Visit(ctx context.Context, u string) (bool, error) {
+// Visit marks u as seen by the run without queueing it, as a redirect's
+// hop followed in the fetch of the claim claimID ("" for none), and
+// reports whether it was new: false means some worker has it already. The
+// hops of a claim given back are unseen again, for its next fetch.
+func (r *Redis) Visit(ctx context.Context, claimID, u string) (bool, error) {
 	var n int64
 	err := r.do(ctx, "visit", func(ctx context.Context) error {
 		var err error
-		n, err = r.c.SAdd(ctx, r.prefix+"seen", u).Result()
+		n, err = visitScript.Run(ctx, r.c, r.keys(), claimID, u).Int64()
 		return err
 	})
 	if err != nil {

@@ -106,10 +106,10 @@ func TestVisit(t *testing.T) {
 	url := redistest.Shared(t).URL(t)
 	ctx := context.Background()
 	a, b := open(t, url, "r", Options{}), open(t, url, "r", Options{})
-	if ok, err := a.Visit(ctx, "http://a.test/moved"); !ok || err != nil {
+	if ok, err := a.Visit(ctx, "", "http://a.test/moved"); !ok || err != nil {
 		t.Fatalf("first Visit = %v, %v; want true", ok, err)
 	}
-	if ok, _ := b.Visit(ctx, "http://a.test/moved"); ok {
+	if ok, _ := b.Visit(ctx, "", "http://a.test/moved"); ok {
 		t.Fatal("second Visit = true, want false")
 	}
 	added, err := b.Add(ctx, Item{URL: "http://a.test/moved", Kind: Page, Seed: -1})

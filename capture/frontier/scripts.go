@@ -25,14 +25,25 @@ local function release(host, id, at)
   end
 end
 
--- requeue puts a worker's claims back at the head of their queues.
+-- requeue puts a worker's claims back at the head of their queues. The
+-- redirect hops their fetches visited are unseen again, for the next
+-- fetch of the claim to follow. The URLs of both are kept in the worker's
+-- given set: its file may hold their records, which the next worker to
+-- fetch them writes again (Abandon).
 local function requeue(w)
   for _, id in ipairs(redis.call('SMEMBERS', P..'wclaims:'..w)) do
     local c = redis.call('HMGET', P..'claim:'..id, 'kind', 'host', 'item')
     if c[3] then
+      redis.call('SADD', P..'given:'..w, cjson.decode(c[3])['u'])
+      for _, hop in ipairs(redis.call('SMEMBERS', P..'hops:'..id)) do
+        redis.call('SREM', P..'seen', hop)
+        redis.call('SADD', P..'given:'..w, hop)
+      end
+      redis.call('DEL', P..'hops:'..id)
       if c[1] == 'page' then
         redis.call('LPUSH', P..'q:'..c[2], c[3])
-        release(c[2], id, now)
+        -- its fetch may have ended just now, when the worker died
+        release(c[2], id, now + tonumber(redis.call('HGET', P..'delay', c[2]) or 0))
         if not redis.call('HGET', P..'busy', c[2]) then
           local at = math.max(now, tonumber(redis.call('HGET', P..'next', c[2]) or 0))
           redis.call('ZADD', P..'hosts', 'NX', at, c[2])
@@ -169,6 +180,7 @@ if c[1] ~= w then
 end
 if c[2] ~= 'page' or c[4] then return 0 end
 redis.call('HSET', P..'claim:'..id, 'fetched', '1')
+redis.call('HSET', P..'delay', c[3], ARGV[3])
 release(c[3], id, now + tonumber(ARGV[3]))
 return 1
 `)
@@ -183,12 +195,29 @@ if c[1] ~= w then
   return lost(w)
 end
 if c[2] == 'page' and not c[4] then release(c[3], id, now) end
-redis.call('DEL', P..'claim:'..id)
+redis.call('DEL', P..'claim:'..id, P..'hops:'..id)
 redis.call('SREM', P..'wclaims:'..w, id)
 redis.call('SADD', P..'finished', id)
 redis.call('HINCRBY', P..'counters', 'inflight', -1)
 redis.call('HINCRBY', P..'counters', 'done', 1)
 return 1
+`)
+
+// visitScript: ARGV claim id ('' for none), url. Marks url seen by the
+// run, as a hop of the claim's fetch; returns 1 when it was not seen.
+var visitScript = redis.NewScript(luaLib + `
+if redis.call('SADD', P..'seen', ARGV[2]) == 0 then return 0 end
+if ARGV[1] ~= '' then redis.call('SADD', P..'hops:'..ARGV[1], ARGV[2]) end
+return 1
+`)
+
+// abandonScript: ARGV worker. Gives a dead worker's claims back now (its
+// lease may not have expired yet) and returns the URLs it gave back.
+// The set is kept: a repair cut short asks again.
+var abandonScript = redis.NewScript(luaLib + `
+requeue(ARGV[1])
+redis.call('SADD', P..'lost', ARGV[1])
+return redis.call('SMEMBERS', P..'given:'..ARGV[1])
 `)
 
 // stateScript: reaps, then returns open workers and the counters.

@@ -19,7 +19,8 @@ import (
 // clusterSite is a site on two loopback hosts (127.0.0.1 and 127.0.0.2)
 // that logs every request: pages /p/<i> in a binary tree (each links to
 // 2i+1 and 2i+2), each with its own image and the host's one stylesheet
-// (whose background image only the stylesheet names).
+// (whose background image only the stylesheet names). Every tenth page,
+// /p/<10k+5>, has moved: it redirects to /q/<10k+5>.
 type clusterSite struct {
 	bases [2]string
 	pages int // per host
@@ -30,12 +31,14 @@ type clusterSite struct {
 	// trap holds the first page request whose User-Agent has trapUA, once
 	// trapAfter page requests were served, until release is closed; the
 	// request is announced on trapped.
-	trapUA    string
-	trapAfter int
-	trapped   chan struct{}
-	release   chan struct{}
-	trapOnce  sync.Once
-	pagesSeen int
+	trapUA     string
+	trapAfter  int
+	trapHop    bool   // only a /q/ request: a redirect's hop
+	trappedURL string // the request held (set before trapped is closed)
+	trapped    chan struct{}
+	release    chan struct{}
+	trapOnce   sync.Once
+	pagesSeen  int
 }
 
 type siteRequest struct {
@@ -67,6 +70,24 @@ func (s *clusterSite) setTrap(ua string, after int) {
 	s.trapUA, s.trapAfter = ua, after
 }
 
+// setHopTrap sets the trap on the hop of a moved page: the /p/ request's
+// redirect is in its worker's hands, and its fetch is not over.
+func (s *clusterSite) setHopTrap(ua string, after int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trapUA, s.trapAfter, s.trapHop = ua, after, true
+}
+
+// held is the URL of the request the trap holds.
+func (s *clusterSite) held() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trappedURL
+}
+
+// moved says whether page i redirects to /q/i.
+func moved(i int) bool { return i%10 == 5 }
+
 // open lets a trapped request go.
 func (s *clusterSite) open() {
 	select {
@@ -86,18 +107,26 @@ func (s *clusterSite) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 	p := r.URL.Path
 	switch {
-	case strings.HasPrefix(p, "/p/"):
-		i, err := strconv.Atoi(strings.TrimPrefix(p, "/p/"))
-		if err != nil || i < 0 || i >= s.pages {
+	case strings.HasPrefix(p, "/p/") || strings.HasPrefix(p, "/q/"):
+		i, err := strconv.Atoi(p[len("/p/"):])
+		hop := strings.HasPrefix(p, "/q/")
+		if err != nil || i < 0 || i >= s.pages || hop && !moved(i) {
 			http.NotFound(w, r)
+			return
+		}
+		if moved(i) && !hop {
+			http.Redirect(w, r, fmt.Sprintf("/q/%d", i), http.StatusFound)
 			return
 		}
 		s.mu.Lock()
 		s.pagesSeen++
-		trap := s.trapUA != "" && strings.Contains(e.agent, s.trapUA) && s.pagesSeen > s.trapAfter
+		trap := s.trapUA != "" && strings.Contains(e.agent, s.trapUA) && s.pagesSeen > s.trapAfter && (!s.trapHop || hop)
 		s.mu.Unlock()
 		if trap {
 			s.trapOnce.Do(func() {
+				s.mu.Lock()
+				s.trappedURL = "http://" + r.Host + p
+				s.mu.Unlock()
 				close(s.trapped)
 				select {
 				case <-s.release:
@@ -131,6 +160,9 @@ func (s *clusterSite) urls() []string {
 	for _, b := range s.bases {
 		for i := range s.pages {
 			out = append(out, fmt.Sprintf("%s/p/%d", b, i), fmt.Sprintf("%s/img/%d.png", b, i))
+			if moved(i) {
+				out = append(out, fmt.Sprintf("%s/q/%d", b, i))
+			}
 		}
 		out = append(out, b+"/style.css", b+"/bg.png")
 	}
@@ -152,7 +184,7 @@ func (s *clusterSite) checkPolite(t *testing.T, delay time.Duration) {
 	t.Helper()
 	byHost := map[string][]siteRequest{}
 	for _, e := range s.requests() {
-		if strings.HasPrefix(e.path, "/p/") {
+		if strings.HasPrefix(e.path, "/p/") || strings.HasPrefix(e.path, "/q/") {
 			byHost[e.host] = append(byHost[e.host], e)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/vellumhq/vellum/capture"
 	"github.com/vellumhq/vellum/capture/frontier"
 	"github.com/vellumhq/vellum/internal/oneline"
+	"github.com/vellumhq/vellum/warc"
 )
 
 // frontierFlags are --frontier and its hidden lease, on capture, run and
@@ -72,6 +73,23 @@ func joined(f *frontier.Redis) func(*capture.Config) {
 	return func(cfg *capture.Config) {
 		cfg.RunID, cfg.Resume = f.RunID(), false
 		cfg.Frontier, cfg.Worker = f, capture.DefaultWorker()
+		cfg.Abandon = f.AbandonIn
+	}
+}
+
+// abandon is how a repair gives the claims of a dead worker of a run on
+// the frontier back (capture.RepairArchive).
+func (ff *frontierFlags) abandon(client *redis.Client, log *slog.Logger) capture.Abandon {
+	opts := frontier.Options{Lease: ff.lease, Log: log}
+	return func(ctx context.Context, runID, worker string) ([]string, error) {
+		return frontier.NewRedis(client, runID, opts).Abandon(ctx, worker)
+	}
+}
+
+// logRepaired logs the files a repair closed.
+func logRepaired(log *slog.Logger, repaired []warc.Repaired) {
+	for _, r := range repaired {
+		log.Warn("repaired a WARC file left open by a crash", "file", r.Filename, "records", r.KeptRecords, "trimmed_bytes", r.TrimmedBytes, "left_to_other_workers", r.Dropped)
 	}
 }
 

@@ -51,7 +51,7 @@ func newIndexCmd() *cobra.Command {
 				return err
 			}
 			defer idx.Close()
-			repaired, err := capture.RepairArchive(ctx, archive, idx)
+			repaired, err := capture.RepairArchive(ctx, archive, idx, nil)
 			if err != nil {
 				return err
 			}

@@ -58,7 +58,7 @@ func copyArchiveIndex(ctx context.Context, out io.Writer, x *postgres.Index, arc
 		return err
 	}
 	defer src.Close()
-	repaired, err := capture.RepairArchive(ctx, archive, src)
+	repaired, err := capture.RepairArchive(ctx, archive, src, nil)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func copyArchiveIndex(ctx context.Context, out io.Writer, x *postgres.Index, arc
 // of its own file only, and restores the run history from runs/. It
 // returns how many files are damaged.
 func addWARCFiles(ctx context.Context, out io.Writer, x *postgres.Index, archive string) (int, error) {
-	repaired, err := capture.RepairArchive(ctx, archive, x)
+	repaired, err := capture.RepairArchive(ctx, archive, x, nil)
 	if err != nil {
 		return 0, err
 	}

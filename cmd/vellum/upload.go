@@ -17,13 +17,17 @@ func newUploadCmd() *cobra.Command {
 	archive, remoteFlag, logLevel := "archive", "", "info"
 	keepLocal := true
 	attempts := 4
+	var ff frontierFlags
 	cmd := &cobra.Command{
 		Use:   "upload",
 		Short: "Upload every finished WARC and CDXJ file not yet in the remote store",
 		Long: "upload sends every finished WARC file of the archive, and its CDXJ file, that is not yet verified\n" +
 			"in the remote store (--remote s3://bucket/prefix; endpoint and credentials from AWS_ENDPOINT_URL,\n" +
 			"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION). Each upload counts only once the store's copy\n" +
-			"matches the local SHA-256. Failures are retried with backoff; what still fails stays pending.",
+			"matches the local SHA-256. Failures are retried with backoff; what still fails stays pending.\n" +
+			"A file left open by a crash is repaired first; with --frontier (a cluster's worker that died), the\n" +
+			"records of the pages it had not reported done are left out of it: its claims went back to the\n" +
+			"queue, and the worker that fetches them again writes them.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger(logLevel)
@@ -43,9 +47,20 @@ func newUploadCmd() *cobra.Command {
 				return err
 			}
 			defer idx.Close()
-			if _, err := capture.RepairArchive(ctx, archive, idx); err != nil {
+			var abandon capture.Abandon
+			if ff.url != "" {
+				client, err := ff.dial(ctx, logger)
+				if err != nil {
+					return err
+				}
+				defer client.Close()
+				abandon = ff.abandon(client, logger)
+			}
+			repaired, err := capture.RepairArchive(ctx, archive, idx, abandon)
+			if err != nil {
 				return err
 			}
+			logRepaired(logger, repaired)
 			if err := upload.MarkLocal(ctx, archive, idx); err != nil {
 				return err
 			}
@@ -65,6 +80,7 @@ func newUploadCmd() *cobra.Command {
 	f.StringVar(&remoteFlag, "remote", "", "S3-compatible store, s3://bucket/prefix")
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local files after a verified upload")
 	f.IntVar(&attempts, "attempts", attempts, "rounds of attempts, with backoff, before giving up")
+	ff.add(f)
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	return cmd
 }
