@@ -203,7 +203,7 @@ redis.call('HINCRBY', P..'counters', 'done', 1)
 return 1
 `)
 
-// visitScript: ARGV claim id ('' for none), url. Marks url seen by the
+// visitScript: ARGV claim id (empty for none), url. Marks url seen by the
 // run, as a hop of the claim's fetch; returns 1 when it was not seen.
 var visitScript = redis.NewScript(luaLib + `
 if redis.call('SADD', P..'seen', ARGV[2]) == 0 then return 0 end
