@@ -258,3 +258,74 @@ func capturedPage(t *testing.T, archive string) string {
 	}
 	return page
 }
+
+// TestUploadDeadWorker: a worker of a shared run killed with kill -9 and
+// never started again; its claims come back to the other when its lease
+// expires. `vellum upload --frontier` on its archive (its disk, say,
+// recovered) repairs its file, leaving out what the other fetched again,
+// re-indexes it in the shared index and uploads it: every URL has one
+// response record in the bucket, and the replay node serves each page the
+// dead worker kept from the records' new places in its file.
+func TestUploadDeadWorker(t *testing.T) {
+	m := miniotest.Start(t)
+	dsn := pgtest.Database(t)
+	rd := redistest.Start(t)
+	const remote = "s3://vellum-cluster/dead"
+	site := newClusterSite(t, 60)
+	site.setHopTrap("victim", 20)
+	env := append(m.Env(), "VELLUM_INDEX="+dsn, "VELLUM_REMOTE="+remote, "VELLUM_FRONTIER=redis://"+rd.Addr+"/0")
+	args := []string{"capture", "--frontier-lease", "3s", "--delay", "20ms", "--depth", "10", site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
+	victim := startVellumEnv(t, env, "victim", append(args, "--user-agent", "vellum-test victim")...)
+	other := startVellumEnv(t, env, "other", append(args, "--user-agent", "vellum-test other")...)
+	select {
+	case <-site.trapped:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the victim never fetched a moved page's hop\n%s", victim.err.String())
+	}
+	moved := strings.Replace(site.held(), "/q/", "/p/", 1)
+	waitForRecord(t, victim.archive, moved)
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	victim.wait(t, 30*time.Second)
+	site.open()
+	if code := other.wait(t, 3*time.Minute); code != 0 {
+		t.Fatalf("the other worker: exit %d\n%s%s", code, other.out.String(), other.err.String())
+	}
+
+	r := vellum(t, env, "upload", "--archive", victim.archive)
+	if r.code != 0 || !leftOut.MatchString(r.stderr) {
+		t.Fatalf("vellum upload of the dead worker's archive: exit %d, want a repair leaving records to the other\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(victim.archive, "vellum.db")); err == nil {
+		t.Error("upload made a vellum.db beside the shared index")
+	}
+	st := remoteStore(t, m, remote)
+	checkRemoteHas(t, st, localFiles(t, victim.archive))
+	inBucket := bucketResponses(t, st)
+	for _, u := range site.urls() {
+		if n := len(inBucket[u]); n != 1 {
+			t.Errorf("%s: %d response records in the bucket (%v), want 1", u, n, inBucket[u])
+		}
+	}
+
+	_, content := startServeEnv(t, append(m.Env(), "VELLUM_INDEX="+dsn, "VELLUM_REMOTE="+remote), t.TempDir())
+	kept := 0
+	files, _ := filepath.Glob(filepath.Join(victim.archive, "warcs", "*", "*", "*", "*.warc.gz"))
+	for _, f := range files {
+		_ = warc.ScanFile(f, filepath.Base(f), func(e warc.Entry) error {
+			if e.Type != "response" || e.Status != 200 || !pageURL.MatchString(e.TargetURI) {
+				return nil
+			}
+			kept++
+			got := getBody(t, content+"/web/"+warc.Timestamp14(e.Date)+"id_/"+e.TargetURI)
+			if i := strings.LastIndex(e.TargetURI, "/p/"); !strings.Contains(got, "<h1>Page "+e.TargetURI[i+3:]+" of ") {
+				t.Errorf("the replay node's %s from the dead worker's file:\n%.300s", e.TargetURI, got)
+			}
+			return nil
+		})
+	}
+	if kept == 0 {
+		t.Fatal("the dead worker's file kept no page")
+	}
+}

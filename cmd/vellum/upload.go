@@ -14,7 +14,7 @@ import (
 )
 
 func newUploadCmd() *cobra.Command {
-	archive, remoteFlag, logLevel := "archive", "", "info"
+	archive, remoteFlag, logLevel, indexFlag := "archive", "", "info", ""
 	keepLocal := true
 	attempts := 4
 	var ff frontierFlags
@@ -41,12 +41,24 @@ func newUploadCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			idx, _, err := index.OpenArchive(ctx, archive, false)
-			if err != nil {
+			if err := checkIndexFlag(indexFlag, true, true); err != nil {
 				return err
 			}
+			ctx := cmd.Context()
+			var idx openedIndex
+			if given, err := openIndexFlag(ctx, indexFlag, logger); err != nil {
+				return err
+			} else if given != nil {
+				idx = given
+			} else {
+				x, _, err := index.OpenArchive(ctx, archive, false)
+				if err != nil {
+					return err
+				}
+				idx = x
+			}
 			defer idx.Close()
+			st := uploadState(archive, idx, sharedIndex(indexFlag))
 			var abandon capture.Abandon
 			if ff.url != "" {
 				client, err := ff.dial(ctx, logger)
@@ -61,18 +73,18 @@ func newUploadCmd() *cobra.Command {
 				return err
 			}
 			logRepaired(logger, repaired)
-			if err := upload.MarkLocal(ctx, archive, idx); err != nil {
+			if err := upload.MarkLocal(ctx, archive, st); err != nil {
 				return err
 			}
-			up := upload.NewUploader(archive, idx, rem, keepLocal)
-			before, _ := idx.Pending(ctx)
+			up := upload.NewUploader(archive, st, rem, keepLocal)
+			before, _ := st.Pending(ctx)
 			pending, err := up.Retry(ctx, attempts, time.Second, 15*time.Second)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "uploaded %d files to %s; %d pending\n", len(before)-pending, rem, pending)
 			logger.Debug("upload done", "pending", pending)
-			return upload.Pending(ctx, idx, rem, up)
+			return upload.Pending(ctx, st, rem, up)
 		},
 	}
 	f := cmd.Flags()
@@ -81,6 +93,8 @@ func newUploadCmd() *cobra.Command {
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local files after a verified upload")
 	f.IntVar(&attempts, "attempts", attempts, "rounds of attempts, with backoff, before giving up")
 	ff.add(f)
+	f.Lookup("frontier").Usage = "the Redis of the shared frontier the archive's worker was on, `redis://[:password@]host:port/db`: a file it left open leaves out what the others fetched again"
+	addIndexFlag(f, &indexFlag)
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	return cmd
 }
