@@ -34,6 +34,7 @@ source bench/lib.sh
 missing=()
 [[ -x /usr/bin/time ]] || missing+=(time)
 command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
 if has_part index && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 if has_part workers; then
 	[[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
@@ -100,7 +101,35 @@ start_postgres() {
 	die "PostgreSQL did not start: $(tail -5 "$tmp/pg/postgres.log")"
 }
 
+# replay_node_start: a replay node (`vellum serve --index postgres://… --remote …`, an empty folder)
+# started on the index of N captures: time to its first answer, and to a CDX lookup's answer. The
+# bucket is never read (a lookup reads only the index).
+replay_node_start() {
+	local port node t0 t1 t2 u pid
+	port=$(free_port)
+	node=$tmp/replay-node
+	mkdir -p "$node"
+	u=$(head -1 "$dir/urls.txt")
+	t0=$(date +%s%N)
+	AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1 \
+		.bin/vellum serve --archive "$node" --index "$pg_url" --remote s3://bench-bucket/none \
+		--addr "127.0.0.1:$port" --log-level warn >"$tmp/replay-node.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 600); do
+		curl -fs -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	curl -fs -o "$tmp/cdx.txt" "http://127.0.0.1:$((port + 1))/web/cdx?url=$(printf %s "$u" | jq -sRr @uri)" ||
+		curl -fs -o "$tmp/cdx.txt" "http://127.0.0.1:$port/web/cdx?url=$(printf %s "$u" | jq -sRr @uri)" || true
+	t2=$(date +%s%N)
+	stop_pid "$pid"
+	out "$(awk -v a="$t1" -v b="$t0" -v c="$t2" -v n="$(wc -l <"$tmp/cdx.txt")" -v files="$(find "$node" -mindepth 1 | wc -l)" \
+		'BEGIN{printf "replay node on the %s-capture index: first answer %.0f ms after start (target: < 2000 ms, %s), a CDX lookup %.0f ms later (%d lines), %d files made in its folder", "'"$N"'", (a-b)/1e6, ((a-b)/1e6 < 2000 ? "met" : "NOT met"), (c-a)/1e6, n, files}')"
+}
+
 if has_part index; then
+	go build -o .bin/vellum ./cmd/vellum
 	say "building .bin/synthindex and .bin/scaleindex"
 	go build -o .bin/synthindex ./bench/synthindex
 	go build -o .bin/scaleindex ./bench/scaleindex
@@ -115,6 +144,7 @@ if has_part index; then
 	read -r pw pl < <(awk '$1=="index" && $2=="postgres" {print $6, $8}' "$report")
 	out "$(awk -v a="$pw" -v b="$lw" 'BEGIN{printf "postgres/sqlite writes/s   %.2f", a/b}')"
 	out "$(awk -v a="$pl" -v b="$ll" 'BEGIN{printf "postgres/sqlite lookups/s  %.2f   target: >= 0.50 (%s)", a/b, (a/b >= 0.5 ? "met" : "NOT met")}')"
+	replay_node_start
 	stop_postgres
 fi
 
