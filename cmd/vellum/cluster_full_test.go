@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,19 +67,7 @@ func TestClusterKillOneWorker(t *testing.T) {
 		workers = append(workers, startVellumEnv(t, shared, name, "run", "--jobs", jobs, "site", "--frontier-lease", "15s"))
 	}
 
-	select {
-	case <-site.trapped:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("no worker fetched a moved page's hop after the first pages")
-	}
-	moved := strings.Replace(site.held(), "/q/", "/p/", 1)
-	victim := claimHolder(t, rd, "job:site", moved, workers)
-	waitForRecord(t, victim.archive, moved) // its redirect, a record of a claim never reported done
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	victim.wait(t, 30*time.Second)
-	site.open()
+	victim := killAtHop(t, site, func(moved string) *worker { return claimHolder(t, rd, "job:site", moved, workers) })
 	again := victim.restart(t, victim.name+"-again")
 
 	var run string
@@ -277,18 +264,7 @@ func TestUploadDeadWorker(t *testing.T) {
 	args := []string{"capture", "--frontier-lease", "3s", "--delay", "20ms", "--depth", "10", site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
 	victim := startVellumEnv(t, env, "victim", append(args, "--user-agent", "vellum-test victim")...)
 	other := startVellumEnv(t, env, "other", append(args, "--user-agent", "vellum-test other")...)
-	select {
-	case <-site.trapped:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the victim never fetched a moved page's hop\n%s", victim.err.String())
-	}
-	moved := strings.Replace(site.held(), "/q/", "/p/", 1)
-	waitForRecord(t, victim.archive, moved)
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	victim.wait(t, 30*time.Second)
-	site.open()
+	killAtHop(t, site, func(string) *worker { return victim })
 	if code := other.wait(t, 3*time.Minute); code != 0 {
 		t.Fatalf("the other worker: exit %d\n%s%s", code, other.out.String(), other.err.String())
 	}

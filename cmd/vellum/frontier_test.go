@@ -47,8 +47,15 @@ func startVellumEnv(t *testing.T, env []string, name string, args ...string) *wo
 	t.Helper()
 	w := &worker{name: name, archive: filepath.Join(t.TempDir(), name)}
 	verifyWARCsAtEnd(t, w.archive)
-	w.cmd = exec.Command(vellumBin, append(args, "--archive", w.archive, "--no-progress")...)
-	w.cmd.Env = append(os.Environ(), env...)
+	w.start(t, append(os.Environ(), env...), append(args, "--archive", w.archive, "--no-progress"))
+	return w
+}
+
+// start starts vellum with args in the environment env.
+func (w *worker) start(t *testing.T, env, args []string) {
+	t.Helper()
+	w.cmd = exec.Command(vellumBin, args...)
+	w.cmd.Env = env
 	w.cmd.Stdout, w.cmd.Stderr = &w.out, &w.err
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -59,7 +66,38 @@ func startVellumEnv(t *testing.T, env []string, name string, args ...string) *wo
 			_ = w.cmd.Wait()
 		}
 	})
-	return w
+}
+
+// restart starts the worker again on its archive, with its arguments, as
+// name (once it has exited).
+func (w *worker) restart(t *testing.T, name string) *worker {
+	t.Helper()
+	again := &worker{name: name, archive: w.archive}
+	again.start(t, w.cmd.Env, w.cmd.Args[1:])
+	return again
+}
+
+// killAtHop waits for the site's hop trap to hold a request, then kills
+// with kill -9 the worker holding it (holder names it, given the moved
+// page) once the page's redirect is in that worker's file: a record of a
+// claim it never reported done, which the others write again. Then the
+// site lets the held request go.
+func killAtHop(t *testing.T, site *clusterSite, holder func(moved string) *worker) *worker {
+	t.Helper()
+	select {
+	case <-site.trapped:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no worker fetched a moved page's hop after the first pages")
+	}
+	moved := strings.Replace(site.held(), "/q/", "/p/", 1)
+	victim := holder(moved)
+	waitForRecord(t, victim.archive, moved) // its writer flushes within a second
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	victim.wait(t, 30*time.Second)
+	site.open()
+	return victim
 }
 
 // waitForRecord waits until a response record of u is in a WARC file of
@@ -84,26 +122,6 @@ func waitForRecord(t *testing.T, archive, u string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// restart starts the worker again on its archive, with its arguments, as
-// name (once it has exited).
-func (w *worker) restart(t *testing.T, name string) *worker {
-	t.Helper()
-	again := &worker{name: name, archive: w.archive}
-	again.cmd = exec.Command(vellumBin, w.cmd.Args[1:]...)
-	again.cmd.Env = w.cmd.Env
-	again.cmd.Stdout, again.cmd.Stderr = &again.out, &again.err
-	if err := again.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if again.cmd.ProcessState == nil {
-			_ = again.cmd.Process.Kill()
-			_ = again.cmd.Wait()
-		}
-	})
-	return again
 }
 
 // wait waits for the worker to exit, at most d, and returns its exit code.
@@ -150,21 +168,7 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 	a := startWorker(t, "a", args...)
 	b := startWorker(t, "b", args...)
 
-	select {
-	case <-site.trapped:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the victim worker never fetched a page after the first ones\nstderr:\n%s", victim.err.String())
-	}
-	// The moved page's redirect is in the victim's file before it dies
-	// (its writer flushes within a second): a record of a claim it never
-	// reported done, which the others write again.
-	moved := strings.Replace(site.held(), "/q/", "/p/", 1)
-	waitForRecord(t, victim.archive, moved)
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	victim.wait(t, 30*time.Second)
-	site.open()
+	killAtHop(t, site, func(string) *worker { return victim })
 	again := victim.restart(t, "victim-again")
 
 	for _, w := range []*worker{a, b, again} {
