@@ -132,9 +132,22 @@ func runSummaryLine(res *capture.Result) string {
 	if res.Stats.Browsed > 0 {
 		browsed = fmt.Sprintf(", %d loaded in the browser (Chromium's peak memory %s)", res.Stats.Browsed, humanBytes(res.Stats.ChromiumPeak))
 	}
-	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s",
+	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s%s",
 		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
-		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7), browsed)
+		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7), browsed, workerPart(res.Part))
+}
+
+// workerPart says, on a shared frontier, that a run's counts are sums
+// over its workers, and what this one did.
+func workerPart(p *capture.Part) string {
+	if p == nil {
+		return ""
+	}
+	s := fmt.Sprintf("  (sums over %d workers; this one: %d pages, %d requisites, %d files", p.Workers, p.Counts.Pages, p.Counts.Requisites, p.Counts.Files)
+	if p.Running > 0 {
+		s += fmt.Sprintf("; %d still running, not counted yet", p.Running)
+	}
+	return s + ")"
 }
 
 // printRun prints a run's summary: one line of counts, then the failed
