@@ -25,10 +25,7 @@ func TestWorkerMetrics(t *testing.T) {
 	rd := redistest.Start(t)
 	site := newClusterSite(t, 30)
 	site.setTrap("scraped", 8)
-	addr, err := testproc.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
 	w := startWorker(t, "scraped", "--frontier", "redis://"+rd.Addr+"/0", "--delay", "10ms", "--depth", "10", "--metrics", addr,
 		site.bases[0]+"/p/0", site.bases[1]+"/p/0")
 	select {
@@ -93,6 +90,16 @@ func TestWorkerMetrics(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("/metrics still answers after the worker ended")
 	}
+}
+
+// freeAddr is a loopback address whose port was free just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := testproc.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // scrape GETs /metrics.
