@@ -130,7 +130,7 @@ func (m *workerMetrics) progress(s capture.Stats) {
 func addStats(a, b capture.Stats) capture.Stats {
 	return capture.Stats{Pages: a.Pages + b.Pages, Requisites: a.Requisites + b.Requisites, Bytes: a.Bytes + b.Bytes,
 		Errors: a.Errors + b.Errors, Skipped: a.Skipped + b.Skipped, Revisits: a.Revisits + b.Revisits,
-		Browsed: a.Browsed + b.Browsed, PagesDone: a.PagesDone + b.PagesDone}
+		Browsed: a.Browsed + b.Browsed, PagesDone: a.PagesDone + b.PagesDone, Queued: b.Queued}
 }
 
 // chain applies each of sets that is not nil, in order.
