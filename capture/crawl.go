@@ -35,7 +35,7 @@ type Result struct {
 	Repaired []warc.Repaired   // ".open" files of an earlier crash that this run repaired
 	// Part is, on a shared frontier, this worker's own counts: Run's are
 	// the sums over the run's workers (totals.go). Nil otherwise.
-	Part *Part
+	Part *WorkerPart
 }
 
 // Failed counts the seeds that failed.

@@ -27,9 +27,9 @@ type runTotals interface {
 	Totals(ctx context.Context) (frontier.Totals, error)
 }
 
-// Part is what a Result's run counts of the worker that made it, on a
-// shared frontier whose run's counts are the sums over its workers.
-type Part struct {
+// WorkerPart is one worker's share of a run on a shared frontier, whose
+// Result.Run counts the sums over its workers.
+type WorkerPart struct {
 	Counts  index.RunCounts // this worker's own
 	Workers int64           // workers whose parts Run.Counts sums, this one's included
 	Running int64           // other workers still running then: their parts are not in the sums yet
@@ -65,12 +65,12 @@ func countsOf(t frontier.Totals) index.RunCounts {
 // saveShared adds this worker's part (r's counts) to the run's totals
 // and saves the run's row with the sums. It returns the row as saved: with
 // its own counts when the sums could not be had.
-func (b *runBook) saveShared(ctx context.Context, t runTotals, r index.Run) (index.Run, *Part, error) {
+func (b *runBook) saveShared(ctx context.Context, t runTotals, r index.Run) (index.Run, *WorkerPart, error) {
 	tot, err := t.AddPart(ctx, b.cfg.worker(), partOf(r.Counts, b.run.Started, r.Ended))
 	if err != nil {
 		return r, nil, errors.Join(err, b.idx.SaveRun(ctx, r))
 	}
-	part := &Part{Counts: r.Counts, Workers: tot.Workers, Running: max(0, tot.Open-1)}
+	part := &WorkerPart{Counts: r.Counts, Workers: tot.Workers, Running: max(0, tot.Open-1)}
 	r, err = b.saveSums(ctx, t, withTotals(r, tot), tot)
 	return r, part, err
 }

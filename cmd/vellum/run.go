@@ -148,7 +148,7 @@ func runSummaryLine(res *capture.Result) string {
 
 // workerPart says, on a shared frontier, that a run's counts are sums
 // over its workers, and what this one did.
-func workerPart(p *capture.Part) string {
+func workerPart(p *capture.WorkerPart) string {
 	if p == nil {
 		return ""
 	}
