@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -23,18 +24,31 @@ import (
 	"github.com/vellumhq/vellum/warc"
 )
 
-// A crawl worker started with --metrics serves /metrics while it runs:
-// scraped while the site holds one of its pages, it shows what the
-// worker archived so far, labelled with the worker's name, and the shared
-// run's frontier (the held page in flight, one worker open); once the
-// worker has ended, nothing listens there any more.
+// A crawl worker (`vellum capture`, `vellum run`) started with --metrics
+// serves /metrics while it runs: scraped while the site holds one of its
+// pages, it shows what the worker archived so far, labelled with the
+// worker's name, and the shared run's frontier (the held page in flight,
+// one worker open) labelled with the run and the job; once the worker has
+// ended, nothing listens there any more.
 func TestWorkerMetrics(t *testing.T) {
+	t.Run("capture", func(t *testing.T) { checkWorkerMetrics(t, "") })
+	t.Run("run", func(t *testing.T) { checkWorkerMetrics(t, "site") })
+}
+
+// checkWorkerMetrics runs a worker of the job named (none: a capture).
+func checkWorkerMetrics(t *testing.T, job string) {
 	rd := redistest.Start(t)
 	site := newClusterSite(t, 30)
 	site.setTrap("scraped", 8)
 	addr := freeAddr(t)
-	w := startWorker(t, "scraped", "--frontier", "redis://"+rd.Addr+"/0", "--delay", "10ms", "--depth", "10", "--metrics", addr,
-		site.bases[0]+"/p/0", site.bases[1]+"/p/0")
+	var w *worker
+	if job == "" {
+		w = startWorker(t, "scraped", "--frontier", "redis://"+rd.Addr+"/0", "--delay", "10ms", "--depth", "10", "--metrics", addr,
+			site.bases[0]+"/p/0", site.bases[1]+"/p/0")
+	} else {
+		jobs := writeJobs(t, fmt.Sprintf("jobs:\n  - name: %s\n    seeds: [%s/p/0, %s/p/0]\n    depth: 10\n    delay: 10ms\n    user_agent: vellum-test scraped\n", job, site.bases[0], site.bases[1]))
+		w = startVellum(t, "scraped", "run", "--jobs", jobs, "--frontier", "redis://"+rd.Addr+"/0", "--metrics", addr)
+	}
 	select {
 	case <-site.trapped:
 	case <-time.After(2 * time.Minute):
@@ -75,7 +89,7 @@ func TestWorkerMetrics(t *testing.T) {
 	if worker == nil {
 		t.Errorf("the worker's counts are not labelled with its name:\n%s", grepLines(body, "vellum_worker_pages"))
 	}
-	run := regexp.MustCompile(`(?m)^vellum_frontier_inflight\{job="\(capture\)",run="([^"]+)",worker="[^"]+"\} `).FindStringSubmatch(body)
+	run := regexp.MustCompile(`(?m)^vellum_frontier_inflight\{job="` + regexp.QuoteMeta(jobName(job)) + `",run="([^"]+)",worker="[^"]+"\} `).FindStringSubmatch(body)
 	if run == nil {
 		t.Errorf("the frontier's gauges are not labelled with the run, the job and the worker:\n%s", grepLines(body, "vellum_frontier"))
 	}
