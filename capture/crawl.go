@@ -33,6 +33,9 @@ type Result struct {
 	Stats    Stats
 	Files    []warc.ClosedFile // WARC files written, in order
 	Repaired []warc.Repaired   // ".open" files of an earlier crash that this run repaired
+	// Part is, on a shared frontier, this worker's own counts: Run's are
+	// the sums over the run's workers (totals.go). Nil otherwise.
+	Part *WorkerPart
 }
 
 // Failed counts the seeds that failed.

@@ -34,7 +34,9 @@
 // With Config.Frontier (capture/frontier's Redis, --frontier) a Run is one
 // worker of a run that many share (shared.go): pages and requisites come
 // from the shared frontier, which keeps each host to one page at a time
-// across the workers; without it, nothing of that path runs.
+// across the workers; without it, nothing of that path runs. The run's
+// counts are then the sums over its workers (totals.go): Result.Run holds
+// them, Result.Part the worker's own.
 //
 // Every Run is a run in the archive's history (vellum.db and runs/<id>.json).
 // A response whose payload equals the latest capture of its URL by another

@@ -193,9 +193,11 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 		r.Status = index.RunOK
 	}
 	var err error
+	var mine []index.Change // this process's page changes, when it keeps them apart
 	switch {
 	case b.front == nil:
 		changes := b.changes.take()
+		mine = changes
 		for i := range changes {
 			changes[i].RunID = r.ID
 		}
@@ -217,8 +219,16 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 		res.Problems = ps
 		r.Counts.Errors, r.Counts.Skipped = countProblems(ps)
 	}
+	counted := res.Changes
+	sums, shared := b.cfg.Frontier.(runTotals)
+	if shared {
+		// This worker's part only: on a shared index the run's changes and
+		// problems are every worker's so far.
+		counted = mine
+		r.Counts.Errors, r.Counts.Skipped = res.Stats.Errors, res.Stats.Skipped
+	}
 	r.Counts.New, r.Counts.Changed, r.Counts.Unchanged = 0, 0, 0
-	for _, ch := range res.Changes {
+	for _, ch := range counted {
 		switch ch.Change {
 		case index.ChangeNew:
 			r.Counts.New++
@@ -231,8 +241,13 @@ func (b *runBook) finish(ctx context.Context, res *Result, stopped bool, closeEr
 	r.Counts.Pages = r.Counts.New + r.Counts.Changed + r.Counts.Unchanged
 	res.Stats.New, res.Stats.Changed, res.Stats.Unchanged = r.Counts.New, r.Counts.Changed, r.Counts.Unchanged
 	res.Stats.Pages, res.Stats.Errors, res.Stats.Skipped = r.Counts.Pages, r.Counts.Errors, r.Counts.Skipped
-	res.Run = r
-	return errors.Join(err, b.idx.SaveRun(ctx, r), writeRunJSON(b.cfg.Archive, r, res, files))
+	var saveErr error
+	if shared {
+		res.Run, res.Part, saveErr = b.saveShared(ctx, sums, r)
+	} else {
+		res.Run, saveErr = r, b.idx.SaveRun(ctx, r)
+	}
+	return errors.Join(err, saveErr, writeRunJSON(b.cfg.Archive, res.Run, res, files))
 }
 
 // RunSummary is the content of runs/<id>.json.

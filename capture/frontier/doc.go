@@ -12,6 +12,11 @@
 // says Ended: nothing queued, nothing claimed, every worker has Left (its
 // WARC files closed).
 //
+// As it ends, a worker adds its counts (pages, files, …) to the run's
+// totals (AddPart, once per worker), and saves the run's row with the sums
+// read back (Totals): the row counts every worker's work, not the last
+// one's.
+//
 // JoinRun is how workers agree on the run: the first to start a piece of
 // work (a job, a capture's seeds) records a run ID, the others join it.
 //

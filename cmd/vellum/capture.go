@@ -21,7 +21,7 @@ import (
 
 func newCaptureCmd() *cobra.Command {
 	cfg := capture.DefaultConfig()
-	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag, indexFlag string
+	var scope, seedsFile, logLevel, cpuProfile, memProfile, remoteFlag, indexFlag, metricsAddr string
 	replayBase := "http://127.0.0.1:8080"
 	var include, exclude []string
 	var browserMode string
@@ -79,6 +79,13 @@ func newCaptureCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return &exitError{2, err.Error()}
 			}
+			var met *workerMetrics
+			if metricsAddr != "" {
+				if met, err = startWorkerMetrics(metricsAddr, capture.DefaultWorker(), logger); err != nil {
+					return err
+				}
+				defer met.close()
+			}
 			var shared *redis.Client
 			if ff.url != "" {
 				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
@@ -131,7 +138,9 @@ func newCaptureCmd() *cobra.Command {
 					stopProfiles()
 					return err
 				}
-				joined(f)(&cfg)
+				chain(joined(f), met.watch("", f))(&cfg)
+			} else {
+				chain(met.watch("", nil))(&cfg)
 			}
 			res, err := capture.Run(cmd.Context(), cfg, seeds)
 			prog.finish()
@@ -186,6 +195,7 @@ func newCaptureCmd() *cobra.Command {
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	addIndexFlag(f, &indexFlag)
 	ff.add(f)
+	addMetricsFlag(f, &metricsAddr)
 	f.StringVar(&replayBase, "replay-url", replayBase, "base URL of vellum serve, for the replay URLs printed")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")

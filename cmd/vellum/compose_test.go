@@ -76,6 +76,8 @@ func TestComposeClusterCommands(t *testing.T) {
 				v = dsn
 			case k == "VELLUM_FRONTIER" && v != "":
 				v = "redis://" + rd.Addr + "/0"
+			case k == "VELLUM_METRICS" && v != "":
+				v = freeAddr(t) // each worker its own port, as each container has its own
 			}
 			out = append(out, k+"="+v)
 		}
@@ -107,6 +109,9 @@ func TestComposeClusterCommands(t *testing.T) {
 	var outs []*bytes.Buffer
 	for _, name := range []string{"worker-1", "worker-2"} {
 		s := compose.Services[name]
+		if s.Environment["VELLUM_METRICS"] == "" {
+			t.Errorf("%s serves no /metrics (VELLUM_METRICS)", name)
+		}
 		archive := filepath.Join(t.TempDir(), name)
 		verifyWARCsAtEnd(t, archive)
 		cmd := exec.Command(vellumBin, append(args(s, archive), "--no-progress")...)

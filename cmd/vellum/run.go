@@ -17,7 +17,7 @@ import (
 )
 
 func newRunCmd() *cobra.Command {
-	var jobsFile, logLevel, indexFlag string
+	var jobsFile, logLevel, indexFlag, metricsAddr string
 	r := &jobs.Runner{Archive: "archive", ReplayBase: "http://127.0.0.1:8080", KeepLocal: true, Uploads: startJobUploads}
 	var noProgress bool
 	var ff frontierFlags
@@ -49,6 +49,13 @@ func newRunCmd() *cobra.Command {
 			if err := checkIndexFlag(indexFlag, r.Remote != "", true); err != nil {
 				return err
 			}
+			var met *workerMetrics
+			if metricsAddr != "" {
+				if met, err = startWorkerMetrics(metricsAddr, capture.DefaultWorker(), logger); err != nil {
+					return err
+				}
+				defer met.close()
+			}
 			given, err := openIndexFlag(cmd.Context(), indexFlag, logger)
 			if err != nil {
 				return err
@@ -72,7 +79,7 @@ func newRunCmd() *cobra.Command {
 			}
 			failed := 0
 			for _, j := range jobList {
-				res, err := runJob(cmd.Context(), r, j, &ff, shared, logger)
+				res, err := runJob(cmd.Context(), r, j, &ff, shared, met, logger)
 				if cmd.Context().Err() != nil {
 					return &exitError{130, "run interrupted; its WARC files are closed and valid, and `vellum run --resume` carries it on"}
 				}
@@ -98,6 +105,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&r.KeepLocal, "keep-local", true, "keep local WARC files after a verified upload")
 	addIndexFlag(f, &indexFlag)
 	ff.add(f)
+	addMetricsFlag(f, &metricsAddr)
 	f.StringVar(&r.ReplayBase, "replay-url", r.ReplayBase, "base URL of vellum serve, for the links in webhooks")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&noProgress, "no-progress", false, "no progress line, even on a terminal")
@@ -106,15 +114,16 @@ func newRunCmd() *cobra.Command {
 
 // runJob runs one job: here alone, or with --frontier as a worker of the
 // job's run that is going on across the cluster (or a new one).
-func runJob(ctx context.Context, r *jobs.Runner, j jobs.Job, ff *frontierFlags, shared *redis.Client, log *slog.Logger) (*capture.Result, error) {
+// With --metrics, met follows the run.
+func runJob(ctx context.Context, r *jobs.Runner, j jobs.Job, ff *frontierFlags, shared *redis.Client, met *workerMetrics, log *slog.Logger) (*capture.Result, error) {
 	if shared == nil {
-		return r.Run(ctx, j)
+		return r.RunWith(ctx, j, met.watch(j.Name, nil))
 	}
 	f, err := ff.join(ctx, shared, "job:"+j.Name, j.MaxPages, log.With("job", j.Name))
 	if err != nil {
 		return nil, err
 	}
-	return r.RunWith(ctx, j, joined(f))
+	return r.RunWith(ctx, j, chain(joined(f), met.watch(j.Name, f)))
 }
 
 // runProgress shows a job's run on the console.
@@ -132,9 +141,22 @@ func runSummaryLine(res *capture.Result) string {
 	if res.Stats.Browsed > 0 {
 		browsed = fmt.Sprintf(", %d loaded in the browser (Chromium's peak memory %s)", res.Stats.Browsed, humanBytes(res.Stats.ChromiumPeak))
 	}
-	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s",
+	return fmt.Sprintf("run %s  job %s  %s  %d pages (%d new, %d changed, %d unchanged), %d requisites, %d revisits, %s, %d errors, %d skipped, %d files, %s%s%s",
 		run.ID, jobName(run.Job), strings.ToUpper(run.Status), c.Pages, c.New, c.Changed, c.Unchanged, c.Requisites, c.Revisits,
-		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7), browsed)
+		humanBytes(c.Bytes), c.Errors, c.Skipped, c.Files, run.Ended.Sub(run.Started).Round(1e7), browsed, workerPart(res.Part))
+}
+
+// workerPart says, on a shared frontier, that a run's counts are sums
+// over its workers, and what this one did.
+func workerPart(p *capture.WorkerPart) string {
+	if p == nil {
+		return ""
+	}
+	s := fmt.Sprintf("  (sums over %d workers; this one: %d pages, %d requisites, %d files", p.Workers, p.Counts.Pages, p.Counts.Requisites, p.Counts.Files)
+	if p.Running > 0 {
+		s += fmt.Sprintf("; %d still running, not counted yet", p.Running)
+	}
+	return s + ")"
 }
 
 // printRun prints a run's summary: one line of counts, then the failed
