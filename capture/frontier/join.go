@@ -2,6 +2,7 @@ package frontier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -18,25 +19,67 @@ func RunKey(work string) string { return "vellum:run:" + work }
 // while a worker holds a live lease in it or anything is queued or in
 // flight (a run whose workers all died is carried on, their claims coming
 // back by their leases); once it has ended, the next worker to start makes
-// a new run. Choosing and joining are one script, so a run just started
-// (nothing queued yet, its first worker joined) is never taken for ended.
+// a new run.
 //
-// The script reads the keys of the run it finds, which it cannot declare
-// beforehand: on a Redis Cluster, RunKey(work) and the run's keys are in
-// different slots and JoinRun needs a single node (or a proxy) for it.
+// Each step is one script on one key's hash slot, so that it runs on a
+// Redis Cluster as on one Redis: a run found going on is joined in the
+// script that finds it so; a worker that finds none joins its candidate
+// first (a run just started, nothing queued yet, is then never taken for
+// ended) and only then records it, if RunKey(work) still holds what it
+// read. A worker whose record lost to another's leaves its candidate and
+// joins the winner's run.
 func JoinRun(ctx context.Context, c redis.UniversalClient, work, candidate, worker string, opts Options) (*Redis, error) {
 	opts = opts.withDefaults()
 	probe := &Redis{c: c, opts: opts, log: opts.Log.With("component", "frontier")}
-	var id string
-	err := probe.do(ctx, "join run", func(ctx context.Context) error {
-		var err error
-		id, err = joinRunScript.Run(ctx, c, []string{RunKey(work)}, candidate, worker, opts.Lease.Milliseconds(), Prefix("")).Text()
-		return err
-	})
-	if err != nil {
-		return nil, err
+	lease := opts.Lease.Milliseconds()
+	for range 16 { // each lost race means another worker started a run, which the next look joins
+		var seen string
+		err := probe.do(ctx, "join run", func(ctx context.Context) error {
+			var err error
+			seen, err = c.Get(ctx, RunKey(work)).Result()
+			if errors.Is(err, redis.Nil) {
+				seen, err = "", nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if seen != "" {
+			var joined int64
+			err := probe.do(ctx, "join run", func(ctx context.Context) error {
+				var err error
+				joined, err = joinIfLiveScript.Run(ctx, c, []string{Prefix(seen)}, worker, lease).Int64()
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			if joined == 1 {
+				return NewRedis(c, seen, opts), nil
+			}
+		}
+		f := NewRedis(c, candidate, opts)
+		if err := f.Join(ctx, worker); err != nil {
+			return nil, err
+		}
+		var won int64
+		err = probe.do(ctx, "join run", func(ctx context.Context) error {
+			var err error
+			won, err = casScript.Run(ctx, c, []string{RunKey(work)}, seen, candidate).Int64()
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if won == 1 {
+			return f, nil
+		}
+		if err := f.Leave(ctx, worker); err != nil {
+			return nil, err
+		}
 	}
-	return NewRedis(c, id, opts), nil
+	return nil, fmt.Errorf("frontier: join run of %s: other workers kept starting runs", work)
 }
 
 // RunID is the ID of the run r is the frontier of.
@@ -59,28 +102,28 @@ func (r *Redis) Visit(ctx context.Context, claimID, u string) (bool, error) {
 	return n == 1, nil
 }
 
-// joinRunScript: KEYS[1] the work's run key; ARGV candidate run ID,
-// worker, lease (ms), Prefix("") (split at its braces to build a run's
-// prefix). Returns the run ID joined.
-var joinRunScript = redis.NewScript(`
+// joinIfLiveScript: KEYS[1] a run's prefix; ARGV worker, lease (ms).
+// Joins worker to the run if it is going on (a live lease, or anything
+// queued or in flight): 1, else 0.
+var joinIfLiveScript = redis.NewScript(`
+local P = KEYS[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local open, close = string.find(ARGV[4], '{}', 1, true)
-local function prefix(id) return string.sub(ARGV[4], 1, open) .. id .. string.sub(ARGV[4], close) end
-local function live(id)
-  local P = prefix(id)
-  if redis.call('ZCOUNT', P..'workers', now, '+inf') > 0 then return true end
-  local c = redis.call('HMGET', P..'counters', 'queued', 'inflight')
-  return tonumber(c[1] or 0) > 0 or tonumber(c[2] or 0) > 0
+local c = redis.call('HMGET', P..'counters', 'queued', 'inflight')
+if redis.call('ZCOUNT', P..'workers', now, '+inf') == 0 and tonumber(c[1] or 0) <= 0 and tonumber(c[2] or 0) <= 0 then
+  return 0
 end
-local id = redis.call('GET', KEYS[1])
-if not id or not live(id) then
-  id = ARGV[1]
-  redis.call('SET', KEYS[1], id)
-end
-local P = prefix(id)
-redis.call('ZADD', P..'workers', now + tonumber(ARGV[3]), ARGV[2])
-redis.call('SADD', P..'open', ARGV[2])
-redis.call('SREM', P..'lost', ARGV[2])
-return id
+redis.call('ZADD', P..'workers', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('SADD', P..'open', ARGV[1])
+redis.call('SREM', P..'lost', ARGV[1])
+return 1
+`)
+
+// casScript: KEYS[1] a work's run key; ARGV the run ID read before (empty:
+// none), the new one. Records the new one if the key still holds the old:
+// 1, else 0.
+var casScript = redis.NewScript(`
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
 `)

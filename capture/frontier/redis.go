@@ -292,11 +292,24 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // Dial returns a client for a redis:// (or rediss://, unix://) URL, as
-// --frontier gives it, with go-redis's own retries turned off: the
-// frontier's retries (bounded by Options.RetryFor, and logged) are then the
-// only ones, so an outage always shows in the log rather than as seconds
-// of silent stalls.
-func Dial(rawURL string) (*redis.Client, error) {
+// --frontier gives it. A URL with addr parameters names the nodes of a
+// Redis Cluster, as go-redis reads it (redis://h1:7000?addr=h2:7001&addr=h3:7002):
+// every step of a run touches the keys of the run's hash slot only, so a
+// run is on one shard and runs are spread over the shards. go-redis's own
+// retries are turned off (a cluster's redirects are kept): the frontier's
+// retries (bounded by Options.RetryFor, and logged) are then the only
+// ones, so an outage always shows in the log rather than as seconds of
+// silent stalls.
+func Dial(rawURL string) (redis.UniversalClient, error) {
+	if u, err := url.Parse(rawURL); err == nil && u.Query().Has("addr") {
+		o, err := redis.ParseClusterURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("frontier: %w", err)
+		}
+		o.MaxRetries = -1
+		o.DialerRetries = 1
+		return redis.NewClusterClient(o), nil
+	}
 	o, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("frontier: %w", err)

@@ -86,7 +86,7 @@ func newCaptureCmd() *cobra.Command {
 				}
 				defer met.close()
 			}
-			var shared *redis.Client
+			var shared redis.UniversalClient
 			if ff.url != "" {
 				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
 					return err

@@ -27,7 +27,7 @@ type frontierFlags struct {
 }
 
 func (ff *frontierFlags) add(f *pflag.FlagSet) {
-	f.StringVar(&ff.url, "frontier", "", "share the run with other workers through this Redis, `redis://[:password@]host:port/db` (one run across machines)")
+	f.StringVar(&ff.url, "frontier", "", "share the run with other workers through this Redis, `redis://[:password@]host:port/db` (one run across machines); a Redis Cluster as redis://host:port?addr=host2:port2&addr=host3:port3")
 	// How long a worker's claims outlive its last renewal: tests shorten it
 	// to see a killed worker's pages come back.
 	f.DurationVar(&ff.lease, "frontier-lease", 30*time.Second, "lease of a worker's claims on the shared frontier")
@@ -36,7 +36,7 @@ func (ff *frontierFlags) add(f *pflag.FlagSet) {
 
 // dial connects to --frontier's Redis. A URL that is not one, or a Redis
 // that does not answer, is one line naming the URL, its password left out.
-func (ff *frontierFlags) dial(ctx context.Context, log *slog.Logger) (*redis.Client, error) {
+func (ff *frontierFlags) dial(ctx context.Context, log *slog.Logger) (redis.UniversalClient, error) {
 	shown := redactURL(ff.url)
 	redis.SetLogger(redisLog{log})
 	if ff.lease <= 0 {
@@ -57,7 +57,7 @@ func (ff *frontierFlags) dial(ctx context.Context, log *slog.Logger) (*redis.Cli
 
 // join joins this worker to the run of work that is going on across the
 // cluster, or starts one (frontier.JoinRun).
-func (ff *frontierFlags) join(ctx context.Context, client *redis.Client, work string, maxPages int, log *slog.Logger) (*frontier.Redis, error) {
+func (ff *frontierFlags) join(ctx context.Context, client redis.UniversalClient, work string, maxPages int, log *slog.Logger) (*frontier.Redis, error) {
 	shown := redactURL(ff.url)
 	opts := frontier.Options{Lease: ff.lease, MaxPages: maxPages, Log: log}
 	f, err := frontier.JoinRun(ctx, client, work, capture.NewRunID(time.Now()), capture.DefaultWorker(), opts)
@@ -79,7 +79,7 @@ func joined(f *frontier.Redis) func(*capture.Config) {
 
 // abandon is how a repair gives the claims of a dead worker of a run on
 // the frontier back (capture.RepairArchive).
-func (ff *frontierFlags) abandon(client *redis.Client, log *slog.Logger) capture.Abandon {
+func (ff *frontierFlags) abandon(client redis.UniversalClient, log *slog.Logger) capture.Abandon {
 	opts := frontier.Options{Lease: ff.lease, Log: log}
 	return func(ctx context.Context, runID, worker string) ([]string, error) {
 		return frontier.NewRedis(client, runID, opts).Abandon(ctx, worker)

@@ -347,3 +347,31 @@ func TestFrontierBadURL(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontierOnRedisCluster: `--frontier` with the nodes of a Redis
+// Cluster (go-redis's addr parameters): two workers make one run of a site
+// on two hosts, every URL captured once, the hosts polite across them.
+func TestFrontierOnRedisCluster(t *testing.T) {
+	cl := redistest.StartCluster(t)
+	site := newClusterSite(t, 40)
+	const delay = 30 * time.Millisecond
+	args := []string{"--frontier", cl.URL(), "--delay", delay.String(), "--depth", "10", site.bases[0] + "/p/0", site.bases[1] + "/p/0"}
+	a := startWorker(t, "a", args...)
+	b := startWorker(t, "b", args...)
+	for _, w := range []*worker{a, b} {
+		if code := w.wait(t, 2*time.Minute); code != 0 {
+			t.Fatalf("worker %s: exit %d\n%s%s", w.name, code, w.out.String(), w.err.String())
+		}
+	}
+	runA, runB := summaryRun.FindStringSubmatch(a.out.String()), summaryRun.FindStringSubmatch(b.out.String())
+	if runA == nil || runB == nil || runA[1] != runB[1] {
+		t.Fatalf("the workers' runs: %q and %q, want one run", runA, runB)
+	}
+	caps := captures(t, a.archive, b.archive)
+	for _, u := range site.urls() {
+		if got := caps[u]; len(got) != 1 {
+			t.Errorf("%s: captured %d times, want once", u, len(got))
+		}
+	}
+	site.checkPolite(t, delay)
+}

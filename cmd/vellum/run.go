@@ -70,7 +70,7 @@ func newRunCmd() *cobra.Command {
 			r.Log, r.Out = logger, cmd.OutOrStdout()
 			r.Report = func(res *capture.Result) { printRun(cmd.OutOrStdout(), r.ReplayBase, res) }
 			r.Progress = func() jobs.Progress { return runProgress{newProgress(con, logger)} }
-			var shared *redis.Client
+			var shared redis.UniversalClient
 			if ff.url != "" {
 				if shared, err = ff.dial(cmd.Context(), logger); err != nil {
 					return err
@@ -115,7 +115,7 @@ func newRunCmd() *cobra.Command {
 // runJob runs one job: here alone, or with --frontier as a worker of the
 // job's run that is going on across the cluster (or a new one).
 // With --metrics, met follows the run.
-func runJob(ctx context.Context, r *jobs.Runner, j jobs.Job, ff *frontierFlags, shared *redis.Client, met *workerMetrics, log *slog.Logger) (*capture.Result, error) {
+func runJob(ctx context.Context, r *jobs.Runner, j jobs.Job, ff *frontierFlags, shared redis.UniversalClient, met *workerMetrics, log *slog.Logger) (*capture.Result, error) {
 	if shared == nil {
 		return r.RunWith(ctx, j, met.watch(j.Name, nil))
 	}

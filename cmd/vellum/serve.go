@@ -94,7 +94,7 @@ func newServeCmd() *cobra.Command {
 			if err := checkIndexFlag(indexFlag, rem != nil, true); err != nil {
 				return err
 			}
-			var frontierClient *redis.Client
+			var frontierClient redis.UniversalClient
 			if ff.url != "" {
 				if len(jobList) == 0 {
 					return &exitError{2, "--frontier: serve shares the runs of its --jobs; give --jobs FILE"}

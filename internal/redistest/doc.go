@@ -9,6 +9,7 @@
 //	url := redistest.Shared(t).URL(t) // "redis://127.0.0.1:<port>/<fresh db>"
 //	s := redistest.Start(t)           // private; stopped at t.Cleanup
 //	s.Stop(t); …; s.Restart(t)        // an outage in the middle of a test
+//	c := redistest.StartCluster(t)    // a Redis Cluster of three shards; c.URL() as --frontier takes it
 //
 // The server keeps its data in an append-only file in its temporary
 // directory (fsync on every write), so a restart, even after a kill, loses

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -29,7 +30,8 @@ type Server struct {
 	Addr string // "127.0.0.1:<port>"
 	Dir  string // the working directory: the append-only file, the log
 
-	bin string
+	bin   string
+	extra []string // more redis-server arguments (a cluster node's)
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -141,11 +143,11 @@ func (s *Server) Restart(t testing.TB) {
 	}
 }
 
-// start picks a port and launches a server in dir. A port picked by the
-// kernel can be taken by someone else before Redis binds it; it tries
-// again on fresh ports then.
-func start(bin, dir string) (*Server, error) {
-	s := &Server{bin: bin, Dir: dir}
+// start picks a port and launches a server in dir, with the extra
+// arguments. A port picked by the kernel can be taken by someone else
+// before Redis binds it; it tries again on fresh ports then.
+func start(bin, dir string, extra ...string) (*Server, error) {
+	s := &Server{bin: bin, Dir: dir, extra: extra}
 	var err error
 	for range 3 {
 		if s.Addr, err = testproc.FreeAddr(); err != nil {
@@ -168,6 +170,7 @@ func (s *Server) launch() error {
 		"--dir", s.Dir, "--logfile", logPath, "--daemonize", "no",
 		"--databases", strconv.Itoa(databases),
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	cmd.Args = append(cmd.Args, s.extra...)
 	cmd.Dir = s.Dir
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -262,6 +265,41 @@ func (s *Server) Do(cmds ...string) (string, error) {
 		}
 	}
 	return reply, nil
+}
+
+// Command sends one command with its arguments and returns its reply: a
+// status or an integer as its line, a bulk string as its content.
+func (s *Server) Command(args ...string) (string, error) {
+	conn, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Write([]byte(encode(args))); err != nil {
+		return "", err
+	}
+	rd := bufio.NewReader(conn)
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	switch {
+	case strings.HasPrefix(line, "-"):
+		return "", errors.New(line[1:])
+	case strings.HasPrefix(line, "$"):
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", err
+		}
+		body := make([]byte, n+2)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return "", err
+		}
+		return string(body[:n]), nil
+	}
+	return line, nil
 }
 
 // encode writes a command in the protocol's array form.
