@@ -203,7 +203,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 	c.pageT, c.reqT = record.NewTransport(pageBase, c.rec), record.NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
-	c.robots = newRobotsCache(c.fetchRobots, cfg.robotsTimeout(), c.log)
+	robotsFetch := c.fetchRobots
+	if cfg.Frontier != nil {
+		robotsFetch = c.sharedRobots
+	}
+	c.robots = newRobotsCache(robotsFetch, cfg.robotsTimeout(), c.log)
 	hosts := newHostsSeen(idx, cfg.RunID)
 	c.prior = func(u string) (record.Prior, bool) {
 		if p, ok := c.browserPriors.Load(u); ok {

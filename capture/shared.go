@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -44,6 +45,11 @@ type Frontier interface {
 	Visit(ctx context.Context, claimID, u string) (bool, error)
 	// Leave unregisters the worker once its files are closed.
 	Leave(ctx context.Context, worker string) error
+	// Share keeps a small value for the whole run under key (a host's
+	// robots.txt as its first worker fetched it); Shared reads it: false
+	// while there is none.
+	Share(ctx context.Context, key string, value []byte) error
+	Shared(ctx context.Context, key string) ([]byte, bool, error)
 }
 
 // DefaultWorker is a worker's name unless Config.Worker gives one: the
@@ -286,6 +292,67 @@ func (c *crawl) markElsewhere() {
 	for i, s := range c.seeds {
 		if s.URL != nil && s.Err == nil && s.Status == 0 {
 			c.seeds[i].Elsewhere = true
+		}
+	}
+}
+
+// sharedRobotsFile is a host's robots.txt as the worker that fetched it
+// for the run left it in the frontier: its fetch failed (Failed: the
+// others fetch it themselves, to learn why), or its status and body.
+type sharedRobotsFile struct {
+	Status int    `json:"s"`
+	Body   []byte `json:"b,omitempty"`
+	Failed bool   `json:"f,omitempty"`
+}
+
+// sharedRobots is fetchRobots on a shared frontier: a host's robots.txt
+// is fetched (and archived) once per run, by the first worker to need it,
+// which leaves it in the frontier; the others wait for it there (half the
+// robots.txt time limit at most: its fetcher may have died) rather than
+// fetch and archive it again.
+func (c *crawl) sharedRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
+	f := c.cfg.Frontier
+	if c.excluded(u) {
+		return c.fetchRobots(ctx, u)
+	}
+	key := "robots " + u.String()
+	first, err := f.Visit(ctx, "", u.String())
+	if err != nil {
+		c.sharedFailed(ctx, err)
+		return 0, nil, err
+	}
+	if first {
+		status, body, err := c.fetchRobots(ctx, u)
+		v, _ := json.Marshal(sharedRobotsFile{Status: status, Body: body, Failed: err != nil})
+		if serr := f.Share(ctx, key, v); serr != nil {
+			c.sharedFailed(ctx, serr)
+		}
+		return status, body, err
+	}
+	wait := time.NewTimer(c.cfg.robotsTimeout() / 2)
+	defer wait.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		v, ok, err := f.Shared(ctx, key)
+		if err != nil {
+			c.sharedFailed(ctx, err)
+			return 0, nil, err
+		}
+		var got sharedRobotsFile
+		if ok && json.Unmarshal(v, &got) == nil {
+			if got.Failed {
+				return c.fetchRobots(ctx, u)
+			}
+			return got.Status, got.Body, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-wait.C:
+			c.log.Warn("robots.txt: the worker fetching it for the run left nothing: fetching it here", "url", u.String())
+			return c.fetchRobots(ctx, u)
+		case <-tick.C:
 		}
 	}
 }

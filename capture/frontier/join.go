@@ -102,6 +102,28 @@ func (r *Redis) Visit(ctx context.Context, claimID, u string) (bool, error) {
 	return n == 1, nil
 }
 
+// Share keeps value under key for the whole run (a host's robots.txt as
+// its first worker fetched it).
+func (r *Redis) Share(ctx context.Context, key string, value []byte) error {
+	return r.do(ctx, "share", func(ctx context.Context) error {
+		return r.c.HSet(ctx, r.prefix+"shared", key, value).Err()
+	})
+}
+
+// Shared reads what Share kept under key: false while there is nothing.
+func (r *Redis) Shared(ctx context.Context, key string) ([]byte, bool, error) {
+	var v []byte
+	err := r.do(ctx, "shared", func(ctx context.Context) error {
+		var err error
+		v, err = r.c.HGet(ctx, r.prefix+"shared", key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			v, err = nil, nil
+		}
+		return err
+	})
+	return v, v != nil, err
+}
+
 // joinIfLiveScript: KEYS[1] a run's prefix; ARGV worker, lease (ms).
 // Joins worker to the run if it is going on (a live lease, or anything
 // queued or in flight): 1, else 0.

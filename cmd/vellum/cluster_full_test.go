@@ -98,7 +98,7 @@ func TestClusterKillOneWorker(t *testing.T) {
 		checkRemoteHas(t, st, localFiles(t, w.archive))
 	}
 	inBucket := bucketResponses(t, st)
-	for _, u := range site.urls() {
+	for _, u := range append(site.urls(), site.robots()...) { // robots.txt once a run too
 		if n := len(inBucket[u]); n != 1 {
 			t.Errorf("%s: %d response records in the bucket (%v), want 1", u, n, inBucket[u])
 		}
@@ -279,7 +279,7 @@ func TestUploadDeadWorker(t *testing.T) {
 	st := remoteStore(t, m, remote)
 	checkRemoteHas(t, st, localFiles(t, victim.archive))
 	inBucket := bucketResponses(t, st)
-	for _, u := range site.urls() {
+	for _, u := range append(site.urls(), site.robots()...) { // robots.txt once a run too
 		if n := len(inBucket[u]); n != 1 {
 			t.Errorf("%s: %d response records in the bucket (%v), want 1", u, n, inBucket[u])
 		}

@@ -169,6 +169,12 @@ func (s *clusterSite) urls() []string {
 	return out
 }
 
+// robots are the site's robots.txt URLs (it has none: 404, archived as
+// any response).
+func (s *clusterSite) robots() []string {
+	return []string{s.bases[0] + "/robots.txt", s.bases[1] + "/robots.txt"}
+}
+
 // requests is the log so far.
 func (s *clusterSite) requests() []siteRequest {
 	s.mu.Lock()

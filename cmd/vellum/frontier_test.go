@@ -191,7 +191,7 @@ func TestFrontierWorkersShareOneRun(t *testing.T) {
 	if requeued := frontierCounter(t, rd, runA[1], "requeued"); requeued < 1 {
 		t.Errorf("requeued %d claims, want the killed worker's page at least", requeued)
 	}
-	for _, u := range site.urls() {
+	for _, u := range append(site.urls(), site.robots()...) { // robots.txt once a run too
 		if got := caps[u]; len(got) != 1 {
 			t.Errorf("%s: captured %d times (%v), want once", u, len(got), got)
 		}
@@ -368,7 +368,7 @@ func TestFrontierOnRedisCluster(t *testing.T) {
 		t.Fatalf("the workers' runs: %q and %q, want one run", runA, runB)
 	}
 	caps := captures(t, a.archive, b.archive)
-	for _, u := range site.urls() {
+	for _, u := range append(site.urls(), site.robots()...) {
 		if got := caps[u]; len(got) != 1 {
 			t.Errorf("%s: captured %d times, want once", u, len(got))
 		}
