@@ -18,8 +18,9 @@ import (
 // Options tune a Redis frontier; the zero value takes the defaults.
 type Options struct {
 	// Lease is how long a worker's claims stay its own without a renewal
-	// (default 30 s; Keepalive renews every third of it). It must outlast
-	// a Redis restart: a worker cannot renew while Redis is down.
+	// (default 30 s; Keepalive renews every third of it). The leases'
+	// clock stops while Redis is away: a restart longer than a lease does
+	// not make the workers' leases look expired (reap, in scripts.go).
 	Lease time.Duration
 	// RetryFor bounds how long a step retries while Redis is unreachable
 	// or loading (default 2 min); then the step fails.

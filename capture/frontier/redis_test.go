@@ -353,6 +353,39 @@ func TestRedisRestart(t *testing.T) {
 	}
 }
 
+// TestRedisOutageLongerThanLease: Redis is down for longer than the
+// workers' leases (0.6 s; 2 s down). Its restart does not make the
+// workers' leases look expired: they carry on, every URL fetched once,
+// none of them told its lease was lost.
+func TestRedisOutageLongerThanLease(t *testing.T) {
+	srv := redistest.Start(t)
+	url := srv.URL(t)
+	opts := Options{Lease: 600 * time.Millisecond, Poll: 10 * time.Millisecond}
+	const pages, delay = 30, 20 * time.Millisecond
+	hosts := []string{"a.test", "b.test"}
+	probe := open(t, url, "outage", Options{})
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if st, err := probe.State(t.Context()); err == nil && st.Counters["done"] >= pages/2 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		srv.Stop(t)
+		time.Sleep(2 * time.Second) // more than three leases
+		srv.Restart(t)
+	}()
+	got := runWorkers(t, url, "outage", 3, pages, delay, 2*time.Millisecond, opts, hosts...)
+	<-restarted
+	checkOnce(t, got, pages, hosts...)
+	if st, err := probe.State(t.Context()); err != nil || st.Counters["requeued"] != 0 {
+		t.Errorf("after the outage: %+v, %v; want no claim requeued", st, err)
+	}
+}
+
 // TestCollyStorage: what one worker's collector visited, and the cookies
 // it got, another worker's collector of the same run sees; another run
 // does not.

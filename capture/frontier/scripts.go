@@ -63,7 +63,23 @@ local function requeue(w)
   redis.call('HDEL', P..'lastnext', w)
 end
 
+-- reap first stops the leases' clock while Redis was away: a live worker
+-- renews every third of its lease, so a whole lease (the longest a worker
+-- of the run has) without any renewal or claim reaching Redis means that
+-- Redis was down or restarting (or every worker was dead), and the leases
+-- are moved on by that gap. Workers that waited out a restart then carry
+-- on; a dead worker's claims still come back within a lease of the next
+-- contact.
 local function reap()
+  local lease = tonumber(redis.call('HGET', P..'conf', 'lease') or 0)
+  local last = tonumber(redis.call('GET', P..'clock') or 0)
+  if lease > 0 and last > 0 and now - last > lease then
+    local ws = redis.call('ZRANGE', P..'workers', 0, -1, 'WITHSCORES')
+    for i = 1, #ws, 2 do
+      redis.call('ZADD', P..'workers', tonumber(ws[i+1]) + (now - last), ws[i])
+    end
+  end
+  redis.call('SET', P..'clock', now)
   for _, w in ipairs(redis.call('ZRANGEBYSCORE', P..'workers', '-inf', now, 'LIMIT', 0, 16)) do
     requeue(w)
     redis.call('SADD', P..'lost', w)
@@ -78,6 +94,9 @@ end
 // joinScript: ARGV worker, lease (ms).
 var joinScript = redis.NewScript(luaLib + `
 reap()
+if tonumber(ARGV[2]) > tonumber(redis.call('HGET', P..'conf', 'lease') or 0) then
+  redis.call('HSET', P..'conf', 'lease', ARGV[2])
+end
 redis.call('ZADD', P..'workers', now + tonumber(ARGV[2]), ARGV[1])
 redis.call('SADD', P..'open', ARGV[1])
 redis.call('SREM', P..'lost', ARGV[1])
