@@ -134,7 +134,17 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 		defer x.Close()
 		idx = x
 	}
-	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx, cfg.Abandon); err != nil {
+	abandon := cfg.Abandon
+	if abandon != nil && cfg.Frontier != nil {
+		abandon = func(ctx context.Context, runID, worker string) ([]string, error) {
+			if worker == cfg.worker() { // this worker's own name, given again (Config.Worker): giving its claims back would end its lease
+				cfg.Logger.Warn("a file left open under this worker's own name is repaired whole: give each start of a worker a name of its own", "worker", worker)
+				return nil, nil
+			}
+			return cfg.Abandon(ctx, runID, worker)
+		}
+	}
+	if res.Repaired, err = RepairArchive(ctx, cfg.Archive, idx, abandon); err != nil {
 		return nil, err
 	}
 	for _, r := range res.Repaired {
@@ -203,11 +213,11 @@ func Run(ctx context.Context, cfg Config, seeds []string) (_ *Result, err error)
 	c.pageT, c.reqT = record.NewTransport(pageBase, c.rec), record.NewTransport(reqBase, c.rec)
 	c.pageT.SetLimits(cfg.Limits)
 	c.reqT.SetLimits(cfg.Limits)
-	robotsFetch := c.fetchRobots
+	robotsFetch := c.limitedRobots
 	if cfg.Frontier != nil {
 		robotsFetch = c.sharedRobots
 	}
-	c.robots = newRobotsCache(robotsFetch, cfg.robotsTimeout(), c.log)
+	c.robots = newRobotsCache(robotsFetch, c.log)
 	hosts := newHostsSeen(idx, cfg.RunID)
 	c.prior = func(u string) (record.Prior, bool) {
 		if p, ok := c.browserPriors.Load(u); ok {

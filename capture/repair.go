@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -44,16 +45,20 @@ func RepairArchive(ctx context.Context, archive string, idx Reindexer, abandon A
 			return leave, nil
 		}
 	}
+	// Every file repaired is re-indexed, even when another could not be
+	// repaired: a file whose records moved has rows at their old places
+	// until then.
 	repaired, err := warc.RepairOpenFilesWith(archive, layout.WARCs(archive), opts)
+	var errs []error
 	if err != nil {
-		return repaired, fmt.Errorf("repair %s: %w", archive, err)
+		errs = append(errs, fmt.Errorf("repair %s: %w", archive, err))
 	}
 	for _, r := range repaired {
 		if err := idx.ReindexFile(ctx, archive, r.Filename); err != nil {
-			return repaired, fmt.Errorf("re-index repaired %s: %w", r.Filename, err)
+			errs = append(errs, fmt.Errorf("re-index repaired %s: %w", r.Filename, err))
 		}
 	}
-	return repaired, nil
+	return repaired, errors.Join(errs...)
 }
 
 // repairedClosed hands a file the repair closed to cfg.OnFileClosed, as the

@@ -102,6 +102,13 @@ func (c *crawl) requisite(ctx context.Context, j reqJob) {
 // too), following redirects but never checking robots for itself. A
 // redirect it does not follow (a loop, too many hops, a URL the run has
 // already) leaves no robots.txt: everything is allowed.
+// limitedRobots is fetchRobots within the robots.txt time limit.
+func (c *crawl) limitedRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
+	fctx, cancel := record.WithTimeLimit(ctx, c.cfg.robotsTimeout())
+	defer cancel()
+	return c.fetchRobots(fctx, u)
+}
+
 func (c *crawl) fetchRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
 	if c.excluded(u) {
 		return 0, nil, fmt.Errorf("%w: --ignore-robots captures the host without it", ErrExcluded)

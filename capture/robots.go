@@ -11,7 +11,6 @@ import (
 
 	"github.com/temoto/robotstxt"
 
-	"github.com/vellumhq/vellum/capture/record"
 )
 
 // robotsTTL is how long a robots.txt is trusted before it is fetched again
@@ -34,8 +33,8 @@ var ErrRobotsUnreachable = errors.New("robots.txt unreachable")
 // goes through the crawl's own recording path, so robots.txt files are
 // archived like any response.
 type robotsCache struct {
+	// fetch gets a robots.txt within its time limit (limitedRobots).
 	fetch func(ctx context.Context, u *url.URL) (status int, body []byte, err error)
-	limit time.Duration // one robots.txt in all
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -56,8 +55,8 @@ type robotsGroup struct {
 	unreachable error // why the file could not be fetched; nil when it was (or answered 4xx)
 }
 
-func newRobotsCache(fetch func(context.Context, *url.URL) (int, []byte, error), limit time.Duration, log *slog.Logger) *robotsCache {
-	return &robotsCache{fetch: fetch, limit: limit, log: log, now: time.Now, hosts: map[string]*robotsEntry{}}
+func newRobotsCache(fetch func(context.Context, *url.URL) (int, []byte, error), log *slog.Logger) *robotsCache {
+	return &robotsCache{fetch: fetch, log: log, now: time.Now, hosts: map[string]*robotsEntry{}}
 }
 
 // check reports whether u may be fetched and the Crawl-delay the host asks
@@ -130,9 +129,7 @@ func (c *robotsCache) get(ctx context.Context, u *url.URL) *robotsGroup {
 
 func (c *robotsCache) load(ctx context.Context, u *url.URL) *robotsGroup {
 	ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
-	fctx, cancel := record.WithTimeLimit(ctx, c.limit)
-	status, body, err := c.fetch(fctx, ru)
-	cancel()
+	status, body, err := c.fetch(ctx, ru)
 	var unreachable error
 	switch {
 	case err != nil && ctx.Err() != nil: // the run is stopping: nothing is known of the host

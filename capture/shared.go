@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,22 +46,31 @@ type Frontier interface {
 	Visit(ctx context.Context, claimID, u string) (bool, error)
 	// Leave unregisters the worker once its files are closed.
 	Leave(ctx context.Context, worker string) error
-	// Share keeps a small value for the whole run under key (a host's
-	// robots.txt as its first worker fetched it); Shared reads it: false
-	// while there is none.
+	// ShareFirst says whether this worker is the first of the run to ask
+	// for key (then it makes the value); Share keeps a small value for
+	// the whole run under key (a host's robots.txt as its first worker
+	// fetched it); Shared reads it: false while there is none.
+	ShareFirst(ctx context.Context, key, worker string) (bool, error)
 	Share(ctx context.Context, key string, value []byte) error
 	Shared(ctx context.Context, key string) ([]byte, bool, error)
 }
 
 // DefaultWorker is a worker's name unless Config.Worker gives one: the
-// host's name and the process ID, unique on one machine and across them.
-func DefaultWorker() string {
+// host's name, the process ID and a random part, unique on one machine and
+// across them, and to each start of a process (a container restarted keeps
+// its host name and, as PID 1, its process ID: the files, claims and
+// given-back URLs of its dead run must not be taken for its own).
+func DefaultWorker() string { return defaultWorker }
+
+var defaultWorker = func() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "worker"
 	}
-	return fmt.Sprintf("%s-%d", host, os.Getpid())
-}
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}()
 
 // worker is this worker's name, made fit for a file name: letters, digits,
 // dots and dashes (index.RunOfFile reads it back out of the name).
@@ -305,31 +315,35 @@ type sharedRobotsFile struct {
 	Failed bool   `json:"f,omitempty"`
 }
 
-// sharedRobots is fetchRobots on a shared frontier: a host's robots.txt
-// is fetched (and archived) once per run, by the first worker to need it,
-// which leaves it in the frontier; the others wait for it there (half the
-// robots.txt time limit at most: its fetcher may have died) rather than
+// sharedRobots is limitedRobots on a shared frontier: a host's robots.txt
+// is fetched (and archived) once per run and day, by the first worker to
+// need it, which leaves it in the frontier; the others wait for it there
+// (the time limit and a little more: its fetcher may have died, and then
+// they fetch it themselves, within a time limit of their own) rather than
 // fetch and archive it again.
 func (c *crawl) sharedRobots(ctx context.Context, u *url.URL) (int, []byte, error) {
 	f := c.cfg.Frontier
 	if c.excluded(u) {
-		return c.fetchRobots(ctx, u)
+		return c.limitedRobots(ctx, u)
 	}
-	key := "robots " + u.String()
-	first, err := f.Visit(ctx, "", u.String())
+	// Its redirects are no hops of the page whose check asked for it: a
+	// claim given back must not unvisit them (claimHop).
+	ctx = context.WithValue(ctx, claimKey{}, "")
+	key := fmt.Sprintf("robots %s %d", u, time.Now().Unix()/int64(robotsTTL/time.Second))
+	first, err := f.ShareFirst(ctx, key, c.cfg.worker())
 	if err != nil {
 		c.sharedFailed(ctx, err)
 		return 0, nil, err
 	}
 	if first {
-		status, body, err := c.fetchRobots(ctx, u)
+		status, body, err := c.limitedRobots(ctx, u)
 		v, _ := json.Marshal(sharedRobotsFile{Status: status, Body: body, Failed: err != nil})
 		if serr := f.Share(ctx, key, v); serr != nil {
 			c.sharedFailed(ctx, serr)
 		}
 		return status, body, err
 	}
-	wait := time.NewTimer(c.cfg.robotsTimeout() / 2)
+	wait := time.NewTimer(c.cfg.robotsTimeout() + 5*time.Second)
 	defer wait.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -342,7 +356,7 @@ func (c *crawl) sharedRobots(ctx context.Context, u *url.URL) (int, []byte, erro
 		var got sharedRobotsFile
 		if ok && json.Unmarshal(v, &got) == nil {
 			if got.Failed {
-				return c.fetchRobots(ctx, u)
+				return c.limitedRobots(ctx, u)
 			}
 			return got.Status, got.Body, nil
 		}
@@ -351,7 +365,7 @@ func (c *crawl) sharedRobots(ctx context.Context, u *url.URL) (int, []byte, erro
 			return 0, nil, ctx.Err()
 		case <-wait.C:
 			c.log.Warn("robots.txt: the worker fetching it for the run left nothing: fetching it here", "url", u.String())
-			return c.fetchRobots(ctx, u)
+			return c.limitedRobots(ctx, u)
 		case <-tick.C:
 		}
 	}

@@ -170,9 +170,11 @@ func RepairWith(root, openPath string, opts RepairOptions) (Repaired, error) {
 		return Repaired{Path: abs, Filename: rel, TrimmedBytes: info.Size(), Removed: true}, nil
 	}
 	if dropped > 0 {
-		if err := rewrite(f, openPath, spans.kept); err != nil {
+		nf, err := rewrite(f, openPath, spans.kept, info.Mode().Perm())
+		if err != nil {
 			return fail(err)
 		}
+		defer nf.Close() // its lock, until it has its final name
 	} else {
 		if err := f.Truncate(keep); err != nil {
 			return fail(err)
@@ -246,30 +248,35 @@ func wholeRecords(f *os.File, rel string, spool *cdxjSpool, leave map[string]boo
 }
 
 // rewrite replaces the file at openPath (open as f) with one of the given
-// records of f only, whole and synced before it takes the name.
-func rewrite(f *os.File, openPath string, kept []span) error {
+// records of f only, whole and synced before it takes the name, and
+// locked as f is: the caller closes the returned file (its lock) once it
+// has its final name.
+func rewrite(f *os.File, openPath string, kept []span, mode os.FileMode) (*os.File, error) {
 	tmpPath := openPath + ".tmp"
-	tmp, err := os.OpenFile(tmpPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, mode)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
+		tmp.Close()
+		os.Remove(tmpPath)
+		return nil, err
+	}
+	if err := lockFile(tmp); err != nil {
+		return fail(err)
 	}
 	for _, s := range kept {
 		if _, err := io.Copy(tmp, io.NewSectionReader(f, s.off, s.n)); err != nil {
-			tmp.Close()
-			os.Remove(tmpPath)
-			return err
+			return fail(err)
 		}
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmpPath)
-		return err
+		return fail(err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmpPath)
-		return err
+	if err := os.Rename(tmpPath, openPath); err != nil {
+		return fail(err)
 	}
-	return os.Rename(tmpPath, openPath)
+	return tmp, nil
 }
 
 // OpenFileLive reports whether a live writer holds the ".open" file at path

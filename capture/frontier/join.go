@@ -102,6 +102,19 @@ func (r *Redis) Visit(ctx context.Context, claimID, u string) (bool, error) {
 	return n == 1, nil
 }
 
+// ShareFirst reports whether worker is the first to ask for key in the
+// run (asking again, as a retry after a lost reply does, it still is): it
+// then makes what Share keeps under key.
+func (r *Redis) ShareFirst(ctx context.Context, key, worker string) (bool, error) {
+	var first int64
+	err := r.do(ctx, "share", func(ctx context.Context) error {
+		var err error
+		first, err = shareFirstScript.Run(ctx, r.c, r.keys(), "first "+key, worker).Int64()
+		return err
+	})
+	return first == 1, err
+}
+
 // Share keeps value under key for the whole run (a host's robots.txt as
 // its first worker fetched it).
 func (r *Redis) Share(ctx context.Context, key string, value []byte) error {
@@ -124,13 +137,19 @@ func (r *Redis) Shared(ctx context.Context, key string) ([]byte, bool, error) {
 	return v, v != nil, err
 }
 
+// shareFirstScript: KEYS[1] a run's prefix; ARGV field, worker.
+var shareFirstScript = redis.NewScript(`
+local h = KEYS[1] .. 'shared'
+if redis.call('HSETNX', h, ARGV[1], ARGV[2]) == 1 or redis.call('HGET', h, ARGV[1]) == ARGV[2] then return 1 end
+return 0
+`)
+
 // joinIfLiveScript: KEYS[1] a run's prefix; ARGV worker, lease (ms).
 // Joins worker to the run if it is going on (a live lease, or anything
-// queued or in flight): 1, else 0.
-var joinIfLiveScript = redis.NewScript(`
-local P = KEYS[1]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+// queued or in flight): 1, else 0. It reaps first, as the other steps do
+// (the leases' clock stopped while Redis was away).
+var joinIfLiveScript = redis.NewScript(luaLib + `
+reap()
 local c = redis.call('HMGET', P..'counters', 'queued', 'inflight')
 if redis.call('ZCOUNT', P..'workers', now, '+inf') == 0 and tonumber(c[1] or 0) <= 0 and tonumber(c[2] or 0) <= 0 then
   return 0

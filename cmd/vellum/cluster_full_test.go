@@ -155,7 +155,7 @@ func TestClusterKillOneWorker(t *testing.T) {
 }
 
 // claimHolder is the worker whose claim on the shared run of work is for
-// u: its name in the frontier ends with its process ID.
+// u: its name in the frontier is <host>-<process ID>-<random>.
 func claimHolder(t *testing.T, rd *redistest.Server, work, u string, workers []*worker) *worker {
 	t.Helper()
 	ctx := context.Background()
@@ -174,7 +174,8 @@ func claimHolder(t *testing.T, rd *redistest.Server, work, u string, workers []*
 		if err != nil || !strings.Contains(claim["item"], `"u":"`+u+`"`) {
 			continue
 		}
-		pid, _ := strconv.Atoi(claim["worker"][strings.LastIndex(claim["worker"], "-")+1:])
+		parts := strings.Split(claim["worker"], "-") // host-pid-random
+		pid, _ := strconv.Atoi(parts[max(len(parts)-2, 0)])
 		for _, w := range workers {
 			if w.cmd.Process.Pid == pid {
 				return w

@@ -77,6 +77,10 @@ func joined(f *frontier.Redis) func(*capture.Config) {
 	}
 }
 
+// frontierRepairUsage is --frontier of the commands that repair an archive
+// (upload, index).
+const frontierRepairUsage = "the Redis of the shared frontier the archive's worker was on, `redis://[:password@]host:port/db`: a file it left open leaves out the records the other workers fetched again"
+
 // abandon is how a repair gives the claims of a dead worker of a run on
 // the frontier back (capture.RepairArchive).
 func (ff *frontierFlags) abandon(client redis.UniversalClient, log *slog.Logger) capture.Abandon {

@@ -14,6 +14,7 @@ import (
 
 func newIndexCmd() *cobra.Command {
 	archive, remoteFlag, indexFlag := "archive", "", ""
+	var ff frontierFlags
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Rebuild the index (vellum.db) from the WARC files alone",
@@ -29,6 +30,19 @@ func newIndexCmd() *cobra.Command {
 			if err := checkIndexFlag(indexFlag, rem != nil, false); err != nil {
 				return err
 			}
+			var abandon capture.Abandon // a dead cluster worker's file: see upload
+			if ff.url != "" {
+				log, err := newLogger("warn")
+				if err != nil {
+					return err
+				}
+				client, err := ff.dial(ctx, log)
+				if err != nil {
+					return err
+				}
+				defer client.Close()
+				abandon = ff.abandon(client, log)
+			}
 			if sharedIndex(indexFlag) {
 				if !dirExists(archive) && rem == nil {
 					return &exitError{2, fmt.Sprintf("index: nothing to add to %s: no archive at %s and no --remote", postgres.Redact(indexFlag), archive)}
@@ -38,7 +52,7 @@ func newIndexCmd() *cobra.Command {
 					return err
 				}
 				defer x.Close()
-				return indexShared(ctx, cmd.OutOrStdout(), x, archive, rem)
+				return indexShared(ctx, cmd.OutOrStdout(), x, archive, rem, abandon)
 			}
 			var idx *index.Index
 			if indexFlag != "" {
@@ -51,7 +65,7 @@ func newIndexCmd() *cobra.Command {
 				return err
 			}
 			defer idx.Close()
-			repaired, err := capture.RepairArchive(ctx, archive, idx, nil)
+			repaired, err := capture.RepairArchive(ctx, archive, idx, abandon)
 			if err != nil {
 				return err
 			}
@@ -94,6 +108,8 @@ func newIndexCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&archive, "archive", archive, "archive directory")
 	cmd.Flags().StringVar(&remoteFlag, "remote", "", "also index the CDXJ files of this S3-compatible store, s3://bucket/prefix")
+	ff.add(cmd.Flags())
+	cmd.Flags().Lookup("frontier").Usage = frontierRepairUsage
 	cmd.Flags().StringVar(&indexFlag, "index", "", "the index to build: postgres://user@host/db adds the archive's vellum.db (or its WARC files) and the CDXJ files of --remote to the index a cluster shares, replacing nothing else; or the path of a SQLite file (default: vellum.db in the archive)")
 	return cmd
 }

@@ -23,15 +23,15 @@ import (
 // is migrated (CopyFrom: captures, pages, runs, changes, problems, upload
 // state); one with WARC files only has them read; then the CDXJ files of
 // --remote are imported, but for the WARC files that are local.
-func indexShared(ctx context.Context, out io.Writer, x *postgres.Index, archive string, rem *storage.Remote) error {
+func indexShared(ctx context.Context, out io.Writer, x *postgres.Index, archive string, rem *storage.Remote, abandon capture.Abandon) error {
 	damaged := 0
 	if dirExists(archive) { // else the caller made sure there is a remote
 
 		var err error
 		if fileExists(layout.Index(archive)) {
-			err = copyArchiveIndex(ctx, out, x, archive)
+			err = copyArchiveIndex(ctx, out, x, archive, abandon)
 		} else {
-			damaged, err = addWARCFiles(ctx, out, x, archive)
+			damaged, err = addWARCFiles(ctx, out, x, archive, abandon)
 		}
 		if err != nil {
 			return err
@@ -52,13 +52,13 @@ func indexShared(ctx context.Context, out io.Writer, x *postgres.Index, archive 
 
 // copyArchiveIndex migrates the archive's vellum.db, once the files a
 // crash left open are repaired into it.
-func copyArchiveIndex(ctx context.Context, out io.Writer, x *postgres.Index, archive string) error {
+func copyArchiveIndex(ctx context.Context, out io.Writer, x *postgres.Index, archive string, abandon capture.Abandon) error {
 	src, _, err := index.OpenArchive(ctx, archive, false)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	repaired, err := capture.RepairArchive(ctx, archive, src, nil)
+	repaired, err := capture.RepairArchive(ctx, archive, src, abandon)
 	if err != nil {
 		return err
 	}
@@ -75,8 +75,8 @@ func copyArchiveIndex(ctx context.Context, out io.Writer, x *postgres.Index, arc
 // addWARCFiles indexes the archive's WARC files, each replacing the rows
 // of its own file only, and restores the run history from runs/. It
 // returns how many files are damaged.
-func addWARCFiles(ctx context.Context, out io.Writer, x *postgres.Index, archive string) (int, error) {
-	repaired, err := capture.RepairArchive(ctx, archive, x, nil)
+func addWARCFiles(ctx context.Context, out io.Writer, x *postgres.Index, archive string, abandon capture.Abandon) (int, error) {
+	repaired, err := capture.RepairArchive(ctx, archive, x, abandon)
 	if err != nil {
 		return 0, err
 	}

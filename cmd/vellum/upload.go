@@ -93,7 +93,7 @@ func newUploadCmd() *cobra.Command {
 	f.BoolVar(&keepLocal, "keep-local", true, "keep local files after a verified upload")
 	f.IntVar(&attempts, "attempts", attempts, "rounds of attempts, with backoff, before giving up")
 	ff.add(f)
-	f.Lookup("frontier").Usage = "the Redis of the shared frontier the archive's worker was on, `redis://[:password@]host:port/db`: a file it left open leaves out what the others fetched again"
+	f.Lookup("frontier").Usage = frontierRepairUsage
 	addIndexFlag(f, &indexFlag)
 	f.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error")
 	return cmd
