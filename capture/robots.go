@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/temoto/robotstxt"
-
 )
 
 // robotsTTL is how long a robots.txt is trusted before it is fetched again
