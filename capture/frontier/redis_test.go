@@ -354,13 +354,13 @@ func TestRedisRestart(t *testing.T) {
 }
 
 // TestRedisOutageLongerThanLease: Redis is down for longer than the
-// workers' leases (0.6 s; 2 s down). Its restart does not make the
+// workers' leases (1 s; 3 s down). Its restart does not make the
 // workers' leases look expired: they carry on, every URL fetched once,
 // none of them told its lease was lost.
 func TestRedisOutageLongerThanLease(t *testing.T) {
 	srv := redistest.Start(t)
 	url := srv.URL(t)
-	opts := Options{Lease: 600 * time.Millisecond, Poll: 10 * time.Millisecond}
+	opts := Options{Lease: time.Second, Poll: 10 * time.Millisecond}
 	const pages, delay = 30, 20 * time.Millisecond
 	hosts := []string{"a.test", "b.test"}
 	probe := open(t, url, "outage", Options{})
@@ -375,7 +375,7 @@ func TestRedisOutageLongerThanLease(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		srv.Stop(t)
-		time.Sleep(2 * time.Second) // more than three leases
+		time.Sleep(3 * time.Second) // three leases
 		srv.Restart(t)
 	}()
 	got := runWorkers(t, url, "outage", 3, pages, delay, 2*time.Millisecond, opts, hosts...)
