@@ -43,6 +43,11 @@ type Runner struct {
 	// on (its runs/<id> files are in Archive), never by another one, which
 	// would write WARC files of the same names.
 	Shared bool
+	// Abandon, on a machine of a cluster with a shared frontier, is how
+	// every run's repair of a file a dead worker of this archive left open
+	// gives its claims back and leaves out what others fetched again
+	// (capture.Config.Abandon); nil: such a file is repaired whole.
+	Abandon capture.Abandon
 
 	// Join, when set, makes each scheduled run of a job (RunAndLog) this
 	// machine's part of the job's one run across a cluster: it is called
@@ -185,6 +190,7 @@ func (r *Runner) run(ctx context.Context, j Job, resumable bool, set func(*captu
 	cfg.Browser = r.Browser
 	j.Apply(&cfg)
 	cfg.Archive = r.Archive
+	cfg.Abandon = r.Abandon
 	cfg.Logger = log.With("job", j.Name)
 	if u, err := user.Current(); err == nil {
 		cfg.Operator = u.Username

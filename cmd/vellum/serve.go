@@ -110,6 +110,9 @@ func newServeCmd() *cobra.Command {
 			// before anything is served.
 			runner := &jobs.Runner{Archive: archive, Resume: true, Remote: remoteFlag,
 				KeepLocal: true, Log: logger, Uploads: startJobUploads, Browser: browserCfg}
+			if frontierClient != nil { // a capture over HTTP repairs a file of this node's dead turn too
+				runner.Abandon = ff.abandon(frontierClient, logger)
+			}
 			nodeCfg := serve.Config{Archive: archive, Remote: rem, SyncEvery: syncEvery, Logger: logger,
 				CaptureWorkers: captureWorkers, CaptureQueue: captureQueue}
 			if tokens.Len() > 0 { // without tokens no capture can be asked for
