@@ -154,12 +154,7 @@ local c = redis.call('HMGET', P..'counters', 'queued', 'inflight')
 if redis.call('ZCOUNT', P..'workers', now, '+inf') == 0 and tonumber(c[1] or 0) <= 0 and tonumber(c[2] or 0) <= 0 then
   return 0
 end
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', P..'conf', 'lease') or 0) then
-  redis.call('HSET', P..'conf', 'lease', ARGV[2])
-end
-redis.call('ZADD', P..'workers', now + tonumber(ARGV[2]), ARGV[1])
-redis.call('SADD', P..'open', ARGV[1])
-redis.call('SREM', P..'lost', ARGV[1])
+join(ARGV[1], tonumber(ARGV[2]))
 return 1
 `)
 

@@ -86,6 +86,17 @@ local function reap()
   end
 end
 
+-- join registers worker w with a lease of ms, its files open; the run's
+-- longest lease is kept for reap.
+local function join(w, ms)
+  if ms > tonumber(redis.call('HGET', P..'conf', 'lease') or 0) then
+    redis.call('HSET', P..'conf', 'lease', ms)
+  end
+  redis.call('ZADD', P..'workers', now + ms, w)
+  redis.call('SADD', P..'open', w)
+  redis.call('SREM', P..'lost', w)
+end
+
 local function lost(w)
   return redis.error_reply('VELLUM_LEASE_LOST worker ' .. w)
 end
@@ -94,12 +105,7 @@ end
 // joinScript: ARGV worker, lease (ms).
 var joinScript = redis.NewScript(luaLib + `
 reap()
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', P..'conf', 'lease') or 0) then
-  redis.call('HSET', P..'conf', 'lease', ARGV[2])
-end
-redis.call('ZADD', P..'workers', now + tonumber(ARGV[2]), ARGV[1])
-redis.call('SADD', P..'open', ARGV[1])
-redis.call('SREM', P..'lost', ARGV[1])
+join(ARGV[1], tonumber(ARGV[2]))
 return 1
 `)
 
