@@ -75,7 +75,14 @@ func JoinRun(ctx context.Context, c redis.UniversalClient, work, candidate, work
 		if won == 1 {
 			return f, nil
 		}
+		// The candidate nobody else can know of: leave it, and drop what
+		// its join made (Redis drops the sets Leave empties).
 		if err := f.Leave(ctx, worker); err != nil {
+			return nil, err
+		}
+		if err := probe.do(ctx, "join run", func(ctx context.Context) error {
+			return c.Del(ctx, f.prefix+"conf", f.prefix+"clock").Err()
+		}); err != nil {
 			return nil, err
 		}
 	}

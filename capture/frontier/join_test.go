@@ -47,6 +47,13 @@ func TestJoinRun(t *testing.T) {
 			t.Fatalf("workers started together joined runs %v, want one", got)
 		}
 	}
+	for i := range got { // the candidates that lost leave nothing behind
+		if cand := "run-" + string(rune('a'+i)); cand != got[0] {
+			if keys, err := c.Keys(ctx, Prefix(cand)+"*").Result(); err != nil || len(keys) > 0 {
+				t.Errorf("keys of the losing candidate %s: %v, %v", cand, keys, err)
+			}
+		}
+	}
 	first := join("run-late", "late") // nothing queued yet, workers joined: going on
 	if first.RunID() != got[0] {
 		t.Fatalf("a late worker started run %s, want to join %s", first.RunID(), got[0])
