@@ -234,12 +234,11 @@ func waitReady(s *Server, exited <-chan struct{}) error {
 // the last reply line: enough for the harness (PING, FLUSHDB) without a
 // client library.
 func (s *Server) Do(cmds ...string) (string, error) {
-	conn, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	conn, err := s.dial()
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
 	// SELECT takes an argument: pair it with the next word.
 	var lines []string
 	for i := 0; i < len(cmds); i++ {
@@ -270,12 +269,11 @@ func (s *Server) Do(cmds ...string) (string, error) {
 // Command sends one command with its arguments and returns its reply: a
 // status or an integer as its line, a bulk string as its content.
 func (s *Server) Command(args ...string) (string, error) {
-	conn, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	conn, err := s.dial()
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := conn.Write([]byte(encode(args))); err != nil {
 		return "", err
 	}
@@ -300,6 +298,16 @@ func (s *Server) Command(args ...string) (string, error) {
 		return string(body[:n]), nil
 	}
 	return line, nil
+}
+
+// dial opens a connection of its own to the server, for 5 s at most.
+func (s *Server) dial() (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	return conn, nil
 }
 
 // encode writes a command in the protocol's array form.
